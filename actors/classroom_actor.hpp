@@ -1,0 +1,102 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include <caf/fwd.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/atoms.hpp"
+#include "actors/messages.hpp"
+#include "actors/participant_actor.hpp"
+#include "actors/session_actor.hpp"
+
+namespace lamplight::actors {
+
+/// One per classroom: membership, roles and permissions, mode and capacity,
+/// hand queue, calls in progress, whiteboard, tracks; every change is a
+/// signal::ClassroomEvent appended to the journal, applied to the
+/// protocol::classroom_model and sent as a delta to every participant that may
+/// see it. Requests carry the sender's identity and must come from that
+/// identity's registered participant (errc::permission_denied otherwise).
+using classroom_actor = caf::typed_actor<
+  // -- membership ------------------------------------------------------------
+  /// Join with the member's claims and its participant. Replies the snapshot
+  /// for that member and the participant that holds the seat: the one given,
+  /// or the live participant already holding that identity's seat (the caller
+  /// then attaches there). Errors: classroom_full, tenant_mismatch, wrong_state
+  /// (closed), bad_request (claims for another classroom).
+  caf::replies_to<atoms::join, protocol::token_claims, participant_actor>::with<
+    signal::ClassroomSnapshot, participant_actor>,
+  /// identity, reason.
+  caf::replies_to<atoms::leave, std::string, std::string>::with<caf::ok_atom>,
+  /// identity, online.
+  caf::reacts_to<atoms::presence, std::string, bool>,
+
+  // -- hands (sender identity first) -----------------------------------------
+  caf::replies_to<atoms::command, std::string, signal::RaiseHand>::with<caf::ok_atom>,
+  caf::replies_to<atoms::command, std::string, signal::LowerHand>::with<caf::ok_atom>,
+  caf::replies_to<atoms::command, std::string, signal::AcceptHand>::with<caf::ok_atom>,
+  caf::replies_to<atoms::command, std::string, signal::DismissHand>::with<caf::ok_atom>,
+
+  // -- calls -----------------------------------------------------------------
+  /// call_id, caller, callee: checks roles and presence, rings the callee.
+  /// ok once the callee rings; errors: permission_denied, not_found, busy,
+  /// unavailable.
+  caf::replies_to<atoms::invite, std::string, std::string, std::string>::with<caf::ok_atom>,
+  /// call_id, sender, signal: relays to the other party, records the phase.
+  caf::reacts_to<atoms::call, std::string, std::string, protocol::call_signal>,
+
+  // -- device control ----------------------------------------------------------
+  /// sender, command: checks roles and target, hands it to the lamp's
+  /// participant; replies the command id.
+  caf::replies_to<atoms::command, std::string, signal::DeviceCommand>::with<std::string>,
+  /// From the target's participant: forwarded to the requester; a done
+  /// camera/screen switch becomes a DeviceChanged event.
+  caf::reacts_to<atoms::outcome, signal::DeviceOutcome>,
+
+  // -- whiteboard ------------------------------------------------------------
+  /// sender, op: replies the event seq it got.
+  caf::replies_to<atoms::command, std::string, signal::WhiteboardOp>::with<uint64_t>,
+
+  // -- stream control ----------------------------------------------------------
+  caf::replies_to<atoms::command, std::string, signal::Publish>::with<signal::Published>,
+  caf::replies_to<atoms::command, std::string, signal::Unpublish>::with<caf::ok_atom>,
+  caf::replies_to<atoms::command, std::string, signal::Subscribe>::with<signal::Subscribed>,
+  caf::replies_to<atoms::command, std::string, signal::Unsubscribe>::with<caf::ok_atom>,
+  caf::replies_to<atoms::command, std::string, signal::Mute>::with<caf::ok_atom>,
+  caf::replies_to<atoms::command, std::string, signal::PreferLayer>::with<caf::ok_atom>,
+
+  // -- state -----------------------------------------------------------------
+  /// Snapshot for a viewer identity; "" for the full state (shell, tests).
+  caf::replies_to<caf::get_atom, std::string>::with<signal::ClassroomSnapshot>,
+  /// A watcher (shell) gets every event pushed; replies the full snapshot.
+  caf::replies_to<atoms::watch, session_actor>::with<signal::ClassroomSnapshot>,
+  /// Close: kick everyone, flush and close the journal, quit.
+  caf::replies_to<atoms::close, std::string>::with<caf::ok_atom>,
+  /// fdatasync the journal now.
+  caf::replies_to<atoms::flush>::with<caf::ok_atom>,
+
+  // -- own timers --------------------------------------------------------------
+  caf::reacts_to<atoms::timeout, timer_kind, std::string, uint64_t>>;
+
+/// How a classroom starts.
+struct classroom_config {
+  classroom_spec spec;
+  /// The journal file. Existing: the classroom is rebuilt from it (and `spec`
+  /// must match); absent: created, with a ClassroomCreated event first.
+  std::filesystem::path journal_path;
+  /// Seat kept for members found in a rebuilt journal until they rejoin.
+  caf::timespan absent_grace = std::chrono::seconds(30);
+  /// fdatasync period; every event is written (survives a process crash) at
+  /// once, this bounds what a power loss can take.
+  caf::timespan flush_interval = std::chrono::milliseconds(200);
+  /// Default device command deadline.
+  caf::timespan device_deadline = std::chrono::seconds(10);
+};
+
+/// Spawns a classroom; errors (unreadable journal, spec mismatch) are returned
+/// before any actor starts.
+caf::expected<classroom_actor> spawn_classroom(caf::actor_system& sys, classroom_config cfg);
+
+} // namespace lamplight::actors

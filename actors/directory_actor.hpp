@@ -1,0 +1,64 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <caf/fwd.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/atoms.hpp"
+#include "actors/classroom_actor.hpp"
+#include "actors/dispatcher_actor.hpp"
+#include "actors/messages.hpp"
+
+namespace lamplight::actors {
+
+/// A node's directory of classrooms and per-tenant dispatchers; the actor
+/// `lamplight-node` publishes for the shell. Keys are (tenant, classroom id):
+/// nothing crosses tenants. On start it rebuilds every classroom whose journal
+/// it finds under the data directory and that was not closed.
+using directory_actor = caf::typed_actor<
+  /// errc::already_exists, bad_request (empty ids, bad mode).
+  caf::replies_to<atoms::create, classroom_spec>::with<classroom_actor>,
+  /// For a join: the existing classroom, or a new one when the claims are a
+  /// teacher's and carry a mode; else errc::classroom_not_found.
+  caf::replies_to<atoms::open, protocol::token_claims>::with<classroom_actor>,
+  /// tenant, classroom id. errc::classroom_not_found.
+  caf::replies_to<atoms::lookup, std::string, std::string>::with<classroom_actor>,
+  /// tenant ("" for all): "tenant/classroom" names, sorted.
+  caf::replies_to<atoms::list, std::string>::with<std::vector<std::string>>,
+  /// tenant: its Q&A dispatcher (spawned on first use).
+  caf::replies_to<atoms::dispatch, std::string>::with<dispatcher_actor>,
+  /// Signs a join token with the node's secret (shell, Q&A dispatcher).
+  caf::replies_to<atoms::token, protocol::token_claims>::with<std::string>,
+  caf::replies_to<atoms::status>::with<node_status>,
+  /// Flush and close every journal, stop every classroom and dispatcher.
+  caf::replies_to<atoms::shutdown>::with<caf::ok_atom>>;
+
+struct directory_config {
+  std::string node_name = "lamplight";
+  /// Journals live in data_dir/journal/<tenant>/<classroom>.journal.
+  std::filesystem::path data_dir = "lamplight-data";
+  std::string token_secret;
+  /// Lifetime of the tokens the node signs (shell bots, Q&A pairs).
+  caf::timespan token_ttl = std::chrono::hours(2);
+  participant_timeouts timeouts;
+  caf::timespan absent_grace = std::chrono::seconds(30);
+  caf::timespan flush_interval = std::chrono::milliseconds(200);
+};
+
+caf::expected<directory_actor> spawn_directory(caf::actor_system& sys, directory_config cfg);
+
+/// Spawns a participant for `member` in `classroom` (any node). `dispatcher`
+/// may be invalid (no Q&A). It joins on its first attach.
+participant_actor spawn_participant(caf::actor_system& sys, protocol::token_claims member,
+                                    classroom_actor classroom, dispatcher_actor dispatcher,
+                                    participant_timeouts timeouts);
+
+/// Spawns the Q&A dispatcher of `tenant`; it opens classrooms and signs tokens
+/// through `directory`.
+dispatcher_actor spawn_dispatcher(caf::actor_system& sys, std::string tenant,
+                                  directory_actor directory);
+
+} // namespace lamplight::actors

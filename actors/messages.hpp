@@ -1,0 +1,115 @@
+#pragma once
+
+// Message payload types of lamplight's actor protocols and their CAF
+// inspectors. Everything an actor sends is serializable, so any actor can
+// live on any node.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <type_traits>
+
+#include <caf/error.hpp>
+#include <caf/meta/load_callback.hpp>
+#include <caf/meta/type_name.hpp>
+#include <caf/sec.hpp>
+#include <caf/timespan.hpp>
+#include <google/protobuf/message.h>
+
+#include "lamplight/signal/v1/envelope.pb.h"
+#include "protocol/call_machine.hpp"
+#include "protocol/token.hpp"
+
+namespace lamplight::signal::v1 {
+
+/// Any protobuf message travels as its wire bytes: the schema is the contract
+/// between nodes, and CAF needs no field list.
+template <class Inspector, class T>
+std::enable_if_t<std::is_base_of<google::protobuf::Message, T>::value,
+                 typename Inspector::result_type>
+inspect(Inspector& f, T& x) {
+  std::string bytes;
+  if (Inspector::reads_state)
+    x.SerializeToString(&bytes);
+  auto load = caf::meta::load_callback([&]() -> caf::error {
+    if (!x.ParseFromString(bytes))
+      return caf::make_error(caf::sec::invalid_argument, "malformed protobuf");
+    return caf::none;
+  });
+  return f(caf::meta::type_name(T::descriptor()->full_name().c_str()), bytes, load);
+}
+
+} // namespace lamplight::signal::v1
+
+namespace lamplight::protocol {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, token_claims& x) {
+  return f(caf::meta::type_name("lamplight.token_claims"), x.tenant, x.classroom,
+           x.identity, x.display_name, x.role, x.child, x.mode, x.expires_at);
+}
+
+} // namespace lamplight::protocol
+
+namespace lamplight::actors {
+
+namespace signal = lamplight::signal::v1;
+
+/// Timers an actor sets on itself; part of its typed interface because CAF
+/// delivers them as ordinary messages. `generation` lets a handler ignore a
+/// timer that was superseded (restarted or cancelled) after it was set.
+enum class timer_kind : uint8_t {
+  ring,             // participant: ring timer of a call
+  media_setup,      // participant: media-setup timer of a call
+  device_deadline,  // participant: deadline of a device command
+  reconnect_grace,  // participant: session lost, seat kept this long
+  absent_member,    // classroom: member without a live participant after a rebuild
+  journal_flush,    // classroom: periodic fdatasync of the journal
+};
+const char* to_string(timer_kind x);
+
+/// Timeouts of the call, device and session state machines.
+struct participant_timeouts {
+  caf::timespan ring = std::chrono::seconds(30);
+  caf::timespan media_setup = std::chrono::seconds(20);
+  caf::timespan reconnect_grace = std::chrono::seconds(10);
+  caf::timespan device_deadline = std::chrono::seconds(10);
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, participant_timeouts& x) {
+  return f(caf::meta::type_name("lamplight.participant_timeouts"), x.ring, x.media_setup,
+           x.reconnect_grace, x.device_deadline);
+}
+
+/// Arguments of creating a classroom.
+struct classroom_spec {
+  std::string tenant;
+  std::string classroom_id;
+  signal::ClassroomMode mode = signal::MODE_SMALL_GROUP;
+  uint32_t capacity = 0;  // 0: the mode's default
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, classroom_spec& x) {
+  return f(caf::meta::type_name("lamplight.classroom_spec"), x.tenant, x.classroom_id,
+           x.mode, x.capacity);
+}
+
+/// What a node reports about itself (shell `status`, health endpoint).
+struct node_status {
+  std::string node_name;
+  std::string data_dir;
+  uint32_t classrooms = 0;
+  uint32_t members = 0;
+  uint32_t online = 0;
+  int64_t uptime_s = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_status& x) {
+  return f(caf::meta::type_name("lamplight.node_status"), x.node_name, x.data_dir,
+           x.classrooms, x.members, x.online, x.uptime_s);
+}
+
+} // namespace lamplight::actors

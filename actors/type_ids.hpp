@@ -1,0 +1,71 @@
+#pragma once
+
+// The one type-ID block of lamplight: every type that crosses an actor
+// boundary. Register it with `add_lamplight_types` (actors/system_setup.hpp)
+// in every actor system, so type names match on every node.
+
+#include <string>
+#include <vector>
+
+#include <caf/type_id.hpp>
+
+#include "actors/classroom_actor.hpp"
+#include "actors/directory_actor.hpp"
+#include "actors/dispatcher_actor.hpp"
+#include "actors/gateway_session.hpp"
+#include "actors/messages.hpp"
+#include "actors/participant_actor.hpp"
+#include "actors/session_actor.hpp"
+#include "actors/track_actor.hpp"
+
+CAF_BEGIN_TYPE_ID_BLOCK(lamplight, caf::first_custom_type_id)
+
+  // -- plain types and enums
+  CAF_ADD_TYPE_ID(lamplight, (std::vector<std::string>))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::protocol::call_signal))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::protocol::wire_format))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::protocol::token_claims))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::timer_kind))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::participant_timeouts))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::classroom_spec))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::node_status))
+
+  // -- protobuf messages (travel as their wire bytes)
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::ClientMessage))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::ServerMessage))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::Error))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::Joined))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::Member))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::ClassroomSnapshot))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::ClassroomEvent))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::RaiseHand))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::LowerHand))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::AcceptHand))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::DismissHand))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::DeviceCommand))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::DeviceRequest))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::DeviceOutcome))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::WhiteboardOp))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::Publish))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::Published))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::Unpublish))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::Subscribe))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::Subscribed))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::Unsubscribe))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::Mute))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::PreferLayer))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::TrackInfo))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::Layer))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::QnaAsk))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::QnaAsked))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::QnaUpdate))
+
+  // -- actor handles
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::session_actor))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::participant_actor))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::track_actor))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::classroom_actor))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::dispatcher_actor))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::directory_actor))
+
+CAF_END_TYPE_ID_BLOCK(lamplight)

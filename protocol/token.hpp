@@ -1,0 +1,48 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "lamplight/signal/v1/common.pb.h"
+#include "protocol/errc.hpp"
+
+namespace lamplight::protocol {
+
+/// Claims of a join token. JWT shape (RFC 7519): base64url(header) "."
+/// base64url(payload) "." base64url(HMAC-SHA256(secret, header "." payload)),
+/// header {"alg":"HS256","typ":"JWT"}, payload JSON with the fields:
+///   ten (tenant), cls (classroom), sub (identity), name, role ("teacher",
+///   "assistant", "student", "parent"), child (parents only), mode (optional
+///   "one_on_one" | "small_group" | "large_class": lets a teacher's first join
+///   create the classroom), exp (seconds since the epoch).
+struct token_claims {
+  std::string tenant;
+  std::string classroom;
+  std::string identity;
+  std::string display_name;
+  signal::v1::Role role = signal::v1::ROLE_UNSPECIFIED;
+  std::string child;
+  signal::v1::ClassroomMode mode = signal::v1::MODE_UNSPECIFIED;
+  int64_t expires_at = 0;
+
+  friend bool operator==(const token_claims& a, const token_claims& b);
+};
+
+const char* role_name(signal::v1::Role r);            // "teacher", ...
+signal::v1::Role role_from_name(std::string_view s);  // ROLE_UNSPECIFIED if unknown
+const char* mode_name(signal::v1::ClassroomMode m);   // "one_on_one", ...
+signal::v1::ClassroomMode mode_from_name(std::string_view s);
+
+/// Longest token accepted; anything longer is rejected before any parsing.
+inline constexpr std::size_t max_token_bytes = 4096;
+
+std::string sign_token(const token_claims& claims, std::string_view secret);
+
+/// Checks shape, algorithm, signature (constant-time compare), required claims
+/// (tenant, classroom, identity, a known role, child for parents) and expiry
+/// against `now_s`. errc::unauthenticated or errc::token_expired otherwise.
+result<token_claims> verify_token(std::string_view token, std::string_view secret,
+                                  int64_t now_s);
+
+} // namespace lamplight::protocol
