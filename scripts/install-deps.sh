@@ -23,7 +23,7 @@ packages=(
   libssl-dev
   libsrtp2-dev libusrsctp-dev libnice-dev libglib2.0-dev
   libvpx-dev libopus-dev libturbojpeg0-dev
-  libreadline-dev
+  libedit-dev
   iproute2 curl python3
 )
 if [ "$want_browser" -eq 1 ]; then
