@@ -36,6 +36,9 @@ public:
   signal::v1::ClassroomSnapshot snapshot_for(const std::string& viewer) const;
 
   /// Whether the event concerns something `viewer` may see (same rules).
+  /// Call it BEFORE `apply`ing the event: track_unpublished/track_muted and
+  /// member_left are judged by the state the event is about to change (the
+  /// track's owner, the leaving member's role), which apply removes.
   bool visible_to(const signal::v1::ClassroomEvent& ev, const std::string& viewer) const;
 
   uint64_t seq() const { return state_.seq(); }
