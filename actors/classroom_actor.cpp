@@ -1,0 +1,835 @@
+#include "actors/classroom_actor.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/errors.hpp"
+#include "actors/journal.hpp"
+#include "actors/track_actor.hpp"
+#include "protocol/classroom_model.hpp"
+#include "protocol/device_command.hpp"
+#include "protocol/permissions.hpp"
+
+namespace lamplight::actors {
+
+namespace {
+
+using protocol::action;
+using protocol::call_signal;
+using protocol::errc;
+
+/// How long the classroom waits for a participant it asks something
+/// (ringing, handing over a device request). Finite so a dead node cannot
+/// leave a request hanging.
+constexpr auto peer_timeout = std::chrono::seconds(5);
+
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+/// Everything the spawn function prepared before the actor starts.
+struct classroom_init {
+  classroom_config cfg;
+  protocol::classroom_model model;
+  journal_writer journal;
+  bool rebuilt = false;
+};
+
+struct call_record {
+  std::string caller;
+  std::string callee;
+  bool caller_ready = false;
+  bool callee_ready = false;
+  bool recorded = false;  // a CallChanged event exists for it
+};
+
+struct pending_command {
+  std::string requester;
+  std::string target;
+  signal::DeviceRequest request;
+};
+
+struct classroom_state {
+  classroom_config cfg;
+  protocol::classroom_model model;
+  journal_writer journal;
+  std::map<std::string, participant_actor> participants;
+  std::vector<session_actor> watchers;
+  std::map<std::string, call_record> calls;
+  std::map<std::string, pending_command> commands;
+  std::map<std::string, track_actor> tracks;
+  std::map<std::string, uint64_t> absent_timers;  // identity -> generation
+  uint64_t next_id = 1;
+  uint64_t timer_generation = 0;
+  static inline const char* name = "lamplight.classroom";
+};
+
+using self_ptr = classroom_actor::stateful_pointer<classroom_state>;
+
+std::string next_id(self_ptr self, const char* prefix) {
+  return std::string(prefix) + "-" + std::to_string(self->state.model.seq()) + "-"
+         + std::to_string(self->state.next_id++);
+}
+
+/// Journals the event, applies it, and sends it as a delta to every
+/// participant allowed to see it and to every watcher. The journal write comes
+/// first: a change that is not on disk never reaches anyone.
+protocol::error commit(self_ptr self, signal::ClassroomEvent ev) {
+  auto& st = self->state;
+  ev.set_seq(st.model.seq() + 1);
+  ev.set_at_ms(wall_ms());
+  // Visibility is judged on the state before the event (see visible_to).
+  std::vector<participant_actor> to;
+  for (auto& [identity, p] : st.participants)
+    if (st.model.visible_to(ev, identity))
+      to.push_back(p);
+  if (auto err = st.journal.append(ev); err.code != errc::none)
+    return err;
+  if (auto code = st.model.apply(ev); code != errc::none) {
+    // Cannot happen for events built here; the journal now holds one the
+    // model refused, which a rebuild skips the same way.
+    return {errc::internal, "classroom refused its own event"};
+  }
+  for (auto& p : to)
+    self->send(p, atoms::delta::value, ev);
+  if (!st.watchers.empty()) {
+    signal::ServerMessage push;
+    *push.mutable_event() = ev;
+    for (auto& w : st.watchers)
+      self->send(w, atoms::push::value, push);
+  }
+  return {};
+}
+
+caf::error to_caf(const protocol::error& e) {
+  return make_error(e.code, e.message);
+}
+
+/// The sender of the current message is the registered participant of
+/// `identity`: requests cannot be made in someone else's name.
+bool from_member(self_ptr self, const std::string& identity) {
+  auto i = self->state.participants.find(identity);
+  return i != self->state.participants.end()
+         && self->current_sender() == caf::actor_cast<caf::strong_actor_ptr>(i->second);
+}
+
+/// Checks that the sender speaks for `identity`, who is a member allowed `a`.
+caf::error check_sender(self_ptr self, const std::string& identity, action a) {
+  if (!from_member(self, identity))
+    return make_error(errc::permission_denied, "request not sent by the participant of "
+                                                 + identity);
+  auto* m = self->state.model.member(identity);
+  if (!m)
+    return make_error(errc::not_joined, identity + " is not a member");
+  if (!protocol::allowed(m->role(), a))
+    return make_error(errc::permission_denied,
+                      std::string("a ") + protocol::role_name(m->role()) + " may not "
+                        + protocol::to_string(a));
+  return {};
+}
+
+signal::Error kick_reason(errc code, std::string message) {
+  signal::Error e;
+  e.set_code(protocol::to_proto(code));
+  e.set_message(std::move(message));
+  return e;
+}
+
+/// A teacher accepts or dismisses a hand: `student`'s, or the oldest if empty.
+caf::result<caf::ok_atom> take_hand(self_ptr self, const std::string& who,
+                                    const std::string& student_arg,
+                                    signal::HandOutcome outcome) {
+  if (auto err = check_sender(self, who, action::manage_hands))
+    return err;
+  const auto& hands = self->state.model.hands();
+  auto student = student_arg.empty() ? hands.front().value_or("") : student_arg;
+  if (student.empty() || !hands.raised(student))
+    return make_error(errc::not_found,
+                      student.empty() ? "no raised hand" : "no raised hand of " + student);
+  signal::ClassroomEvent ev;
+  ev.mutable_hand_lowered()->set_identity(student);
+  ev.mutable_hand_lowered()->set_outcome(outcome);
+  ev.mutable_hand_lowered()->set_by(who);
+  if (auto err = commit(self, std::move(ev)); err.code != errc::none)
+    return to_caf(err);
+  return caf::ok_atom::value;
+}
+
+void record_call(self_ptr self, const std::string& call_id, signal::CallPhase phase,
+                 signal::CallEndReason reason = signal::CALL_END_UNSPECIFIED) {
+  auto i = self->state.calls.find(call_id);
+  if (i == self->state.calls.end())
+    return;
+  signal::ClassroomEvent ev;
+  auto* c = ev.mutable_call()->mutable_call();
+  c->set_call_id(call_id);
+  c->set_caller(i->second.caller);
+  c->set_callee(i->second.callee);
+  c->set_phase(phase);
+  c->set_reason(reason);
+  if (phase == signal::CALL_PHASE_ENDED) {
+    bool recorded = i->second.recorded;
+    self->state.calls.erase(i);
+    if (!recorded)
+      return;
+  } else {
+    i->second.recorded = true;
+  }
+  commit(self, std::move(ev));
+}
+
+/// Removes a member: the other party of each of its calls hears `dropped`,
+/// its tracks close, then MemberLeft (which also drops its hand and calls).
+void remove_member(self_ptr self, const std::string& identity, const std::string& reason) {
+  auto& st = self->state;
+  for (auto i = st.calls.begin(); i != st.calls.end();) {
+    auto& c = i->second;
+    if (c.caller == identity || c.callee == identity) {
+      auto& other = c.caller == identity ? c.callee : c.caller;
+      if (auto p = st.participants.find(other); p != st.participants.end())
+        self->send(p->second, atoms::call::value, i->first, call_signal::dropped);
+      i = st.calls.erase(i);
+    } else {
+      ++i;
+    }
+  }
+  for (auto i = st.tracks.begin(); i != st.tracks.end();) {
+    auto* t = st.model.track(i->first);
+    if (t && t->owner() == identity) {
+      caf::anon_send(i->second, atoms::close::value);
+      i = st.tracks.erase(i);
+    } else {
+      ++i;
+    }
+  }
+  for (auto i = st.commands.begin(); i != st.commands.end();)
+    i = i->second.target == identity || i->second.requester == identity ? st.commands.erase(i)
+                                                                        : std::next(i);
+  st.participants.erase(identity);
+  st.absent_timers.erase(identity);
+  if (st.model.member(identity)) {
+    signal::ClassroomEvent ev;
+    ev.mutable_member_left()->set_identity(identity);
+    ev.mutable_member_left()->set_reason(reason);
+    commit(self, std::move(ev));
+  }
+}
+
+void set_presence(self_ptr self, const std::string& identity, bool online) {
+  auto* m = self->state.model.member(identity);
+  auto want = online ? signal::PRESENCE_ONLINE : signal::PRESENCE_OFFLINE;
+  if (!m || m->presence() == want)
+    return;
+  signal::ClassroomEvent ev;
+  ev.mutable_presence()->set_identity(identity);
+  ev.mutable_presence()->set_presence(want);
+  commit(self, std::move(ev));
+}
+
+protocol::error validate_op(const protocol::classroom_model& model,
+                            const signal::WhiteboardOp& op) {
+  auto bad = [](std::string why) { return protocol::error{errc::bad_request, std::move(why)}; };
+  auto stroke_exists = [&](const std::string& id) {
+    for (const auto& o : model.snapshot().whiteboard())
+      if (o.has_stroke() && o.stroke().stroke_id() == id)
+        return true;
+    return false;
+  };
+  constexpr uint32_t max_page = 999;
+  switch (op.op_case()) {
+    case signal::WhiteboardOp::kStroke: {
+      const auto& s = op.stroke();
+      if (s.stroke_id().empty() || s.stroke_id().size() > 64)
+        return bad("stroke_id must have 1..64 characters");
+      if (s.points_size() < 2 || s.points_size() % 2 != 0 || s.points_size() > 8192)
+        return bad("points must be 1..4096 x,y pairs");
+      for (float v : s.points())
+        if (!std::isfinite(v) || v < 0.f || v > 1.f)
+          return bad("points must lie in [0,1]");
+      if (s.page() > max_page || s.color().size() > 16 || !std::isfinite(s.width())
+          || s.width() < 0.f || s.width() > 1.f)
+        return bad("bad page, color or width");
+      if (stroke_exists(s.stroke_id()))
+        return {errc::already_exists, "stroke " + s.stroke_id() + " exists"};
+      return {};
+    }
+    case signal::WhiteboardOp::kErase:
+      if (!stroke_exists(op.erase().stroke_id()))
+        return {errc::not_found, "no stroke " + op.erase().stroke_id()};
+      return {};
+    case signal::WhiteboardOp::kClear:
+      return op.clear().page() > max_page ? bad("bad page") : protocol::error{};
+    case signal::WhiteboardOp::kPage:
+      return op.page().page() > max_page ? bad("bad page") : protocol::error{};
+    case signal::WhiteboardOp::OP_NOT_SET:
+      break;
+  }
+  return bad("whiteboard op without an operation");
+}
+
+void arm_flush_timer(self_ptr self) {
+  self->delayed_send(self, self->state.cfg.flush_interval, atoms::timeout::value,
+                     timer_kind::journal_flush, std::string{}, uint64_t{0});
+}
+
+/// After a rebuild nobody is connected: members wait offline for their grace,
+/// and calls that were running cannot be resumed by participants that are gone.
+void settle_after_rebuild(self_ptr self) {
+  auto& st = self->state;
+  std::vector<signal::CallInfo> running(st.model.snapshot().calls().begin(),
+                                        st.model.snapshot().calls().end());
+  for (auto& c : running) {
+    st.calls[c.call_id()] = call_record{c.caller(), c.callee(), false, false, true};
+    record_call(self, c.call_id(), signal::CALL_PHASE_ENDED, signal::CALL_END_PEER_DROPPED);
+  }
+  std::vector<std::string> members;
+  for (const auto& m : st.model.snapshot().members())
+    members.push_back(m.identity());
+  for (auto& id : members) {
+    set_presence(self, id, false);
+    auto gen = ++st.timer_generation;
+    st.absent_timers[id] = gen;
+    self->delayed_send(self, st.cfg.absent_grace, atoms::timeout::value,
+                       timer_kind::absent_member, id, gen);
+  }
+}
+
+classroom_actor::behavior_type classroom_impl(self_ptr self,
+                                              std::shared_ptr<classroom_init> init) {
+  auto& st = self->state;
+  st.cfg = std::move(init->cfg);
+  st.model = std::move(init->model);
+  st.journal = std::move(init->journal);
+  if (init->rebuilt)
+    settle_after_rebuild(self);
+  st.journal.sync();
+  arm_flush_timer(self);
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto& s = self->state;
+    for (auto& [identity, p] : s.participants)
+      if (dm.source == caf::actor_cast<caf::actor_addr>(p)) {
+        auto who = identity;  // remove_member erases the map entry
+        remove_member(self, who, "participant ended");
+        return;
+      }
+    s.watchers.erase(std::remove_if(s.watchers.begin(), s.watchers.end(),
+                                    [&](const session_actor& w) {
+                                      return dm.source == caf::actor_cast<caf::actor_addr>(w);
+                                    }),
+                     s.watchers.end());
+  });
+  return {
+    // -- membership ------------------------------------------------------------
+    [=](atoms::join, const protocol::token_claims& who, participant_actor p)
+      -> caf::result<signal::ClassroomSnapshot, participant_actor> {
+      auto& s = self->state;
+      if (s.model.closed())
+        return make_error(errc::wrong_state, "classroom is closed");
+      if (who.tenant != s.model.snapshot().tenant())
+        return make_error(errc::tenant_mismatch, "token is for another tenant");
+      if (who.classroom != s.model.snapshot().classroom_id())
+        return make_error(errc::bad_request, "token is for another classroom");
+      if (!p)
+        return make_error(errc::bad_request, "no participant");
+      if (auto* m = s.model.member(who.identity)) {
+        if (m->role() != who.role)
+          return make_error(errc::permission_denied,
+                            who.identity + " is a member with another role");
+        auto i = s.participants.find(who.identity);
+        if (i != s.participants.end())
+          return caf::make_result(s.model.snapshot_for(who.identity), i->second);
+        s.participants.emplace(who.identity, p);
+        s.absent_timers.erase(who.identity);
+        self->monitor(p);
+        set_presence(self, who.identity, true);
+        return caf::make_result(s.model.snapshot_for(who.identity), p);
+      }
+      if (auto err = protocol::check_capacity(s.model.snapshot(), who.role, who.identity);
+          err.code != errc::none)
+        return to_caf(err);
+      signal::ClassroomEvent ev;
+      auto* m = ev.mutable_member_joined()->mutable_member();
+      m->set_identity(who.identity);
+      m->set_display_name(who.display_name.empty() ? who.identity : who.display_name);
+      m->set_role(who.role);
+      m->set_presence(signal::PRESENCE_ONLINE);
+      m->set_child(who.child);
+      if (who.role == signal::ROLE_STUDENT) {
+        // A lamp starts on its face camera, showing the teacher's video.
+        m->set_camera(signal::CAMERA_FACE);
+        m->set_screen(signal::SCREEN_VIDEO);
+      }
+      if (auto err = commit(self, std::move(ev)); err.code != errc::none)
+        return to_caf(err);
+      s.participants.emplace(who.identity, p);
+      self->monitor(p);
+      return caf::make_result(s.model.snapshot_for(who.identity), p);
+    },
+    [=](atoms::leave, const std::string& identity,
+        const std::string& reason) -> caf::result<caf::ok_atom> {
+      if (!from_member(self, identity))
+        return make_error(errc::permission_denied, "only a member's participant leaves");
+      remove_member(self, identity, reason);
+      return caf::ok_atom::value;
+    },
+    [=](atoms::presence, const std::string& identity, bool online) {
+      if (from_member(self, identity))
+        set_presence(self, identity, online);
+    },
+
+    // -- hands -----------------------------------------------------------------
+    [=](atoms::command, const std::string& who,
+        const signal::RaiseHand&) -> caf::result<caf::ok_atom> {
+      if (auto err = check_sender(self, who, action::raise_hand))
+        return err;
+      if (self->state.model.hands().raised(who))
+        return make_error(errc::wrong_state, "hand already raised");
+      signal::ClassroomEvent ev;
+      ev.mutable_hand_raised()->set_identity(who);
+      if (auto err = commit(self, std::move(ev)); err.code != errc::none)
+        return to_caf(err);
+      return caf::ok_atom::value;
+    },
+    [=](atoms::command, const std::string& who,
+        const signal::LowerHand&) -> caf::result<caf::ok_atom> {
+      if (auto err = check_sender(self, who, action::raise_hand))
+        return err;
+      if (!self->state.model.hands().raised(who))
+        return make_error(errc::wrong_state, "hand not raised");
+      signal::ClassroomEvent ev;
+      ev.mutable_hand_lowered()->set_identity(who);
+      ev.mutable_hand_lowered()->set_outcome(signal::HAND_OUTCOME_LOWERED);
+      ev.mutable_hand_lowered()->set_by(who);
+      if (auto err = commit(self, std::move(ev)); err.code != errc::none)
+        return to_caf(err);
+      return caf::ok_atom::value;
+    },
+    [=](atoms::command, const std::string& who,
+        const signal::AcceptHand& x) -> caf::result<caf::ok_atom> {
+      return take_hand(self, who, x.student(), signal::HAND_OUTCOME_ACCEPTED);
+    },
+    [=](atoms::command, const std::string& who,
+        const signal::DismissHand& x) -> caf::result<caf::ok_atom> {
+      return take_hand(self, who, x.student(), signal::HAND_OUTCOME_DISMISSED);
+    },
+
+    // -- calls -----------------------------------------------------------------
+    [=](atoms::invite, const std::string& call_id, const std::string& caller,
+        const std::string& callee) -> caf::result<caf::ok_atom> {
+      auto& s = self->state;
+      if (auto err = check_sender(self, caller, action::call))
+        return err;
+      auto* target = s.model.member(callee);
+      if (!target)
+        return make_error(errc::not_found, "no member " + callee);
+      if (callee == caller)
+        return make_error(errc::bad_request, "cannot call oneself");
+      if (!protocol::allowed(target->role(), action::answer_call))
+        return make_error(errc::permission_denied,
+                          std::string("a ") + protocol::role_name(target->role())
+                            + " cannot be called");
+      if (call_id.empty() || s.calls.count(call_id))
+        return make_error(errc::already_exists, "call id in use");
+      for (auto& [id, c] : s.calls) {
+        if (c.caller == caller || c.callee == caller)
+          return make_error(errc::wrong_state, caller + " is already in a call");
+        if (c.caller == callee || c.callee == callee)
+          return make_error(errc::busy, callee + " is busy");
+      }
+      auto p = s.participants.find(callee);
+      if (p == s.participants.end() || target->presence() != signal::PRESENCE_ONLINE)
+        return make_error(errc::unavailable, callee + " is not connected");
+      s.calls[call_id] = call_record{caller, callee};
+      auto caller_name = s.model.member(caller)->display_name();
+      auto rp = self->make_response_promise<caf::ok_atom>();
+      self->request(p->second, peer_timeout, atoms::ring::value, call_id, caller, caller_name)
+        .then(
+          [=](caf::ok_atom) mutable {
+            record_call(self, call_id, signal::CALL_PHASE_RINGING);
+            rp.deliver(caf::ok_atom::value);
+          },
+          [=](caf::error& err) mutable {
+            self->state.calls.erase(call_id);
+            rp.deliver(err);
+          });
+      return rp;
+    },
+    [=](atoms::call, const std::string& call_id, const std::string& sender,
+        call_signal sig) {
+      auto& s = self->state;
+      auto i = s.calls.find(call_id);
+      if (i == s.calls.end() || !from_member(self, sender))
+        return;
+      auto& c = i->second;
+      if (sender != c.caller && sender != c.callee)
+        return;
+      auto other = sender == c.caller ? c.callee : c.caller;
+      if (auto p = s.participants.find(other); p != s.participants.end())
+        self->send(p->second, atoms::call::value, call_id, sig);
+      switch (sig) {
+        case call_signal::accepted:
+          record_call(self, call_id, signal::CALL_PHASE_CONNECTING);
+          break;
+        case call_signal::media_ready:
+          (sender == c.caller ? c.caller_ready : c.callee_ready) = true;
+          if (c.caller_ready && c.callee_ready)
+            record_call(self, call_id, signal::CALL_PHASE_CONNECTED);
+          break;
+        case call_signal::rejected:
+          record_call(self, call_id, signal::CALL_PHASE_ENDED, signal::CALL_END_REJECTED);
+          break;
+        case call_signal::cancelled:
+          record_call(self, call_id, signal::CALL_PHASE_ENDED, signal::CALL_END_CANCELLED);
+          break;
+        case call_signal::hangup:
+          record_call(self, call_id, signal::CALL_PHASE_ENDED, signal::CALL_END_HANGUP);
+          break;
+        case call_signal::ring_timeout:
+          record_call(self, call_id, signal::CALL_PHASE_ENDED, signal::CALL_END_RING_TIMEOUT);
+          break;
+        case call_signal::media_timeout:
+          record_call(self, call_id, signal::CALL_PHASE_ENDED, signal::CALL_END_MEDIA_TIMEOUT);
+          break;
+        case call_signal::busy:
+          record_call(self, call_id, signal::CALL_PHASE_ENDED, signal::CALL_END_BUSY);
+          break;
+        case call_signal::alerted:
+        case call_signal::unreachable:
+        case call_signal::dropped:
+          break;
+      }
+    },
+
+    // -- device control ----------------------------------------------------------
+    [=](atoms::command, const std::string& who,
+        const signal::DeviceCommand& cmd) -> caf::result<std::string> {
+      auto& s = self->state;
+      if (auto err = check_sender(self, who, action::control_device))
+        return err;
+      if (auto err = protocol::validate(cmd); err.code != errc::none)
+        return to_caf(err);
+      auto* target = s.model.member(cmd.target());
+      if (!target)
+        return make_error(errc::not_found, "no member " + cmd.target());
+      if (!protocol::allowed(target->role(), action::ack_device))
+        return make_error(errc::bad_request, cmd.target() + " has no lamp to control");
+      auto p = s.participants.find(cmd.target());
+      if (p == s.participants.end() || target->presence() != signal::PRESENCE_ONLINE)
+        return make_error(errc::unavailable, cmd.target() + " is not connected");
+      auto deadline = cmd.deadline_ms() != 0
+                        ? std::chrono::milliseconds(std::min<uint32_t>(cmd.deadline_ms(), 120000))
+                        : std::chrono::duration_cast<std::chrono::milliseconds>(
+                          s.cfg.device_deadline);
+      signal::DeviceRequest req;
+      req.set_command_id(next_id(self, "cmd"));
+      req.set_from(who);
+      req.set_deadline_ms(deadline.count());
+      switch (cmd.action_case()) {
+        case signal::DeviceCommand::kCapturePhoto:
+          *req.mutable_capture_photo() = cmd.capture_photo();
+          break;
+        case signal::DeviceCommand::kSwitchCamera:
+          *req.mutable_switch_camera() = cmd.switch_camera();
+          break;
+        case signal::DeviceCommand::kSwitchScreen:
+          *req.mutable_switch_screen() = cmd.switch_screen();
+          break;
+        case signal::DeviceCommand::ACTION_NOT_SET:
+          break;
+      }
+      auto id = req.command_id();
+      s.commands[id] = pending_command{who, cmd.target(), req};
+      auto rp = self->make_response_promise<std::string>();
+      self->request(p->second, peer_timeout, atoms::device::value, req)
+        .then([=](caf::ok_atom) mutable { rp.deliver(id); },
+              [=](caf::error& err) mutable {
+                self->state.commands.erase(id);
+                rp.deliver(err);
+              });
+      return rp;
+    },
+    [=](atoms::outcome, const signal::DeviceOutcome& o) {
+      auto& s = self->state;
+      auto i = s.commands.find(o.command_id());
+      if (i == s.commands.end() || !from_member(self, i->second.target))
+        return;
+      auto cmd = i->second;
+      if (auto p = s.participants.find(cmd.requester); p != s.participants.end())
+        self->send(p->second, atoms::outcome::value, o);
+      if (o.state() == signal::DEVICE_STATE_DONE) {
+        signal::ClassroomEvent ev;
+        auto* d = ev.mutable_device();
+        d->set_identity(cmd.target);
+        if (cmd.request.has_switch_camera())
+          d->set_camera(cmd.request.switch_camera().camera());
+        if (cmd.request.has_switch_screen())
+          d->set_screen(cmd.request.switch_screen().screen());
+        if (d->camera() != signal::CAMERA_UNSPECIFIED || d->screen() != signal::SCREEN_UNSPECIFIED)
+          commit(self, std::move(ev));
+      }
+      if (o.state() != signal::DEVICE_STATE_SENT && o.state() != signal::DEVICE_STATE_ACKED)
+        s.commands.erase(o.command_id());
+    },
+
+    // -- whiteboard --------------------------------------------------------------
+    [=](atoms::command, const std::string& who,
+        signal::WhiteboardOp op) -> caf::result<uint64_t> {
+      if (auto err = check_sender(self, who, action::whiteboard_write))
+        return err;
+      op.set_author(who);
+      if (auto err = validate_op(self->state.model, op); err.code != errc::none)
+        return to_caf(err);
+      signal::ClassroomEvent ev;
+      *ev.mutable_whiteboard() = std::move(op);
+      if (auto err = commit(self, std::move(ev)); err.code != errc::none)
+        return to_caf(err);
+      return self->state.model.seq();
+    },
+
+    // -- stream control ----------------------------------------------------------
+    [=](atoms::command, const std::string& who,
+        const signal::Publish& x) -> caf::result<signal::Published> {
+      auto& s = self->state;
+      if (auto err = check_sender(self, who, action::publish))
+        return err;
+      if (x.kind() == signal::TRACK_KIND_UNSPECIFIED
+          || x.source() == signal::TRACK_SOURCE_UNSPECIFIED)
+        return make_error(errc::bad_request, "publish needs a kind and a source");
+      for (const auto& t : s.model.snapshot().tracks())
+        if (t.owner() == who && t.source() == x.source())
+          return make_error(errc::already_exists, "that source is already published");
+      signal::TrackInfo info;
+      info.set_track_id(who + "/" + next_id(self, "t"));
+      info.set_owner(who);
+      info.set_kind(x.kind());
+      info.set_source(x.source());
+      info.set_simulcast(x.simulcast());
+      signal::ClassroomEvent ev;
+      *ev.mutable_track_published()->mutable_track() = info;
+      if (auto err = commit(self, std::move(ev)); err.code != errc::none)
+        return to_caf(err);
+      s.tracks.emplace(info.track_id(), spawn_track(self->system(), info));
+      signal::Published out;
+      out.set_track_id(info.track_id());
+      return out;
+    },
+    [=](atoms::command, const std::string& who,
+        const signal::Unpublish& x) -> caf::result<caf::ok_atom> {
+      auto& s = self->state;
+      if (auto err = check_sender(self, who, action::publish))
+        return err;
+      auto* t = s.model.track(x.track_id());
+      if (!t)
+        return make_error(errc::not_found, "no track " + x.track_id());
+      auto role = s.model.member(who)->role();
+      if (t->owner() != who && role != signal::ROLE_TEACHER && role != signal::ROLE_ASSISTANT)
+        return make_error(errc::permission_denied, "not your track");
+      signal::ClassroomEvent ev;
+      ev.mutable_track_unpublished()->set_track_id(x.track_id());
+      if (auto err = commit(self, std::move(ev)); err.code != errc::none)
+        return to_caf(err);
+      if (auto i = s.tracks.find(x.track_id()); i != s.tracks.end()) {
+        caf::anon_send(i->second, atoms::close::value);
+        s.tracks.erase(i);
+      }
+      return caf::ok_atom::value;
+    },
+    [=](atoms::command, const std::string& who,
+        const signal::Subscribe& x) -> caf::result<signal::Subscribed> {
+      auto& s = self->state;
+      if (auto err = check_sender(self, who, action::subscribe))
+        return err;
+      auto* t = s.model.track(x.track_id());
+      auto i = s.tracks.find(x.track_id());
+      // A parent may not learn that tracks it cannot see exist.
+      if (!t || i == s.tracks.end() || !s.model.visible_to([&] {
+            signal::ClassroomEvent probe;
+            *probe.mutable_track_published()->mutable_track() = *t;
+            return probe;
+          }(), who))
+        return make_error(errc::not_found, "no track " + x.track_id());
+      auto rp = self->make_response_promise<signal::Subscribed>();
+      auto track_id = x.track_id();
+      self->request(i->second, peer_timeout, atoms::subscribe::value, who, x.layer())
+        .then(
+          [=](caf::ok_atom) mutable {
+            signal::Subscribed out;
+            out.set_track_id(track_id);
+            rp.deliver(out);
+          },
+          [=](caf::error& err) mutable { rp.deliver(err); });
+      return rp;
+    },
+    [=](atoms::command, const std::string& who,
+        const signal::Unsubscribe& x) -> caf::result<caf::ok_atom> {
+      if (auto err = check_sender(self, who, action::subscribe))
+        return err;
+      auto i = self->state.tracks.find(x.track_id());
+      if (i == self->state.tracks.end())
+        return make_error(errc::not_found, "no track " + x.track_id());
+      return self->delegate(i->second, atoms::unsub::value, who);
+    },
+    [=](atoms::command, const std::string& who,
+        const signal::Mute& x) -> caf::result<caf::ok_atom> {
+      auto& s = self->state;
+      if (auto err = check_sender(self, who, action::publish))
+        return err;
+      auto* t = s.model.track(x.track_id());
+      auto i = s.tracks.find(x.track_id());
+      if (!t || i == s.tracks.end())
+        return make_error(errc::not_found, "no track " + x.track_id());
+      auto role = s.model.member(who)->role();
+      if (t->owner() != who && role != signal::ROLE_TEACHER && role != signal::ROLE_ASSISTANT)
+        return make_error(errc::permission_denied, "not your track");
+      if (t->muted() != x.muted()) {
+        signal::ClassroomEvent ev;
+        ev.mutable_track_muted()->set_track_id(x.track_id());
+        ev.mutable_track_muted()->set_muted(x.muted());
+        if (auto err = commit(self, std::move(ev)); err.code != errc::none)
+          return to_caf(err);
+      }
+      caf::anon_send(i->second, atoms::mute::value, x.muted());
+      return caf::ok_atom::value;
+    },
+    [=](atoms::command, const std::string& who,
+        const signal::PreferLayer& x) -> caf::result<caf::ok_atom> {
+      if (auto err = check_sender(self, who, action::subscribe))
+        return err;
+      auto i = self->state.tracks.find(x.track_id());
+      if (i == self->state.tracks.end())
+        return make_error(errc::not_found, "no track " + x.track_id());
+      return self->delegate(i->second, atoms::layer::value, who, x.layer());
+    },
+
+    // -- state -------------------------------------------------------------------
+    [=](caf::get_atom, const std::string& viewer) {
+      return viewer.empty() ? self->state.model.snapshot()
+                            : self->state.model.snapshot_for(viewer);
+    },
+    [=](atoms::watch, session_actor watcher) {
+      self->monitor(watcher);
+      self->state.watchers.push_back(watcher);
+      return self->state.model.snapshot();
+    },
+    [=](atoms::close, const std::string& reason) -> caf::result<caf::ok_atom> {
+      auto& s = self->state;
+      if (!s.model.closed()) {
+        signal::ClassroomEvent ev;
+        ev.mutable_closed()->set_reason(reason);
+        if (auto err = commit(self, std::move(ev)); err.code != errc::none)
+          return to_caf(err);
+      }
+      auto why = kick_reason(errc::wrong_state, "classroom closed: " + reason);
+      for (auto& [identity, p] : s.participants)
+        self->send(p, atoms::kick::value, why);
+      for (auto& w : s.watchers)
+        self->send(w, atoms::kick::value, why);
+      for (auto& [id, t] : s.tracks)
+        caf::anon_send(t, atoms::close::value);
+      s.participants.clear();
+      s.tracks.clear();
+      s.journal.close();
+      self->quit();
+      return caf::ok_atom::value;
+    },
+    [=](atoms::flush) -> caf::result<caf::ok_atom> {
+      if (auto err = self->state.journal.sync(); err.code != errc::none)
+        return to_caf(err);
+      return caf::ok_atom::value;
+    },
+
+    // -- own timers ----------------------------------------------------------------
+    [=](atoms::timeout, timer_kind kind, const std::string& subject, uint64_t gen) {
+      auto& s = self->state;
+      if (self->current_sender() != caf::actor_cast<caf::strong_actor_ptr>(self))
+        return;
+      if (kind == timer_kind::journal_flush) {
+        s.journal.sync();
+        arm_flush_timer(self);
+      } else if (kind == timer_kind::absent_member) {
+        auto i = s.absent_timers.find(subject);
+        if (i != s.absent_timers.end() && i->second == gen
+            && s.participants.count(subject) == 0)
+          remove_member(self, subject, "did not come back");
+      }
+    },
+  };
+}
+
+} // namespace
+
+const char* to_string(timer_kind x) {
+  switch (x) {
+    case timer_kind::ring: return "ring";
+    case timer_kind::media_setup: return "media_setup";
+    case timer_kind::device_deadline: return "device_deadline";
+    case timer_kind::reconnect_grace: return "reconnect_grace";
+    case timer_kind::absent_member: return "absent_member";
+    case timer_kind::journal_flush: return "journal_flush";
+  }
+  return "unknown";
+}
+
+caf::expected<classroom_actor> spawn_classroom(caf::actor_system& sys, classroom_config cfg) {
+  auto init = std::make_shared<classroom_init>();
+  const auto& spec = cfg.spec;
+  if (spec.tenant.empty() || spec.classroom_id.empty())
+    return make_error(errc::bad_request, "tenant and classroom id must not be empty");
+  if (spec.mode == signal::MODE_UNSPECIFIED || !signal::ClassroomMode_IsValid(spec.mode))
+    return make_error(errc::bad_request, "unknown classroom mode");
+  auto contents = read_journal(cfg.journal_path);
+  uint64_t valid_size = 0;
+  if (contents) {
+    valid_size = contents->valid_size;
+    for (const auto& ev : contents->events)
+      if (auto code = init->model.apply(ev); code != errc::none)
+        // CRCs passed, so this is not a torn write: refuse to guess, keep
+        // the file untouched for an operator to look at.
+        return make_error(errc::internal, "journal " + cfg.journal_path.string()
+                                            + " has an event that does not apply at seq "
+                                            + std::to_string(ev.seq()));
+    if (init->model.created()) {
+      const auto& snap = init->model.snapshot();
+      if (snap.tenant() != spec.tenant || snap.classroom_id() != spec.classroom_id)
+        return make_error(errc::internal, "journal " + cfg.journal_path.string()
+                                            + " belongs to another classroom");
+      if (snap.closed())
+        return make_error(errc::wrong_state, "classroom " + spec.classroom_id + " is closed");
+      init->rebuilt = true;
+    } else {
+      valid_size = 0;  // nothing usable: start the file afresh
+    }
+  } else if (contents.err().code != errc::not_found) {
+    return make_error(contents.err().code, contents.err().message);
+  }
+  if (auto err = init->journal.open(cfg.journal_path, valid_size); err.code != errc::none)
+    return make_error(err.code, err.message);
+  if (!init->model.created()) {
+    signal::ClassroomEvent ev;
+    ev.set_seq(1);
+    ev.set_at_ms(wall_ms());
+    auto* c = ev.mutable_created();
+    c->set_tenant(spec.tenant);
+    c->set_classroom_id(spec.classroom_id);
+    c->set_mode(spec.mode);
+    c->set_capacity(spec.capacity);
+    if (auto err = init->journal.append(ev); err.code != errc::none)
+      return make_error(err.code, err.message);
+    init->model.apply(ev);
+  }
+  init->cfg = std::move(cfg);
+  return sys.spawn(classroom_impl, std::move(init));
+}
+
+} // namespace lamplight::actors

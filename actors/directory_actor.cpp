@@ -1,0 +1,254 @@
+#include "actors/directory_actor.hpp"
+
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <memory>
+
+#include <caf/actor_system.hpp>
+#include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/errors.hpp"
+#include "actors/journal.hpp"
+
+namespace lamplight::actors {
+
+namespace {
+
+using protocol::errc;
+
+constexpr auto classroom_timeout = std::chrono::seconds(5);
+
+struct directory_state {
+  directory_config cfg;
+  std::map<std::string, classroom_actor> classrooms;  // "tenant/classroom"
+  std::map<std::string, dispatcher_actor> dispatchers;  // tenant
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  static inline const char* name = "lamplight.directory";
+};
+
+using self_ptr = directory_actor::stateful_pointer<directory_state>;
+
+/// Tenant and classroom ids become file names: only a safe alphabet, so no
+/// token can name a path outside the data directory.
+bool valid_id(const std::string& id) {
+  if (id.empty() || id.size() > 64 || id[0] == '.' || id[0] == '-')
+    return false;
+  for (char c : id)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'))
+      return false;
+  return true;
+}
+
+std::string key(const std::string& tenant, const std::string& cls) {
+  return tenant + "/" + cls;
+}
+
+std::filesystem::path journal_path(const directory_config& cfg, const std::string& tenant,
+                                   const std::string& cls) {
+  return cfg.data_dir / "journal" / tenant / (cls + ".journal");
+}
+
+int64_t now_s() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+caf::expected<classroom_actor> start_classroom(self_ptr self, classroom_spec spec) {
+  auto& st = self->state;
+  if (!valid_id(spec.tenant) || !valid_id(spec.classroom_id))
+    return make_error(errc::bad_request,
+                      "tenant and classroom ids need 1..64 of [A-Za-z0-9._-], not starting with . or -");
+  if (st.classrooms.count(key(spec.tenant, spec.classroom_id)))
+    return make_error(errc::already_exists, "classroom " + spec.classroom_id + " exists");
+  classroom_config cfg;
+  cfg.journal_path = journal_path(st.cfg, spec.tenant, spec.classroom_id);
+  cfg.absent_grace = st.cfg.absent_grace;
+  cfg.flush_interval = st.cfg.flush_interval;
+  cfg.device_deadline = st.cfg.timeouts.device_deadline;
+  cfg.spec = spec;
+  auto c = spawn_classroom(self->system(), std::move(cfg));
+  if (!c)
+    return c;
+  self->monitor(*c);
+  st.classrooms.emplace(key(spec.tenant, spec.classroom_id), *c);
+  return c;
+}
+
+/// Brings back every classroom whose journal is under the data directory and
+/// that was not closed.
+void rebuild(self_ptr self) {
+  std::error_code ec;
+  auto root = self->state.cfg.data_dir / "journal";
+  if (!std::filesystem::is_directory(root, ec))
+    return;
+  for (auto& tenant_dir : std::filesystem::directory_iterator(root, ec)) {
+    if (!tenant_dir.is_directory())
+      continue;
+    for (auto& f : std::filesystem::directory_iterator(tenant_dir.path(), ec)) {
+      if (f.path().extension() != ".journal")
+        continue;
+      auto contents = read_journal(f.path());
+      if (!contents || contents->events.empty() || !contents->events[0].has_created())
+        continue;
+      const auto& created = contents->events[0].created();
+      if (contents->events.back().has_closed())
+        continue;
+      classroom_spec spec{created.tenant(), created.classroom_id(), created.mode(),
+                          created.capacity()};
+      if (f.path() != journal_path(self->state.cfg, spec.tenant, spec.classroom_id))
+        continue;  // a file that does not belong where it lies
+      auto c = start_classroom(self, spec);
+      if (!c)
+        std::fprintf(stderr, "lamplight: cannot rebuild %s: %s\n", f.path().c_str(),
+                     to_protocol_error(c.error()).message.c_str());
+    }
+  }
+}
+
+directory_actor::behavior_type directory_impl(self_ptr self, directory_config cfg) {
+  self->state.cfg = std::move(cfg);
+  rebuild(self);
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto& st = self->state;
+    for (auto i = st.classrooms.begin(); i != st.classrooms.end(); ++i) {
+      if (dm.source != caf::actor_cast<caf::actor_addr>(i->second))
+        continue;
+      auto slash = i->first.find('/');
+      auto tenant = i->first.substr(0, slash);
+      auto cls = i->first.substr(slash + 1);
+      st.classrooms.erase(i);
+      if (auto d = st.dispatchers.find(tenant); d != st.dispatchers.end())
+        self->send(d->second, atoms::done::value, cls);
+      return;
+    }
+  });
+  return {
+    [=](atoms::create, const classroom_spec& spec) -> caf::result<classroom_actor> {
+      auto c = start_classroom(self, spec);
+      if (!c)
+        return std::move(c.error());
+      return *c;
+    },
+    [=](atoms::open, const protocol::token_claims& who) -> caf::result<classroom_actor> {
+      auto& st = self->state;
+      if (auto i = st.classrooms.find(key(who.tenant, who.classroom)); i != st.classrooms.end())
+        return i->second;
+      bool staff = who.role == signal::ROLE_TEACHER || who.role == signal::ROLE_ASSISTANT;
+      if (!staff || who.mode == signal::MODE_UNSPECIFIED)
+        return make_error(errc::classroom_not_found,
+                          "classroom " + who.classroom + " does not exist (yet)");
+      auto c = start_classroom(self, classroom_spec{who.tenant, who.classroom, who.mode, 0});
+      if (!c)
+        return std::move(c.error());
+      return *c;
+    },
+    [=](atoms::lookup, const std::string& tenant,
+        const std::string& cls) -> caf::result<classroom_actor> {
+      auto i = self->state.classrooms.find(key(tenant, cls));
+      if (i == self->state.classrooms.end())
+        return make_error(errc::classroom_not_found, "no classroom " + cls);
+      return i->second;
+    },
+    [=](atoms::list, const std::string& tenant) {
+      std::vector<std::string> out;
+      for (auto& [k, c] : self->state.classrooms)
+        if (tenant.empty() || k.compare(0, tenant.size() + 1, tenant + "/") == 0)
+          out.push_back(k);
+      return out;
+    },
+    [=](atoms::dispatch, const std::string& tenant) -> caf::result<dispatcher_actor> {
+      if (!valid_id(tenant))
+        return make_error(errc::bad_request, "bad tenant id");
+      auto& d = self->state.dispatchers[tenant];
+      if (!d)
+        d = spawn_dispatcher(self->system(), tenant, directory_actor{self});
+      return d;
+    },
+    [=](atoms::token, protocol::token_claims c) -> caf::result<std::string> {
+      if (!valid_id(c.tenant) || !valid_id(c.classroom) || c.identity.empty())
+        return make_error(errc::bad_request, "bad tenant, classroom or identity");
+      if (c.role == signal::ROLE_UNSPECIFIED)
+        return make_error(errc::bad_request, "a token needs a role");
+      if (c.expires_at == 0)
+        c.expires_at =
+          now_s() + std::chrono::duration_cast<std::chrono::seconds>(self->state.cfg.token_ttl).count();
+      return protocol::sign_token(c, self->state.cfg.token_secret);
+    },
+    [=](atoms::status) -> caf::result<node_status> {
+      auto& st = self->state;
+      node_status base;
+      base.node_name = st.cfg.node_name;
+      base.data_dir = st.cfg.data_dir.string();
+      base.classrooms = static_cast<uint32_t>(st.classrooms.size());
+      base.uptime_s = std::chrono::duration_cast<std::chrono::seconds>(
+                        std::chrono::steady_clock::now() - st.started)
+                        .count();
+      if (st.classrooms.empty())
+        return base;
+      // Ask every classroom; one that does not answer in time counts as empty.
+      auto rp = self->make_response_promise<node_status>();
+      auto acc = std::make_shared<node_status>(base);
+      auto pending = std::make_shared<size_t>(st.classrooms.size());
+      auto one_done = [=]() mutable {
+        if (--*pending == 0)
+          rp.deliver(*acc);
+      };
+      for (auto& [k, c] : st.classrooms)
+        self->request(c, classroom_timeout, caf::get_atom::value, std::string{})
+          .then(
+            [=](const signal::ClassroomSnapshot& snap) mutable {
+              for (const auto& m : snap.members()) {
+                ++acc->members;
+                if (m.presence() == signal::PRESENCE_ONLINE)
+                  ++acc->online;
+              }
+              one_done();
+            },
+            [=](caf::error&) mutable { one_done(); });
+      return rp;
+    },
+    [=](atoms::shutdown) -> caf::result<caf::ok_atom> {
+      auto& st = self->state;
+      // Flush every journal, then stop the actors without closing the
+      // classrooms: a restarted node rebuilds them from their journals.
+      auto rp = self->make_response_promise<caf::ok_atom>();
+      auto pending = std::make_shared<size_t>(st.classrooms.size() + 1);
+      auto one_done = [=]() mutable {
+        if (--*pending == 0) {
+          for (auto& [k, c] : self->state.classrooms)
+            caf::anon_send_exit(c, caf::exit_reason::user_shutdown);
+          for (auto& [t, d] : self->state.dispatchers)
+            caf::anon_send_exit(d, caf::exit_reason::user_shutdown);
+          self->state.dispatchers.clear();
+          rp.deliver(caf::ok_atom::value);
+        }
+      };
+      for (auto& [k, c] : st.classrooms)
+        self->request(c, classroom_timeout, atoms::flush::value)
+          .then([=](caf::ok_atom) mutable { one_done(); },
+                [=](caf::error&) mutable { one_done(); });
+      one_done();
+      return rp;
+    },
+  };
+}
+
+} // namespace
+
+caf::expected<directory_actor> spawn_directory(caf::actor_system& sys, directory_config cfg) {
+  if (cfg.token_secret.size() < 16)
+    return make_error(errc::bad_request, "the token secret needs at least 16 bytes");
+  std::error_code ec;
+  std::filesystem::create_directories(cfg.data_dir / "journal", ec);
+  if (ec)
+    return make_error(errc::internal, "cannot create " + (cfg.data_dir / "journal").string()
+                                        + ": " + ec.message());
+  return sys.spawn(directory_impl, std::move(cfg));
+}
+
+} // namespace lamplight::actors

@@ -1,0 +1,171 @@
+#include "actors/gateway_session.hpp"
+
+#include <chrono>
+
+#include <caf/actor_system.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/errors.hpp"
+
+namespace lamplight::actors {
+
+namespace {
+
+using protocol::errc;
+using protocol::wire_format;
+
+constexpr auto join_timeout = std::chrono::seconds(10);
+constexpr auto request_timeout = std::chrono::seconds(15);
+
+struct gateway_state {
+  std::shared_ptr<client_link> link;
+  gateway_config cfg;
+  wire_format fmt = wire_format::json;  // of the client's last frame
+  participant_actor participant;
+  protocol::token_claims claims;
+  bool joining = false;
+  static inline const char* name = "lamplight.gateway_session";
+};
+
+using self_ptr = gateway_session_actor::stateful_pointer<gateway_state>;
+
+void send_out(self_ptr self, const signal::ServerMessage& msg) {
+  auto& st = self->state;
+  st.link->send(protocol::encode_server(msg, st.fmt), st.fmt);
+}
+
+void send_error(self_ptr self, uint64_t rid, errc code, std::string message) {
+  send_out(self, protocol::make_error(rid, code, std::move(message)));
+}
+
+void send_error(self_ptr self, uint64_t rid, const caf::error& err) {
+  send_out(self, protocol::make_error(rid, to_protocol_error(err)));
+}
+
+signal::ServerMessage pong(uint64_t rid, int64_t client_time) {
+  signal::ServerMessage out;
+  out.set_request_id(rid);
+  out.mutable_pong()->set_client_time_ms(client_time);
+  out.mutable_pong()->set_server_time_ms(
+    std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now().time_since_epoch())
+      .count());
+  return out;
+}
+
+void join(self_ptr self, uint64_t rid, const signal::Join& j) {
+  auto& st = self->state;
+  if (st.joining)
+    return send_error(self, rid, errc::wrong_state, "a join is in progress");
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+               .count();
+  auto claims = protocol::verify_token(j.token(), st.cfg.token_secret, now);
+  if (!claims)
+    return send_error(self, rid, claims.err().code, claims.err().message);
+  if (claims->display_name.empty())
+    claims->display_name = j.display_name().substr(0, 64);
+  st.joining = true;
+  auto failed = [=](caf::error& err) {
+    self->state.joining = false;
+    send_error(self, rid, err);
+  };
+  auto dir = st.cfg.directory;
+  auto who = *claims;
+  self->request(dir, join_timeout, atoms::open::value, who)
+    .then(
+      [=](const classroom_actor& classroom) {
+        self->request(dir, join_timeout, atoms::dispatch::value, who.tenant)
+          .then(
+            [=](const dispatcher_actor& dispatcher) {
+              auto p = spawn_participant(self->system(), who, classroom, dispatcher,
+                                         self->state.cfg.timeouts);
+              self->request(p, join_timeout, atoms::attach::value, session_actor{self})
+                .then(
+                  [=](const signal::Joined& joined) {
+                    auto& s = self->state;
+                    s.joining = false;
+                    // The seat may be held by an earlier participant (a
+                    // reconnect): the answer then comes from that one.
+                    auto holder = caf::actor_cast<participant_actor>(self->current_sender());
+                    s.participant = holder ? holder : p;
+                    s.claims = who;
+                    self->monitor(s.participant);
+                    signal::ServerMessage out;
+                    out.set_request_id(rid);
+                    *out.mutable_joined() = joined;
+                    send_out(self, out);
+                  },
+                  failed);
+            },
+            failed);
+      },
+      failed);
+}
+
+void on_frame(self_ptr self, const std::string& data, wire_format fmt) {
+  using M = signal::ClientMessage;
+  auto& st = self->state;
+  st.fmt = fmt;
+  auto msg = protocol::decode_client(data, fmt, st.cfg.limits);
+  if (!msg)
+    return send_error(self, protocol::peek_request_id(data, fmt), msg.err().code,
+                      msg.err().message);
+  auto rid = msg->request_id();
+  if (msg->body_case() == M::kPing)
+    return send_out(self, pong(rid, msg->ping().client_time_ms()));
+  if (!st.participant) {
+    if (msg->body_case() == M::kJoin)
+      return join(self, rid, msg->join());
+    return send_error(self, rid, errc::not_joined, "join first");
+  }
+  if (msg->body_case() == M::kJoin)
+    return send_error(self, rid, errc::already_joined, "already joined");
+  self->request(st.participant, request_timeout, atoms::client::value, *msg)
+    .then([=](const signal::ServerMessage& reply) { send_out(self, reply); },
+          [=](caf::error& err) { send_error(self, rid, err); });
+}
+
+gateway_session_actor::behavior_type gateway_impl(self_ptr self,
+                                                  std::shared_ptr<client_link> link,
+                                                  gateway_config cfg) {
+  self->state.link = std::move(link);
+  self->state.cfg = std::move(cfg);
+  self->set_down_handler([=](caf::down_msg& dm) {
+    if (dm.source != caf::actor_cast<caf::actor_addr>(self->state.participant))
+      return;
+    // The seat is gone (left, closed, node lost): nothing more to serve.
+    self->state.participant = nullptr;
+    self->state.link->close("session ended");
+    self->quit();
+  });
+  return {
+    [=](atoms::push, const signal::ServerMessage& msg) { send_out(self, msg); },
+    [=](atoms::kick, const signal::Error& why) {
+      signal::ServerMessage out;
+      *out.mutable_error() = why;
+      send_out(self, out);
+      self->state.participant = nullptr;
+      self->state.link->close(why.message());
+      self->quit();
+    },
+    [=](atoms::frame, const std::string& data, wire_format fmt) { on_frame(self, data, fmt); },
+    [=](atoms::closed) {
+      auto& st = self->state;
+      if (st.participant)
+        self->send(st.participant, atoms::detach::value, session_actor{self});
+      self->quit();
+    },
+  };
+}
+
+} // namespace
+
+gateway_session_actor spawn_gateway_session(caf::actor_system& sys,
+                                            std::shared_ptr<client_link> link,
+                                            gateway_config cfg) {
+  return sys.spawn(gateway_impl, std::move(link), std::move(cfg));
+}
+
+} // namespace lamplight::actors
