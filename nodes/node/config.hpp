@@ -1,0 +1,56 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "protocol/errc.hpp"
+
+namespace lamplight::node {
+
+/// Everything lamplight-node can be told. Each field has a built-in default
+/// (an all-in-one node on loopback), and each can be set, in increasing
+/// precedence, by the config file, by the environment (LAMPLIGHT_ + the
+/// option name in upper case with '-' as '_', e.g. LAMPLIGHT_SHELL_PORT) and
+/// by the command line (--shell-port).
+struct node_config {
+  std::string config_file;               // --config; absent = none
+  std::string name = "lamplight";        // node name in status and logs
+  std::string bind = "127.0.0.1";        // WebSocket signaling, HTTP, web clients
+  uint16_t port = 7443;                  // 0 = any free port (printed when ready)
+  std::string shell_bind = "127.0.0.1";  // CAF middleman endpoint for lamplight-shell
+  uint16_t shell_port = 4243;            // 0 = any free port
+  std::string data_dir = "lamplight-data";
+  std::string web_root;                  // default: the web/ folder next to the sources
+  std::string token_secret_file;         // default: <data-dir>/token.secret
+  std::string dev_tokens = "auto";       // /dev/token: on | off | auto (on when bind is loopback)
+  uint32_t io_threads = 1;
+  uint32_t max_frame_bytes = 64 * 1024;
+  std::chrono::milliseconds ring_timeout{30000};
+  std::chrono::milliseconds media_setup_timeout{20000};
+  std::chrono::milliseconds reconnect_grace{10000};
+  std::chrono::milliseconds device_deadline{10000};
+  std::chrono::milliseconds absent_grace{30000};
+  std::chrono::milliseconds journal_flush{200};
+
+  bool dev_tokens_enabled() const;
+};
+
+/// Reads the environment; injectable for tests.
+using env_lookup = std::function<const char*(const char*)>;
+
+/// Parses flags, environment and config file (see node_config for the
+/// precedence). Returns bad_request with a message for unknown options,
+/// malformed values or an unreadable config file; `help` is set when --help
+/// was given (the text is in `help_text`).
+struct load_result {
+  node_config config;
+  bool help = false;
+  std::string help_text;
+};
+protocol::result<load_result> load_config(const std::vector<std::string>& args,
+                                          const env_lookup& env);
+
+} // namespace lamplight::node

@@ -1,0 +1,127 @@
+#include "nodes/node/http_api.hpp"
+
+#include <chrono>
+
+#include <caf/scoped_actor.hpp>
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+
+#include "actors/errors.hpp"
+#include "protocol/token.hpp"
+
+namespace lamplight::node {
+
+namespace {
+
+std::string json_object(const std::map<std::string, google::protobuf::Value>& fields) {
+  google::protobuf::Struct s;
+  for (auto& [k, v] : fields)
+    (*s.mutable_fields())[k] = v;
+  std::string out;
+  (void) google::protobuf::util::MessageToJsonString(s, &out);
+  return out;
+}
+
+google::protobuf::Value str(const std::string& x) {
+  google::protobuf::Value v;
+  v.set_string_value(x);
+  return v;
+}
+
+google::protobuf::Value num(double x) {
+  google::protobuf::Value v;
+  v.set_number_value(x);
+  return v;
+}
+
+api_response error_response(int status, const std::string& message) {
+  return {status, "application/json", json_object({{"error", str(message)}})};
+}
+
+std::string get(const std::map<std::string, std::string>& q, const std::string& key) {
+  auto i = q.find(key);
+  return i == q.end() ? std::string{} : i->second;
+}
+
+} // namespace
+
+http_api::http_api(caf::actor_system& sys, actors::directory_actor directory,
+                   const node_config& cfg, std::string secret)
+  : sys_(sys),
+    directory_(std::move(directory)),
+    dev_tokens_(cfg.dev_tokens_enabled()),
+    secret_(std::move(secret)) {}
+
+std::optional<api_response> http_api::handle(const std::string& method, const std::string& path,
+                                             const std::map<std::string, std::string>& query,
+                                             bool remote_is_loopback) {
+  if (path == "/healthz") {
+    if (method != "GET" && method != "HEAD")
+      return error_response(405, "use GET");
+    return health();
+  }
+  if (path == "/dev/token") {
+    // Not there at all unless enabled and asked from this machine.
+    if (!dev_tokens_ || !remote_is_loopback)
+      return error_response(404, "not found");
+    if (method != "GET")
+      return error_response(405, "use GET");
+    return dev_token(query);
+  }
+  return std::nullopt;
+}
+
+api_response http_api::health() {
+  if (shutting_down_)
+    return {503, "application/json", json_object({{"status", str("shutting_down")}})};
+  caf::scoped_actor self{sys_};
+  api_response out;
+  self->request(directory_, std::chrono::seconds(2), atoms::status::value)
+    .receive(
+      [&](const actors::node_status& st) {
+        out.body = json_object({{"status", str("ok")},
+                                {"node", str(st.node_name)},
+                                {"classrooms", num(st.classrooms)},
+                                {"members", num(st.members)},
+                                {"online", num(st.online)},
+                                {"uptimeS", num(static_cast<double>(st.uptime_s))}});
+      },
+      [&](caf::error& e) {
+        out = error_response(503, actors::to_protocol_error(e).message);
+      });
+  return out;
+}
+
+api_response http_api::dev_token(const std::map<std::string, std::string>& q) {
+  protocol::token_claims c;
+  c.tenant = get(q, "tenant");
+  c.classroom = get(q, "classroom");
+  c.identity = get(q, "identity");
+  c.display_name = get(q, "name");
+  c.role = protocol::role_from_name(get(q, "role"));
+  c.child = get(q, "child");
+  c.mode = protocol::mode_from_name(get(q, "mode"));
+  if (c.tenant.empty() || c.classroom.empty() || c.identity.empty()
+      || c.role == signal::v1::ROLE_UNSPECIFIED)
+    return error_response(400, "need tenant, classroom, identity and role "
+                               "(teacher|assistant|student|parent)");
+  if (!get(q, "mode").empty() && c.mode == signal::v1::MODE_UNSPECIFIED)
+    return error_response(400, "mode is one_on_one|small_group|large_class");
+  if (c.role == signal::v1::ROLE_PARENT && c.child.empty())
+    return error_response(400, "a parent needs child");
+  long long ttl = 7200;
+  if (auto t = get(q, "ttl"); !t.empty()) {
+    try {
+      ttl = std::stoll(t);
+    } catch (...) {
+      return error_response(400, "ttl is seconds");
+    }
+  }
+  c.expires_at = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count()
+                 + ttl;
+  return {200, "text/plain", protocol::sign_token(c, secret_)};
+}
+
+} // namespace lamplight::node

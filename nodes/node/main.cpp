@@ -1,0 +1,167 @@
+// lamplight-node: an all-in-one node by default. WebSocket signaling and the
+// web clients over HTTP (Boost.Beast), the classroom actors, and the CAF
+// middleman endpoint the actor shell connects to. SIGINT/SIGTERM shut it
+// down gracefully: connections close, journals are flushed, actors stop.
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include <pthread.h>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+
+#include "actors/directory_actor.hpp"
+#include "actors/errors.hpp"
+#include "actors/system_setup.hpp"
+#include "nodes/node/config.hpp"
+#include "nodes/node/http_api.hpp"
+#include "nodes/node/secret.hpp"
+#include "nodes/node/ws_gateway.hpp"
+#include "transport/http_router.hpp"
+#include "transport/websocket_server.hpp"
+
+using namespace lamplight;
+
+namespace {
+
+std::string default_web_root() {
+  // Next to the binary when installed, else the source tree's web/.
+  for (const char* candidate : {"web", LAMPLIGHT_SOURCE_WEB_ROOT})
+    if (std::filesystem::is_directory(candidate))
+      return candidate;
+  return "web";
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  // Signals are taken by sigwait below, in this thread only.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  auto loaded = node::load_config(std::vector<std::string>(argv + 1, argv + argc),
+                                  [](const char* name) { return std::getenv(name); });
+  if (!loaded) {
+    std::cerr << "lamplight-node: " << loaded.err().message << " (try --help)" << std::endl;
+    return 2;
+  }
+  if (loaded->help) {
+    std::cout << loaded->help_text << std::endl;
+    return 0;
+  }
+  auto cfg = loaded->config;
+  auto secret = node::load_or_create_secret(cfg.token_secret_file);
+  if (!secret) {
+    std::cerr << "lamplight-node: " << secret.err().message << std::endl;
+    return 1;
+  }
+
+  caf::actor_system_config caf_cfg;
+  actors::add_lamplight_types(caf_cfg);
+  caf_cfg.load<caf::io::middleman>();
+  caf_cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::seconds(1)});
+  // Idle nodes should not spin: CAF's default polling burns a core.
+  caf_cfg.set("work-stealing.aggressive-poll-attempts", 0);
+  caf_cfg.set("work-stealing.moderate-poll-attempts", 0);
+  caf::actor_system sys{caf_cfg};
+
+  actors::directory_config dc;
+  dc.node_name = cfg.name;
+  dc.data_dir = cfg.data_dir;
+  dc.token_secret = *secret;
+  dc.timeouts.ring = cfg.ring_timeout;
+  dc.timeouts.media_setup = cfg.media_setup_timeout;
+  dc.timeouts.reconnect_grace = cfg.reconnect_grace;
+  dc.timeouts.device_deadline = cfg.device_deadline;
+  dc.absent_grace = cfg.absent_grace;
+  dc.flush_interval = cfg.journal_flush;
+  auto directory = actors::spawn_directory(sys, dc);
+  if (!directory) {
+    std::cerr << "lamplight-node: " << actors::to_protocol_error(directory.error()).message
+              << std::endl;
+    return 1;
+  }
+  auto shell_port = sys.middleman().publish(*directory, cfg.shell_port, cfg.shell_bind.c_str(),
+                                            true);
+  if (!shell_port) {
+    std::cerr << "lamplight-node: cannot listen for the shell on " << cfg.shell_bind << ":"
+              << cfg.shell_port << ": " << sys.render(shell_port.error()) << std::endl;
+    caf::anon_send_exit(*directory, caf::exit_reason::user_shutdown);
+    return 1;
+  }
+
+  node::http_api api(sys, *directory, cfg, *secret);
+  auto web_root = cfg.web_root.empty() ? default_web_root() : cfg.web_root;
+  transport::http_router router;
+  router.add_static("/", web_root);
+  actors::gateway_config gw;
+  gw.token_secret = *secret;
+  gw.directory = *directory;
+  gw.limits.max_frame_bytes = cfg.max_frame_bytes;
+  gw.timeouts = dc.timeouts;
+
+  transport::websocket_server_config wcfg;
+  wcfg.bind_address = cfg.bind;
+  wcfg.port = cfg.port;
+  wcfg.io_threads = cfg.io_threads;
+  transport::websocket_server server(wcfg);
+  server.set_http_handler([&](const transport::http_request& req) {
+    if (auto r = api.handle(req.method, req.path, req.query, req.remote_is_loopback)) {
+      transport::http_response res;
+      res.status = r->status;
+      res.content_type = r->content_type;
+      res.body = std::move(r->body);
+      return res;
+    }
+    return router.handle(req);
+  });
+  server.set_ws_handler([&](std::shared_ptr<transport::ws_connection> conn,
+                            const transport::http_request& req)
+                          -> std::shared_ptr<transport::ws_session_handler> {
+    if (req.path != "/signal")
+      return nullptr;
+    return node::open_gateway_session(sys, gw, std::move(conn));
+  });
+  uint16_t http_port = 0;
+  try {
+    http_port = server.start();
+  } catch (const std::exception& e) {
+    std::cerr << "lamplight-node: cannot listen on " << cfg.bind << ":" << cfg.port << ": "
+              << e.what() << std::endl;
+    caf::anon_send_exit(*directory, caf::exit_reason::user_shutdown);
+    return 1;
+  }
+  std::cout << "lamplight-node '" << cfg.name << "': web clients and signaling on http://"
+            << cfg.bind << ":" << http_port << "/ (WebSocket /signal), shell endpoint "
+            << cfg.shell_bind << ":" << *shell_port << ", data in " << cfg.data_dir
+            << (cfg.dev_tokens_enabled() ? ", dev tokens on" : "") << std::endl;
+  // For scripts and tests that start a node on port 0.
+  std::cout << "READY http=" << http_port << " shell=" << *shell_port << std::endl;
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  std::cout << "lamplight-node: " << (sig == SIGINT ? "SIGINT" : "SIGTERM")
+            << ", shutting down" << std::endl;
+  api.set_shutting_down();
+  server.stop();
+  {
+    caf::scoped_actor self{sys};
+    self->request(*directory, std::chrono::seconds(10), atoms::shutdown::value)
+      .receive([](caf::ok_atom) {},
+               [&](caf::error& e) {
+                 std::cerr << "lamplight-node: shutdown: " << sys.render(e) << std::endl;
+               });
+  }
+  caf::anon_send_exit(*directory, caf::exit_reason::user_shutdown);
+  std::cout << "lamplight-node: journals flushed, bye" << std::endl;
+  return 0;
+}

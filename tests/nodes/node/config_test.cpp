@@ -1,0 +1,78 @@
+#include <boost/test/unit_test.hpp>
+
+#include <cstdlib>
+#include <fstream>
+#include <map>
+
+#include "nodes/node/config.hpp"
+#include "tests/actors/actor_fixture.hpp"
+
+using lamplight::node::load_config;
+using lamplight::test::temp_dir;
+
+namespace {
+
+struct fake_env {
+  std::map<std::string, std::string> vars;
+  const char* operator()(const char* name) const {
+    auto i = vars.find(name);
+    return i == vars.end() ? nullptr : i->second.c_str();
+  }
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(node_config)
+
+BOOST_AUTO_TEST_CASE(defaults_are_an_all_in_one_node_on_loopback) {
+  auto r = load_config({}, fake_env{});
+  BOOST_REQUIRE(bool(r));
+  BOOST_TEST(r->config.bind == "127.0.0.1");
+  BOOST_TEST(r->config.port == 7443);
+  BOOST_TEST(r->config.shell_port == 4243);
+  BOOST_TEST(r->config.data_dir == "lamplight-data");
+  BOOST_TEST(r->config.token_secret_file == "lamplight-data/token.secret");
+  BOOST_TEST(r->config.dev_tokens_enabled());
+  BOOST_TEST(r->config.ring_timeout.count() == 30000);
+}
+
+BOOST_AUTO_TEST_CASE(flags_beat_environment_beat_file) {
+  temp_dir dir;
+  auto file = (dir.path / "node.ini").string();
+  std::ofstream(file) << "# a comment\nport = 9001\nshell-port = 9002\nname = from-file\n"
+                         "ring-timeout = 5s\nbind = 0.0.0.0\n";
+  fake_env env;
+  env.vars["LAMPLIGHT_SHELL_PORT"] = "9102";
+  env.vars["LAMPLIGHT_NAME"] = "from-env";
+  env.vars["LAMPLIGHT_CONFIG"] = file;
+  auto r = load_config({"--name", "from-flag"}, env);
+  BOOST_REQUIRE_MESSAGE(bool(r), (r ? "" : r.err().message));
+  BOOST_TEST(r->config.name == "from-flag");  // flag > env > file
+  BOOST_TEST(r->config.shell_port == 9102);   // env > file
+  BOOST_TEST(r->config.port == 9001);         // file > default
+  BOOST_TEST(r->config.ring_timeout.count() == 5000);
+  BOOST_TEST(!r->config.dev_tokens_enabled());  // not loopback: off unless asked
+}
+
+BOOST_AUTO_TEST_CASE(bad_input_is_refused_with_a_message) {
+  for (auto args : std::vector<std::vector<std::string>>{
+         {"--no-such-option"}, {"--port", "seventy"}, {"--ring-timeout", "soon"},
+         {"--dev-tokens", "maybe"}, {"--config", "/nonexistent/file.ini"}, {"--io-threads", "0"}}) {
+    auto r = load_config(args, fake_env{});
+    BOOST_TEST(!bool(r), args[0]);
+    if (!r)
+      BOOST_TEST(!r.err().message.empty());
+  }
+  fake_env env;
+  env.vars["LAMPLIGHT_PORT"] = "not-a-port";
+  BOOST_TEST(!bool(load_config({}, env)));
+}
+
+BOOST_AUTO_TEST_CASE(help_lists_every_option) {
+  auto r = load_config({"--help"}, fake_env{});
+  BOOST_REQUIRE(bool(r));
+  BOOST_TEST(r->help);
+  BOOST_TEST(r->help_text.find("--shell-port") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,252 @@
+// lamplight-node as a user meets it: a real process on loopback ports it
+// picks itself, real WebSocket clients speaking JSON (browsers) and binary
+// protobuf (lamps), real HTTP.
+#include <boost/test/unit_test.hpp>
+
+#include <csignal>
+#include <regex>
+
+#include "protocol/codec.hpp"
+#include "protocol/token.hpp"
+#include "tests/actors/actor_fixture.hpp"
+#include "tests/support/process.hpp"
+#include "transport/websocket_client.hpp"
+
+using namespace std::chrono_literals;
+using lamplight::test::child_process;
+using lamplight::test::temp_dir;
+namespace sig = lamplight::signal::v1;
+namespace protocol = lamplight::protocol;
+namespace transport = lamplight::transport;
+using protocol::wire_format;
+
+namespace {
+
+struct node_process {
+  temp_dir dir;
+  std::unique_ptr<child_process> proc;
+  uint16_t http_port = 0;
+
+  explicit node_process(std::vector<std::string> extra = {}) { start(std::move(extra)); }
+
+  void start(std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv{LAMPLIGHT_NODE_BIN, "--port", "0", "--shell-port", "0",
+                                  "--data-dir", (dir.path / "data").string(),
+                                  "--reconnect-grace", "300ms", "--ring-timeout", "2s"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    proc = std::make_unique<child_process>(argv);
+    auto ready = proc->wait_for("READY", 30s);
+    BOOST_REQUIRE_MESSAGE(ready.has_value(), "node did not start");
+    std::smatch m;
+    BOOST_REQUIRE(std::regex_search(*ready, m, std::regex("http=([0-9]+)")));
+    http_port = static_cast<uint16_t>(std::stoi(m[1].str()));
+  }
+
+  std::string token(const std::string& identity, const std::string& role,
+                    const std::string& extra = "") {
+    auto r = transport::http_get("127.0.0.1", http_port,
+                                 "/dev/token?tenant=acme&classroom=room-1&identity=" + identity
+                                   + "&role=" + role + extra);
+    BOOST_REQUIRE_MESSAGE(r.status == 200, r.body);
+    return r.body;
+  }
+};
+
+/// A signaling client over a real WebSocket.
+struct ws_client {
+  transport::websocket_client ws;
+  wire_format fmt;
+  uint64_t next = 1;
+  std::vector<sig::ServerMessage> seen;
+
+  ws_client(uint16_t port, wire_format f) : fmt(f) {
+    BOOST_REQUIRE_MESSAGE(ws.connect("127.0.0.1", port, "/signal"), ws.error());
+  }
+
+  void send_raw(const std::string& frame, wire_format f) {
+    BOOST_REQUIRE(f == wire_format::binary ? ws.send_binary(frame) : ws.send_text(frame));
+  }
+
+  /// Next message matching `pred` (others are kept in `seen`), bounded.
+  template <class Pred>
+  std::optional<sig::ServerMessage> wait(Pred pred, std::chrono::milliseconds timeout = 5s) {
+    for (auto& m : seen)
+      if (pred(m))
+        return m;
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+      auto frame = ws.read(left);
+      if (!frame)
+        break;
+      // The node answers in the format the client speaks.
+      BOOST_TEST((frame->binary == (fmt == wire_format::binary)));
+      auto msg = protocol::decode_server(frame->data,
+                                         frame->binary ? wire_format::binary : wire_format::json);
+      BOOST_REQUIRE(bool(msg));
+      seen.push_back(*msg);
+      if (pred(*msg))
+        return *msg;
+    }
+    return std::nullopt;
+  }
+
+  sig::ServerMessage request(sig::ClientMessage m) {
+    auto rid = next++;
+    m.set_request_id(rid);
+    send_raw(protocol::encode_client(m, fmt), fmt);
+    auto r = wait([&](const sig::ServerMessage& x) { return x.request_id() == rid; });
+    BOOST_REQUIRE_MESSAGE(r.has_value(), "no reply to " << m.ShortDebugString());
+    return *r;
+  }
+
+  sig::ServerMessage join(const std::string& token) {
+    sig::ClientMessage m;
+    m.mutable_join()->set_token(token);
+    return request(m);
+  }
+};
+
+bool phase(const sig::ServerMessage& m, sig::CallPhase p,
+           sig::CallEndReason r = sig::CALL_END_UNSPECIFIED) {
+  return m.has_call_update() && m.call_update().phase() == p
+         && (r == sig::CALL_END_UNSPECIFIED || m.call_update().reason() == r);
+}
+
+lamplight::protocol::errc code_of(const sig::ServerMessage& m) {
+  return m.has_error() ? protocol::from_proto(m.error().code()) : protocol::errc::none;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(node)
+
+BOOST_AUTO_TEST_CASE(http_endpoints) {
+  node_process node;
+  auto health = transport::http_get("127.0.0.1", node.http_port, "/healthz");
+  BOOST_TEST(health.status == 200);
+  BOOST_TEST(health.body.find("\"status\":\"ok\"") != std::string::npos, health.body);
+  auto index = transport::http_get("127.0.0.1", node.http_port, "/");
+  BOOST_TEST(index.status == 200);
+  BOOST_TEST(index.content_type.find("text/html") != std::string::npos);
+  BOOST_TEST(transport::http_get("127.0.0.1", node.http_port, "/../../etc/passwd").status == 404);
+  BOOST_TEST(transport::http_get("127.0.0.1", node.http_port, "/dev/token?tenant=a").status == 400);
+  BOOST_TEST(transport::http_request_once("127.0.0.1", node.http_port, "POST", "/healthz").status
+             == 405);
+  node_process locked({"--dev-tokens", "off"});
+  BOOST_TEST(transport::http_get("127.0.0.1", locked.http_port,
+                                 "/dev/token?tenant=a&classroom=b&identity=c&role=teacher")
+               .status
+             == 404);
+}
+
+BOOST_AUTO_TEST_CASE(browser_and_lamp_call_over_websocket) {
+  node_process node;
+  ws_client teacher(node.http_port, wire_format::json);
+  ws_client lamp(node.http_port, wire_format::binary);
+  BOOST_REQUIRE(teacher.join(node.token("t-ann", "teacher", "&mode=one_on_one")).has_joined());
+  auto j = lamp.join(node.token("s-cy", "student"));
+  BOOST_REQUIRE(j.has_joined());
+  BOOST_TEST(j.joined().snapshot().members_size() == 2);
+  BOOST_TEST(teacher.wait([](auto& m) { return m.has_event() && m.event().has_member_joined(); })
+               .has_value());
+  sig::ClientMessage invite;
+  invite.mutable_call_invite()->set_callee("s-cy");
+  auto r = teacher.request(invite);
+  BOOST_REQUIRE_MESSAGE(r.has_call_invited(), r.ShortDebugString());
+  auto id = r.call_invited().call_id();
+  BOOST_REQUIRE(lamp.wait([](auto& m) { return m.has_incoming_call(); }).has_value());
+  sig::ClientMessage accept;
+  accept.mutable_call_accept()->set_call_id(id);
+  BOOST_TEST(lamp.request(accept).has_ack());
+  sig::ClientMessage ready;
+  ready.mutable_call_media_ready()->set_call_id(id);
+  BOOST_TEST(lamp.request(ready).has_ack());
+  BOOST_REQUIRE(teacher.wait([](auto& m) { return phase(m, sig::CALL_PHASE_CONNECTING); }));
+  BOOST_TEST(teacher.request(ready).has_ack());
+  BOOST_TEST(teacher.wait([](auto& m) { return phase(m, sig::CALL_PHASE_CONNECTED); }).has_value());
+  BOOST_TEST(lamp.wait([](auto& m) { return phase(m, sig::CALL_PHASE_CONNECTED); }).has_value());
+
+  // The lamp vanishes: after the reconnect grace the teacher's call ends.
+  lamp.ws.abort();
+  BOOST_TEST(teacher
+               .wait([](auto& m) {
+                 return phase(m, sig::CALL_PHASE_ENDED, sig::CALL_END_PEER_DROPPED);
+               })
+               .has_value());
+}
+
+BOOST_AUTO_TEST_CASE(bad_input_gets_typed_errors_and_the_node_survives) {
+  node_process node;
+  ws_client c(node.http_port, wire_format::json);
+  sig::ClientMessage hand;
+  hand.mutable_raise_hand();
+  BOOST_TEST((code_of(c.request(hand)) == protocol::errc::not_joined));
+  BOOST_TEST((code_of(c.join("not.a.token")) == protocol::errc::unauthenticated));
+  c.send_raw(R"({"requestId":"50","raiseHand":)", wire_format::json);
+  auto e = c.wait([](auto& m) { return m.request_id() == 50; });
+  BOOST_REQUIRE(e.has_value());
+  BOOST_TEST((code_of(*e) == protocol::errc::bad_request));
+  c.send_raw(R"({"requestId":"51","teleport":{}})", wire_format::json);
+  e = c.wait([](auto& m) { return m.request_id() == 51; });
+  BOOST_REQUIRE(e.has_value());
+  BOOST_TEST((code_of(*e) == protocol::errc::unknown_message));
+  c.send_raw(R"({"requestId":"52","ping":{"clientTimeMs":"1"},"x":")" + std::string(70000, 'a')
+               + "\"}",
+             wire_format::json);
+  e = c.wait([](auto& m) { return m.request_id() == 52; });
+  BOOST_REQUIRE(e.has_value());
+  BOOST_TEST((code_of(*e) == protocol::errc::payload_too_large));
+  // Beyond what the socket accepts at all: the connection is closed (1009).
+  ws_client huge(node.http_port, wire_format::binary);
+  huge.send_raw(std::string(2 * 1024 * 1024, 'x'), wire_format::binary);
+  huge.wait([](auto&) { return false; }, 3s);
+  BOOST_TEST(huge.ws.closed());
+  BOOST_TEST(huge.ws.close_code() == 1009);
+  // Garbage on the raw TCP port.
+  auto garbage = transport::http_request_once("127.0.0.1", node.http_port, "BREW", "/coffee");
+  (void) garbage;
+  // Everyone else is still served.
+  ws_client t(node.http_port, wire_format::json);
+  BOOST_TEST(t.join(node.token("t-ann", "teacher", "&mode=small_group")).has_joined());
+  BOOST_TEST(transport::http_get("127.0.0.1", node.http_port, "/healthz").status == 200);
+}
+
+BOOST_AUTO_TEST_CASE(graceful_restart_keeps_classroom_state) {
+  node_process node;
+  {
+    ws_client t(node.http_port, wire_format::json);
+    ws_client s(node.http_port, wire_format::binary);
+    BOOST_REQUIRE(t.join(node.token("t-ann", "teacher", "&mode=small_group")).has_joined());
+    BOOST_REQUIRE(s.join(node.token("s-cy", "student")).has_joined());
+    sig::ClientMessage hand;
+    hand.mutable_raise_hand();
+    BOOST_TEST(s.request(hand).has_ack());
+    sig::ClientMessage stroke;
+    auto* st = stroke.mutable_whiteboard()->mutable_stroke();
+    st->set_stroke_id("s1");
+    st->add_points(0.25f);
+    st->add_points(0.75f);
+    BOOST_TEST(t.request(stroke).has_ack());
+  }
+  auto rc = node.proc->stop(SIGTERM, 20s);
+  BOOST_REQUIRE(rc.has_value());
+  BOOST_TEST(*rc == 0);
+  node.proc->read_line(1s);  // whatever is left in the pipe
+  bool flushed = false;
+  for (auto& l : node.proc->lines())
+    flushed = flushed || l.find("journals flushed") != std::string::npos;
+  BOOST_TEST(flushed);
+  node.start();
+  ws_client t(node.http_port, wire_format::json);
+  auto j = t.join(node.token("t-ann", "teacher"));
+  BOOST_REQUIRE_MESSAGE(j.has_joined(), j.ShortDebugString());
+  const auto& snap = j.joined().snapshot();
+  BOOST_TEST(snap.hand_queue_size() == 1);
+  BOOST_REQUIRE(snap.whiteboard_size() == 1);
+  BOOST_TEST(snap.whiteboard(0).stroke().stroke_id() == "s1");
+  BOOST_TEST(snap.members_size() == 2);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
