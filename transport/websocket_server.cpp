@@ -77,15 +77,46 @@ struct websocket_server::impl {
 
 namespace {
 
-class ws_session : public ws_connection, public std::enable_shared_from_this<ws_session> {
+/// What the application holds of a connection: it outlives neither the
+/// session nor the server's io_context, since the session clears it when it
+/// ends. Handles kept by actors after the server stopped are harmless.
+struct session_slot {
+  std::mutex mtx;
+  ws_session* session = nullptr;
+};
+
+class connection_handle : public ws_connection {
+public:
+  connection_handle(std::shared_ptr<session_slot> slot, std::string remote, uint64_t id)
+    : slot_(std::move(slot)), remote_(std::move(remote)), id_(id) {}
+  void send(std::string data, bool binary) override;
+  void close(uint16_t code, std::string reason) override;
+  const std::string& remote_address() const override { return remote_; }
+  uint64_t id() const override { return id_; }
+
+private:
+  std::shared_ptr<session_slot> slot_;
+  std::string remote_;
+  uint64_t id_;
+};
+
+class ws_session : public std::enable_shared_from_this<ws_session> {
 public:
   ws_session(websocket_server::impl& srv, tcp::socket socket, uint64_t id)
-    : srv_(srv), ws_(std::move(socket)), id_(id) {
+    : srv_(srv), ws_(std::move(socket)), id_(id), slot_(std::make_shared<session_slot>()) {
     beast::error_code ec;
     remote_ = beast::get_lowest_layer(ws_).socket().remote_endpoint(ec).address().to_string();
+    slot_->session = this;
   }
 
-  ~ws_session() override { notify_closed(); }
+  ~ws_session() {
+    detach();
+    notify_closed();
+  }
+
+  std::shared_ptr<ws_connection> handle() {
+    return std::make_shared<connection_handle>(slot_, remote_, id_);
+  }
 
   void run(http::request<http::string_body> req, std::shared_ptr<ws_session_handler> handler) {
     handler_ = std::move(handler);
@@ -95,19 +126,32 @@ public:
     ws_.async_accept(req, beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
   }
 
-  void send(std::string data, bool binary) override {
-    net::post(ws_.get_executor(), [self = shared_from_this(), d = std::move(data),
-                                   binary]() mutable { self->enqueue(std::move(d), binary); });
-  }
-
-  void close(uint16_t code, std::string reason) override {
-    net::post(ws_.get_executor(), [self = shared_from_this(), code, r = std::move(reason)]() {
-      self->begin_close(code, r);
+  /// Called with the slot's mutex held (see connection_handle).
+  void post_send(std::string data, bool binary) {
+    auto self = weak_from_this().lock();
+    if (!self)
+      return;
+    net::post(ws_.get_executor(), [self, d = std::move(data), binary]() mutable {
+      self->enqueue(std::move(d), binary);
     });
   }
 
-  const std::string& remote_address() const override { return remote_; }
-  uint64_t id() const override { return id_; }
+  void post_close(uint16_t code, std::string reason) {
+    auto self = weak_from_this().lock();
+    if (!self)
+      return;
+    net::post(ws_.get_executor(),
+              [self, code, r = std::move(reason)]() { self->begin_close(code, r); });
+  }
+
+  /// After the io threads stopped: drop the socket, tell the handler.
+  void force_finish() {
+    detach();
+    beast::error_code ec;
+    beast::get_lowest_layer(ws_).socket().close(ec);
+    finished_ = true;
+    notify_closed();
+  }
 
 private:
   void on_accept(beast::error_code ec) {
@@ -183,10 +227,17 @@ private:
     flush();
   }
 
+  /// From now on the application's handles do nothing.
+  void detach() {
+    std::lock_guard<std::mutex> guard(slot_->mtx);
+    slot_->session = nullptr;
+  }
+
   void finish() {
     if (finished_)
       return;
     finished_ = true;
+    detach();
     beast::error_code ec;
     beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ec);
     beast::get_lowest_layer(ws_).socket().close(ec);
@@ -204,6 +255,7 @@ private:
   websocket_server::impl& srv_;
   websocket::stream<beast::tcp_stream> ws_;
   uint64_t id_;
+  std::shared_ptr<session_slot> slot_;
   std::string remote_;
   beast::flat_buffer buffer_;
   std::shared_ptr<ws_session_handler> handler_;
@@ -217,6 +269,18 @@ private:
   bool finished_ = false;
   bool closed_notified_ = false;
 };
+
+void connection_handle::send(std::string data, bool binary) {
+  std::lock_guard<std::mutex> guard(slot_->mtx);
+  if (slot_->session)
+    slot_->session->post_send(std::move(data), binary);
+}
+
+void connection_handle::close(uint16_t code, std::string reason) {
+  std::lock_guard<std::mutex> guard(slot_->mtx);
+  if (slot_->session)
+    slot_->session->post_close(code, std::move(reason));
+}
 
 /// Reads HTTP requests on one connection until it upgrades or ends.
 class http_session : public std::enable_shared_from_this<http_session> {
@@ -269,7 +333,7 @@ private:
       std::shared_ptr<ws_session_handler> handler;
       if (srv_.on_ws) {
         try {
-          handler = srv_.on_ws(session, request);
+          handler = srv_.on_ws(session->handle(), request);
         } catch (...) {
           handler = nullptr;
         }
@@ -409,7 +473,8 @@ void websocket_server::stop() {
     open.assign(d.sessions.begin(), d.sessions.end());
   }
   for (auto& s : open)
-    s->close(static_cast<uint16_t>(websocket::close_code::going_away), "server shutting down");
+    s->post_close(static_cast<uint16_t>(websocket::close_code::going_away),
+                  "server shutting down");
   {
     // Clients get a few seconds to answer the close handshake.
     std::unique_lock<std::mutex> guard(d.mtx);
@@ -426,7 +491,8 @@ void websocket_server::stop() {
     std::lock_guard<std::mutex> guard(d.mtx);
     left.swap(d.sessions);
   }
-  left.clear();
+  for (auto& s : left)
+    s->force_finish();
 }
 
 } // namespace lamplight::transport

@@ -26,6 +26,7 @@
 #include "actors/type_ids.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/token.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace lamplight::test {
 
@@ -37,23 +38,6 @@ using protocol::errc;
 using protocol::wire_format;
 
 inline constexpr std::string_view test_secret = "unit-test-secret-0123456789abcdef";
-
-/// A unique empty directory, removed with the object.
-struct temp_dir {
-  std::filesystem::path path;
-  temp_dir() {
-    auto base = std::filesystem::temp_directory_path();
-    for (int i = 0;; ++i) {
-      path = base / ("lamplight-test-" + std::to_string(::getpid()) + "-" + std::to_string(i));
-      if (std::filesystem::create_directory(path))
-        break;
-    }
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
 
 /// The socket side of a fake client: records frames, as decoded messages.
 struct recording_link : actors::client_link {

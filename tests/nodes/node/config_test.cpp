@@ -5,7 +5,7 @@
 #include <map>
 
 #include "nodes/node/config.hpp"
-#include "tests/actors/actor_fixture.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using lamplight::node::load_config;
 using lamplight::test::temp_dir;

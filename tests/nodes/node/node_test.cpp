@@ -8,7 +8,7 @@
 
 #include "protocol/codec.hpp"
 #include "protocol/token.hpp"
-#include "tests/actors/actor_fixture.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tests/support/process.hpp"
 #include "transport/websocket_client.hpp"
 

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <regex>
 
-#include "tests/actors/actor_fixture.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tests/support/process.hpp"
 
 using namespace std::chrono_literals;
