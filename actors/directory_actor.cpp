@@ -177,7 +177,10 @@ directory_actor::behavior_type directory_impl(self_ptr self, directory_config cf
       if (c.expires_at == 0)
         c.expires_at =
           now_s() + std::chrono::duration_cast<std::chrono::seconds>(self->state.cfg.token_ttl).count();
-      return protocol::sign_token(c, self->state.cfg.token_secret);
+      auto token = protocol::sign_token(c, self->state.cfg.token_secret);
+      if (token.empty())
+        return make_error(errc::bad_request, "claims must be UTF-8");
+      return token;
     },
     [=](atoms::status) -> caf::result<node_status> {
       auto& st = self->state;

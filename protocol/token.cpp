@@ -94,6 +94,44 @@ std::string string_field(const pb::Struct& s, const char* key) {
   return i->second.string_value();
 }
 
+/// Strict UTF-8 (RFC 3629): no overlongs, no surrogates, nothing past U+10FFFF.
+bool valid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  auto byte = [&](std::size_t k) { return static_cast<uint8_t>(s[k]); };
+  while (i < s.size()) {
+    uint8_t c = byte(i);
+    std::size_t n = 0;
+    uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      n = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + n >= s.size())
+      return false;
+    for (std::size_t k = 1; k <= n; ++k) {
+      if ((byte(i + k) & 0xC0) != 0x80)
+        return false;
+      cp = (cp << 6) | (byte(i + k) & 0x3F);
+    }
+    static constexpr uint32_t min_of[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < min_of[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+      return false;
+    i += n + 1;
+  }
+  return true;
+}
+
 } // namespace
 
 bool operator==(const token_claims& a, const token_claims& b) {
@@ -138,6 +176,9 @@ signal::v1::ClassroomMode mode_from_name(std::string_view s) {
 }
 
 std::string sign_token(const token_claims& c, std::string_view secret) {
+  for (const auto* x : {&c.tenant, &c.classroom, &c.identity, &c.display_name, &c.child})
+    if (!valid_utf8(*x))
+      return {};
   pb::Struct payload;
   auto& f = *payload.mutable_fields();
   f["ten"].set_string_value(c.tenant);
@@ -152,7 +193,8 @@ std::string sign_token(const token_claims& c, std::string_view secret) {
     f["mode"].set_string_value(mode_name(c.mode));
   f["exp"].set_number_value(static_cast<double>(c.expires_at));
   std::string json;
-  (void) pb::util::MessageToJsonString(payload, &json);
+  if (!pb::util::MessageToJsonString(payload, &json).ok())
+    return {};
   auto signing_input = b64url_encode(jwt_header) + "." + b64url_encode(json);
   auto sig = b64url_encode(hmac_sha256(secret, signing_input));
   return signing_input + "." + sig;

@@ -37,6 +37,7 @@ signal::v1::ClassroomMode mode_from_name(std::string_view s);
 /// Longest token accepted; anything longer is rejected before any parsing.
 inline constexpr std::size_t max_token_bytes = 4096;
 
+/// The signed token; "" if a claim is not valid UTF-8 (JSON cannot carry it).
 std::string sign_token(const token_claims& claims, std::string_view secret);
 
 /// Checks shape, algorithm, signature (constant-time compare), required claims

@@ -15,7 +15,7 @@ for src in tests/fuzz/fuzz_*.cpp; do
 done
 if [ "${#targets[@]}" -eq 0 ]; then echo "no fuzz targets"; exit 0; fi
 cmake --build build/fuzz -j"$(nproc)" --target "${targets[@]}"
-mkdir -p build/fuzz/corpus
+mkdir -p build/fuzz/corpus build/fuzz/artifacts
 for t in "${targets[@]}"; do
   corpus="build/fuzz/corpus/$t"
   mkdir -p "$corpus"
@@ -24,6 +24,6 @@ for t in "${targets[@]}"; do
   if [ -d "$seeds" ]; then dirs+=("$seeds"); fi
   echo "-- $t (${seconds}s)"
   "build/fuzz/tests/fuzz/$t" -max_total_time="$seconds" -max_len=65536 \
-    -print_final_stats=1 "${dirs[@]}" 2>&1 | tail -n 12
+    -print_final_stats=1 -artifact_prefix="build/fuzz/artifacts/$t-" "${dirs[@]}" 2>&1 | tail -n 12
 done
 echo "fuzzing: ${#targets[@]} targets ran clean"

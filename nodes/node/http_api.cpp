@@ -121,7 +121,10 @@ api_response http_api::dev_token(const std::map<std::string, std::string>& q) {
                    std::chrono::system_clock::now().time_since_epoch())
                    .count()
                  + ttl;
-  return {200, "text/plain", protocol::sign_token(c, secret_)};
+  auto token = protocol::sign_token(c, secret_);
+  if (token.empty())
+    return error_response(400, "claims must be UTF-8");
+  return {200, "text/plain", token};
 }
 
 } // namespace lamplight::node

@@ -21,9 +21,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   c.role = lamplight::signal::v1::ROLE_STUDENT;
   c.expires_at = 1'900'000'000;
   if (!c.tenant.empty() && !c.identity.empty() && size < 1000) {
-    auto back = verify_token(sign_token(c, "k"), "k", 1'800'000'000);
-    if (!back || !(*back == c))
-      __builtin_trap();
+    // Claims that are not UTF-8 cannot be signed; everything else must
+    // come back exactly.
+    auto tok = sign_token(c, "k");
+    if (!tok.empty() && tok.size() <= max_token_bytes) {
+      auto back = verify_token(tok, "k", 1'800'000'000);
+      if (!back || !(*back == c))
+        __builtin_trap();
+    }
   }
   return 0;
 }

@@ -109,6 +109,12 @@ BOOST_AUTO_TEST_CASE(rejects_missing_claims) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(claims_that_are_not_utf8_are_not_signed) {
+  auto c = teacher();
+  c.identity = "\xff\xfe";
+  BOOST_TEST(sign_token(c, secret).empty());
+}
+
 BOOST_AUTO_TEST_CASE(names_round_trip) {
   for (auto r : {sig::ROLE_TEACHER, sig::ROLE_ASSISTANT, sig::ROLE_STUDENT, sig::ROLE_PARENT})
     BOOST_TEST(role_from_name(role_name(r)) == r);
