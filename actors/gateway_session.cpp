@@ -132,6 +132,8 @@ gateway_session_actor::behavior_type gateway_impl(self_ptr self,
                                                   gateway_config cfg) {
   self->state.link = std::move(link);
   self->state.cfg = std::move(cfg);
+  self->delayed_send(self, self->state.cfg.join_timeout, atoms::timeout::value,
+                     timer_kind::join_deadline, std::string{}, uint64_t{0});
   self->set_down_handler([=](caf::down_msg& dm) {
     if (dm.source != caf::actor_cast<caf::actor_addr>(self->state.participant))
       return;
@@ -151,6 +153,15 @@ gateway_session_actor::behavior_type gateway_impl(self_ptr self,
       self->quit();
     },
     [=](atoms::frame, const std::string& data, wire_format fmt) { on_frame(self, data, fmt); },
+    [=](atoms::timeout, timer_kind kind, const std::string&, uint64_t) {
+      auto& st = self->state;
+      if (kind != timer_kind::join_deadline || st.participant || st.joining
+          || self->current_sender() != caf::actor_cast<caf::strong_actor_ptr>(self))
+        return;
+      send_error(self, 0, errc::unauthenticated, "no join in time");
+      st.link->close("no join in time");
+      self->quit();
+    },
     [=](atoms::closed) {
       auto& st = self->state;
       if (st.participant)

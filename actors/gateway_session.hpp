@@ -35,13 +35,17 @@ using gateway_session_actor = session_actor::extend<
   /// A frame from the socket.
   caf::reacts_to<atoms::frame, std::string, protocol::wire_format>,
   /// The socket closed: detach from the participant (reconnect grace), quit.
-  caf::reacts_to<atoms::closed>>;
+  caf::reacts_to<atoms::closed>,
+  /// Own timer: no successful Join in time closes the connection.
+  caf::reacts_to<atoms::timeout, timer_kind, std::string, uint64_t>>;
 
 struct gateway_config {
   std::string token_secret;
   directory_actor directory;
   protocol::codec_limits limits;
   participant_timeouts timeouts;
+  /// A connection must join within this long.
+  caf::timespan join_timeout = std::chrono::seconds(15);
 };
 
 gateway_session_actor spawn_gateway_session(caf::actor_system& sys,

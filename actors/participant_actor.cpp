@@ -392,6 +392,7 @@ void on_timeout(self_ptr self, timer_kind kind, const std::string& subject, uint
       break;
     case timer_kind::absent_member:
     case timer_kind::journal_flush:
+    case timer_kind::join_deadline:
       break;
   }
 }

@@ -68,6 +68,9 @@ struct websocket_server_config {
   std::size_t max_queue_bytes = 8 * 1024 * 1024;
   /// HTTP requests must arrive (and WebSocket handshakes finish) this fast.
   std::chrono::seconds request_timeout{30};
+  /// A WebSocket peer silent this long is pinged; one that stays silent for
+  /// as long again is gone (a dead lamp behind a NAT sends no FIN).
+  std::chrono::seconds ws_idle_timeout{20};
 };
 
 using http_handler = std::function<http_response(const http_request&)>;

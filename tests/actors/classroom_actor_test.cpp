@@ -276,6 +276,25 @@ BOOST_AUTO_TEST_CASE(one_on_one_refuses_a_second_student) {
   BOOST_TEST((code_of(request(c, m)) == errc::classroom_full));
 }
 
+BOOST_AUTO_TEST_CASE(large_class_takes_200_and_refuses_the_201st) {
+  auto t = claims("t-big", sig::ROLE_TEACHER, "hall");
+  t.mode = sig::MODE_LARGE_CLASS;
+  join(t);
+  for (int i = 1; i < 200; ++i)
+    join(claims("s-" + std::to_string(i), sig::ROLE_STUDENT, "hall"), wire_format::binary);
+  BOOST_TEST(snapshot("hall").members_size() == 200);
+  auto& late = connect();
+  sig::ClientMessage m;
+  m.mutable_join()->set_token(token(claims("s-200", sig::ROLE_STUDENT, "hall")));
+  BOOST_TEST((code_of(request(late, m)) == errc::classroom_full));
+  // Everyone saw every later join, in order, without gaps.
+  auto& first = *clients[2];  // t-big
+  auto joined = first.events(sig::ClassroomEvent::kMemberJoined);
+  BOOST_TEST(joined.size() == 199u);
+  for (std::size_t i = 1; i < joined.size(); ++i)
+    BOOST_REQUIRE(joined[i].seq() == joined[i - 1].seq() + 1);
+}
+
 BOOST_AUTO_TEST_CASE(parent_observes_its_child_and_controls_nothing) {
   join(claims("s-other", sig::ROLE_STUDENT));
   auto pc = claims("p-cy", sig::ROLE_PARENT);

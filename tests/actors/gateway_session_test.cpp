@@ -37,6 +37,17 @@ BOOST_AUTO_TEST_CASE(requests_before_join_are_not_joined) {
   BOOST_TEST(pong.pong().client_time_ms() == 5);
 }
 
+BOOST_AUTO_TEST_CASE(connections_that_never_join_are_closed) {
+  auto& idle = connect();
+  auto& joined = join(teacher);
+  advance(std::chrono::seconds(14));
+  BOOST_TEST(!idle.link->closed);
+  advance(std::chrono::seconds(1));
+  BOOST_TEST(idle.link->closed);
+  BOOST_TEST((code_of(last(idle)) == errc::unauthenticated));
+  BOOST_TEST(!joined.link->closed);
+}
+
 BOOST_AUTO_TEST_CASE(bad_tokens_are_refused) {
   auto& c = connect();
   BOOST_TEST((code_of(join_with(c, "garbage")) == errc::unauthenticated));
