@@ -201,10 +201,11 @@ BOOST_AUTO_TEST_CASE(bad_input_gets_typed_errors_and_the_node_survives) {
   // Beyond what the socket accepts at all: the connection is closed (1009).
   ws_client huge(node.http_port, wire_format::binary);
   // The node may close before the write even finishes; either way is fine.
-  (void) huge.ws.send_binary(std::string(2 * 1024 * 1024, 'x'));
+  bool written = huge.ws.send_binary(std::string(2 * 1024 * 1024, 'x'));
   huge.wait([](auto&) { return false; }, 3s);
   BOOST_TEST(huge.ws.closed());
-  BOOST_TEST(huge.ws.close_code() == 1009);
+  if (written)  // else the reset may beat the close frame to the client
+    BOOST_TEST(huge.ws.close_code() == 1009);
   // Garbage on the raw TCP port.
   auto garbage = transport::http_request_once("127.0.0.1", node.http_port, "BREW", "/coffee");
   (void) garbage;
