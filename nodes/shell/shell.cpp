@@ -43,8 +43,8 @@ constexpr const char* help_text = R"(commands (one per line; # starts a comment)
 std::string full_json(const sig::ServerMessage& m) {
   std::string out;
   google::protobuf::util::JsonPrintOptions opts;
-  opts.always_print_primitive_fields = true;  // so patterns can match defaults
-  (void) google::protobuf::util::MessageToJsonString(m, &out, opts);
+  opts.always_print_primitive_fields = true; // so patterns can match defaults
+  (void)google::protobuf::util::MessageToJsonString(m, &out, opts);
   return out;
 }
 
@@ -59,12 +59,12 @@ std::string key_value(const std::vector<std::string>& args, std::size_t from,
 actors::session_actor::behavior_type watch_session(std::shared_ptr<printer> out,
                                                    std::string label) {
   return {
-    [=](atoms::push, const sig::ServerMessage& m) {
-      out->line("[watch " + label + "] " + to_json(m));
-    },
-    [=](atoms::kick, const sig::Error& e) {
-      out->line("[watch " + label + "] closed: " + e.message());
-    },
+      [=](atoms::push, const sig::ServerMessage& m) {
+        out->line("[watch " + label + "] " + to_json(m));
+      },
+      [=](atoms::kick, const sig::Error& e) {
+        out->line("[watch " + label + "] closed: " + e.message());
+      },
   };
 }
 
@@ -72,10 +72,14 @@ actors::session_actor::behavior_type watch_session(std::shared_ptr<printer> out,
 
 const char* to_string(outcome x) {
   switch (x) {
-    case outcome::ok: return "ok";
-    case outcome::failed: return "failed";
-    case outcome::error: return "error";
-    case outcome::quit: return "quit";
+  case outcome::ok:
+    return "ok";
+  case outcome::failed:
+    return "failed";
+  case outcome::error:
+    return "error";
+  case outcome::quit:
+    return "quit";
   }
   return "unknown";
 }
@@ -128,7 +132,7 @@ std::optional<std::chrono::milliseconds> parse_duration(const std::string& text)
 }
 
 shell::shell(caf::actor_system& sys, std::shared_ptr<printer> out)
-  : sys_(sys), out_(std::move(out)) {}
+    : sys_(sys), out_(std::move(out)) {}
 
 shell::~shell() {
   for (auto& [name, b] : bots_) {
@@ -154,8 +158,7 @@ outcome shell::connect(const std::string& address) {
   } catch (...) {
     return error("bad port in " + address);
   }
-  auto dir = sys_.middleman().remote_actor<actors::directory_actor>(address.substr(0, colon),
-                                                                    port);
+  auto dir = sys_.middleman().remote_actor<actors::directory_actor>(address.substr(0, colon), port);
   if (!dir)
     return error("cannot connect to " + address + ": " + sys_.render(dir.error()));
   directory_ = *dir;
@@ -176,8 +179,8 @@ caf::expected<actors::classroom_actor> shell::lookup(const std::string& path) {
   caf::expected<actors::classroom_actor> out{caf::error{}};
   self->request(directory_, request_timeout_, atoms::lookup::value, path.substr(0, slash),
                 path.substr(slash + 1))
-    .receive([&](const actors::classroom_actor& c) { out = c; },
-             [&](caf::error& e) { out = std::move(e); });
+      .receive([&](const actors::classroom_actor& c) { out = c; },
+               [&](caf::error& e) { out = std::move(e); });
   return out;
 }
 
@@ -228,9 +231,8 @@ outcome shell::run(const std::string& raw) {
   if (cmd == "expect")
     return args.size() == 3 ? cmd_expect(args[1], args[2]) : error("expect <bot> <json>");
   if (cmd == "expect-error")
-    return args.size() == 3
-             ? cmd_expect(args[1], R"({"error":{"code":")" + args[2] + R"("}})")
-             : error("expect-error <bot> <ERROR_CODE>");
+    return args.size() == 3 ? cmd_expect(args[1], R"({"error":{"code":")" + args[2] + R"("}})")
+                            : error("expect-error <bot> <ERROR_CODE>");
   auto* b = find_bot(args[1]);
   if (!b)
     return error("no bot " + args[1]);
@@ -341,8 +343,8 @@ outcome shell::cmd_expect(const std::string& bot, const std::string& json) {
     out_->line("ok: " + bot + " got " + json);
     return outcome::ok;
   }
-  out_->line("FAILED: " + bot + " did not get " + json + " within "
-             + std::to_string(expect_timeout_.count()) + " ms; unconsumed:");
+  out_->line("FAILED: " + bot + " did not get " + json + " within " +
+             std::to_string(expect_timeout_.count()) + " ms; unconsumed:");
   for (auto& m : b->log->pending())
     out_->line("  " + to_json(m));
   return outcome::failed;
@@ -368,9 +370,9 @@ outcome shell::cmd_bot(const std::vector<std::string>& args) {
   c.child = key_value(args, 4, "child");
   c.mode = protocol::mode_from_name(key_value(args, 4, "mode"));
   c.expires_at = std::chrono::duration_cast<std::chrono::seconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-                   .count()
-                 + 24 * 3600;
+                     std::chrono::system_clock::now().time_since_epoch())
+                     .count() +
+                 24 * 3600;
   bot_behavior behavior;
   auto answer = key_value(args, 4, "answer", "accept");
   if (answer == "accept")
@@ -403,36 +405,35 @@ outcome shell::cmd_bot(const std::vector<std::string>& args) {
   actors::dispatcher_actor dispatcher;
   caf::error failure;
   self->request(directory_, request_timeout_, atoms::open::value, c)
-    .receive([&](const actors::classroom_actor& x) { classroom = x; },
-             [&](caf::error& e) { failure = std::move(e); });
+      .receive([&](const actors::classroom_actor& x) { classroom = x; },
+               [&](caf::error& e) { failure = std::move(e); });
   if (failure)
     return error("cannot open " + args[2] + ": " + actors::to_protocol_error(failure).message);
   self->request(directory_, request_timeout_, atoms::dispatch::value, c.tenant)
-    .receive([&](const actors::dispatcher_actor& x) { dispatcher = x; }, [&](caf::error&) {});
+      .receive([&](const actors::dispatcher_actor& x) { dispatcher = x; }, [&](caf::error&) {});
   auto log = std::make_shared<bot_log>();
   auto bot = spawn_bot(sys_, name, behavior, log, out_);
   auto participant = actors::spawn_participant(sys_, c, classroom, dispatcher, timeouts_);
   caf::anon_send(bot, atoms::attach::value, participant);
   bool joined = false;
-  self->request(participant, request_timeout_, atoms::attach::value,
-                actors::session_actor{bot})
-    .receive(
-      [&](const sig::Joined& j) {
-        joined = true;
-        sig::ServerMessage m;
-        *m.mutable_joined() = j;
-        out_->line("[" + name + "] joined " + args[2] + " as " + args[3] + ", seq "
-                   + std::to_string(j.snapshot().seq()));
-        log->add(m);
-      },
-      [&](caf::error& e) { failure = std::move(e); });
+  self->request(participant, request_timeout_, atoms::attach::value, actors::session_actor{bot})
+      .receive(
+          [&](const sig::Joined& j) {
+            joined = true;
+            sig::ServerMessage m;
+            *m.mutable_joined() = j;
+            out_->line("[" + name + "] joined " + args[2] + " as " + args[3] + ", seq " +
+                       std::to_string(j.snapshot().seq()));
+            log->add(m);
+          },
+          [&](caf::error& e) { failure = std::move(e); });
   if (!joined) {
     caf::anon_send_exit(bot, caf::exit_reason::user_shutdown);
     auto pe = actors::to_protocol_error(failure);
     // Scripts check refusals with expect-error, so keep the bot's log.
     sig::ServerMessage m = protocol::make_error(0, pe);
-    out_->line("[" + name + "] join refused: " + std::string(protocol::to_string(pe.code)) + ": "
-               + pe.message);
+    out_->line("[" + name + "] join refused: " + std::string(protocol::to_string(pe.code)) + ": " +
+               pe.message);
     log->add(m);
     bots_.emplace(name, bot_entry{bot_actor{}, actors::participant_actor{}, log, c});
     return outcome::ok;
@@ -447,13 +448,9 @@ outcome shell::cmd_snapshot(const std::vector<std::string>& args) {
   auto c = lookup(args[1]);
   if (!c)
     return error(actors::to_protocol_error(c.error()).message);
-  caf::scoped_actor self{sys_};
-  outcome res = outcome::ok;
-  self->request(*c, request_timeout_, caf::get_atom::value,
-                args.size() > 2 ? args[2] : std::string{})
-    .receive([&](const sig::ClassroomSnapshot& s) { out_->line(to_json(s)); },
-             [&](caf::error& e) { res = error(actors::to_protocol_error(e).message); });
-  return res;
+  return ask(
+      *c, [&](const sig::ClassroomSnapshot& s) { out_->line(to_json(s)); }, caf::get_atom::value,
+      args.size() > 2 ? args[2] : std::string{});
 }
 
 outcome shell::cmd_watch(const std::vector<std::string>& args) {
@@ -463,23 +460,19 @@ outcome shell::cmd_watch(const std::vector<std::string>& args) {
   if (!c)
     return error(actors::to_protocol_error(c.error()).message);
   auto w = sys_.spawn(watch_session, out_, args[1]);
-  caf::scoped_actor self{sys_};
-  outcome res = outcome::ok;
-  self->request(*c, request_timeout_, atoms::watch::value, w)
-    .receive(
+  auto res = ask(
+      *c,
       [&](const sig::ClassroomSnapshot& s) {
         out_->line("[watch " + args[1] + "] snapshot " + to_json(s));
       },
-      [&](caf::error& e) { res = error(actors::to_protocol_error(e).message); });
+      atoms::watch::value, w);
   watchers_.push_back(caf::actor_cast<caf::actor>(w));
   return res;
 }
 
 outcome shell::cmd_status() {
-  caf::scoped_actor self{sys_};
-  outcome res = outcome::ok;
-  self->request(directory_, request_timeout_, atoms::status::value)
-    .receive(
+  return ask(
+      directory_,
       [&](const actors::node_status& s) {
         std::ostringstream os;
         os << "node " << s.node_name << ": " << s.classrooms << " classrooms, " << s.members
@@ -487,23 +480,18 @@ outcome shell::cmd_status() {
            << s.data_dir;
         out_->line(os.str());
       },
-      [&](caf::error& e) { res = error(actors::to_protocol_error(e).message); });
-  return res;
+      atoms::status::value);
 }
 
 outcome shell::cmd_list(const std::vector<std::string>& args) {
-  caf::scoped_actor self{sys_};
-  outcome res = outcome::ok;
-  self->request(directory_, request_timeout_, atoms::list::value,
-                args.size() > 1 ? args[1] : std::string{})
-    .receive(
+  return ask(
+      directory_,
       [&](const std::vector<std::string>& names) {
         for (auto& n : names)
           out_->line(n);
         out_->line(std::to_string(names.size()) + " classrooms");
       },
-      [&](caf::error& e) { res = error(actors::to_protocol_error(e).message); });
-  return res;
+      atoms::list::value, args.size() > 1 ? args[1] : std::string{});
 }
 
 outcome shell::cmd_create(const std::vector<std::string>& args) {
@@ -518,12 +506,9 @@ outcome shell::cmd_create(const std::vector<std::string>& args) {
   spec.mode = protocol::mode_from_name(args[2]);
   if (spec.mode == sig::MODE_UNSPECIFIED)
     return error("mode is one_on_one|small_group|large_class");
-  caf::scoped_actor self{sys_};
-  outcome res = outcome::ok;
-  self->request(directory_, request_timeout_, atoms::create::value, spec)
-    .receive([&](const actors::classroom_actor&) { out_->line("created " + args[1]); },
-             [&](caf::error& e) { res = error(actors::to_protocol_error(e).message); });
-  return res;
+  return ask(
+      directory_, [&](const actors::classroom_actor&) { out_->line("created " + args[1]); },
+      atoms::create::value, spec);
 }
 
 outcome shell::cmd_close(const std::vector<std::string>& args) {
@@ -532,12 +517,9 @@ outcome shell::cmd_close(const std::vector<std::string>& args) {
   auto c = lookup(args[1]);
   if (!c)
     return error(actors::to_protocol_error(c.error()).message);
-  caf::scoped_actor self{sys_};
-  outcome res = outcome::ok;
-  self->request(*c, request_timeout_, atoms::close::value, std::string("closed from the shell"))
-    .receive([&](caf::ok_atom) { out_->line("closed " + args[1]); },
-             [&](caf::error& e) { res = error(actors::to_protocol_error(e).message); });
-  return res;
+  return ask(
+      *c, [&](caf::ok_atom) { out_->line("closed " + args[1]); }, atoms::close::value,
+      std::string("closed from the shell"));
 }
 
 outcome shell::cmd_set(const std::vector<std::string>& args) {

@@ -7,8 +7,10 @@
 #include <vector>
 
 #include <caf/actor_system.hpp>
+#include <caf/scoped_actor.hpp>
 
 #include "actors/directory_actor.hpp"
+#include "actors/errors.hpp"
 #include "nodes/shell/bot.hpp"
 
 namespace lamplight::shell {
@@ -56,6 +58,18 @@ private:
   outcome cmd_set(const std::vector<std::string>& args);
   outcome device(const std::vector<std::string>& args);
   outcome error(const std::string& message);
+
+  /// One blocking request with the shell's timeout: `on_reply` gets the
+  /// answer; an error is printed and returned as outcome::error.
+  template <class Handle, class OnReply, class... Ts>
+  outcome ask(const Handle& dest, OnReply on_reply, Ts&&... xs) {
+    caf::scoped_actor self{sys_};
+    outcome res = outcome::ok;
+    self->request(dest, request_timeout_, std::forward<Ts>(xs)...)
+      .receive(on_reply,
+               [&](caf::error& e) { res = error(actors::to_protocol_error(e).message); });
+    return res;
+  }
   bot_entry* find_bot(const std::string& name);
   caf::expected<actors::classroom_actor> lookup(const std::string& tenant_slash_classroom);
 
