@@ -1,0 +1,396 @@
+#include "media/media_worker.hpp"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <future>
+#include <map>
+#include <mutex>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include <arpa/inet.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "media/rtp_packet.hpp"
+#include "transport/ice_lite.hpp"
+#include "transport/srtp_session.hpp"
+#include "transport/stun_message.hpp"
+
+namespace lamplight::media {
+
+namespace {
+
+constexpr std::size_t batch = 32;
+constexpr std::size_t max_datagram = 1500;
+
+socklen_t addr_len(const sockaddr_storage& a) {
+  return a.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+}
+
+} // namespace
+
+struct media_worker::impl {
+  struct route {
+    peer_id subscriber;
+    uint32_t out_ssrc;
+    bool started = false;
+    uint16_t seq_delta = 0;
+  };
+
+  struct peer {
+    transport::ice_lite::session_id ice = 0;
+    std::unique_ptr<transport::dtls_session> dtls;
+    std::unique_ptr<transport::srtp_session> srtp_in;
+    std::unique_ptr<transport::srtp_session> srtp_out;
+    peer_stats st;
+  };
+
+  struct outgoing {
+    std::vector<uint8_t> data;
+    sockaddr_storage to;
+  };
+
+  config cfg;
+  int fd = -1;
+  int wake_fd = -1;
+  uint16_t bound_port = 0;
+  std::shared_ptr<transport::dtls_certificate> cert;
+  std::atomic<bool> stopping{false};
+  std::thread thread;
+
+  std::mutex mtx;  // guards `commands` only
+  std::vector<std::function<void()>> commands;
+
+  // Everything below belongs to the worker thread.
+  transport::ice_lite ice;
+  peer_id next_peer = 1;
+  std::map<peer_id, peer> peers;
+  std::map<transport::ice_lite::session_id, peer_id> by_ice;
+  std::map<std::pair<peer_id, uint32_t>, std::vector<route>> routes;
+  worker_stats wst;
+  std::vector<outgoing> out;
+
+  void post(std::function<void()> f) {
+    {
+      std::lock_guard<std::mutex> guard(mtx);
+      commands.push_back(std::move(f));
+    }
+    uint64_t one = 1;
+    (void) ::write(wake_fd, &one, sizeof(one));
+  }
+
+  /// Runs `f` on the worker thread and waits (bounded) for its result.
+  template <class T>
+  std::optional<T> call(std::function<T()> f) {
+    auto p = std::make_shared<std::promise<T>>();
+    auto fut = p->get_future();
+    post([p, f = std::move(f)] { p->set_value(f()); });
+    if (fut.wait_for(std::chrono::seconds(5)) != std::future_status::ready)
+      return std::nullopt;
+    return fut.get();
+  }
+
+  void send_to(const uint8_t* data, std::size_t size, const sockaddr_storage& to) {
+    out.push_back({std::vector<uint8_t>(data, data + size), to});
+  }
+
+  /// sendmmsg in batches: one system call for a fan-out.
+  void flush() {
+    std::size_t i = 0;
+    while (i < out.size()) {
+      auto n = std::min(out.size() - i, std::size_t{64});
+      std::vector<mmsghdr> msgs(n);
+      std::vector<iovec> iov(n);
+      for (std::size_t k = 0; k < n; ++k) {
+        auto& o = out[i + k];
+        iov[k] = {o.data.data(), o.data.size()};
+        msgs[k].msg_hdr = {};
+        msgs[k].msg_hdr.msg_name = &o.to;
+        msgs[k].msg_hdr.msg_namelen = addr_len(o.to);
+        msgs[k].msg_hdr.msg_iov = &iov[k];
+        msgs[k].msg_hdr.msg_iovlen = 1;
+      }
+      int sent = ::sendmmsg(fd, msgs.data(), static_cast<unsigned>(n), 0);
+      // A full socket buffer drops the rest of this batch, as a router would.
+      i += sent > 0 ? static_cast<std::size_t>(sent) : n;
+    }
+    out.clear();
+  }
+
+  void on_dtls(peer& p, const uint8_t* data, std::size_t size) {
+    p.dtls->on_datagram(data, size);
+    p.st.dtls = p.dtls->state();
+    if (p.dtls->state() == transport::dtls_state::connected && !p.srtp_in) {
+      const auto& k = *p.dtls->keys();
+      auto in = transport::srtp_session::create(k.profile, k.remote,
+                                                transport::srtp_session::direction::inbound);
+      auto outs = transport::srtp_session::create(k.profile, k.local,
+                                                  transport::srtp_session::direction::outbound);
+      if (in && outs) {
+        p.srtp_in = std::move(*in);
+        p.srtp_out = std::move(*outs);
+      }
+    }
+  }
+
+  void on_rtp(peer_id id, peer& p, const uint8_t* data, std::size_t size) {
+    std::vector<uint8_t> pkt(data, data + size);
+    if (!p.srtp_in->unprotect_rtp(pkt)) {
+      ++p.st.srtp_failures;
+      return;
+    }
+    ++p.st.rtp_in;
+    auto parsed = rtp_packet::parse(pkt.data(), pkt.size());
+    if (!parsed)
+      return;
+    auto r = routes.find({id, parsed->ssrc()});
+    if (r == routes.end())
+      return;
+    for (auto& rt : r->second) {
+      auto sub = peers.find(rt.subscriber);
+      if (sub == peers.end() || !sub->second.srtp_out)
+        continue;
+      auto to = ice.selected(sub->second.ice);
+      if (!to)
+        continue;
+      if (!rt.started) {
+        // Each subscriber's stream starts at a random sequence number.
+        uint16_t start = 0;
+        RAND_bytes(reinterpret_cast<unsigned char*>(&start), sizeof(start));
+        rt.seq_delta = static_cast<uint16_t>(start - parsed->sequence());
+        rt.started = true;
+      }
+      std::vector<uint8_t> copy = pkt;
+      auto view = rtp_packet::parse(copy.data(), copy.size());
+      view->set_ssrc(rt.out_ssrc);
+      view->set_sequence(static_cast<uint16_t>(parsed->sequence() + rt.seq_delta));
+      if (!sub->second.srtp_out->protect_rtp(copy))
+        continue;
+      ++sub->second.st.rtp_out;
+      send_to(copy.data(), copy.size(), *to);
+    }
+  }
+
+  void on_datagram(const uint8_t* data, std::size_t size, const sockaddr_storage& from) {
+    ++wst.datagrams_in;
+    if (size == 0)
+      return;
+    uint8_t b = data[0];
+    if (b <= 3) {
+      auto v = ice.on_stun(data, size, from, now_ms());
+      if (!v.response.empty())
+        send_to(v.response.data(), v.response.size(), from);
+      if (v.session)
+        if (auto i = by_ice.find(*v.session); i != by_ice.end())
+          peers[i->second].st.ice_connected = true;
+      return;
+    }
+    bool dtls = b >= 20 && b <= 63;
+    bool rtp = b >= 128 && b <= 191;
+    if (!dtls && !rtp) {
+      ++wst.garbage;
+      return;
+    }
+    auto session = ice.route(from);
+    auto pid = session ? by_ice.find(*session) : by_ice.end();
+    if (pid == by_ice.end()) {
+      ++wst.unroutable;
+      return;
+    }
+    auto& p = peers[pid->second];
+    if (dtls)
+      return on_dtls(p, data, size);
+    if (!p.srtp_in) {
+      ++p.st.srtp_failures;
+      return;
+    }
+    if (looks_like_rtcp(data, size)) {
+      std::vector<uint8_t> pkt(data, data + size);
+      if (p.srtp_in->unprotect_rtcp(pkt))
+        ++p.st.rtcp_in;
+      else
+        ++p.st.srtp_failures;
+      return;
+    }
+    on_rtp(pid->second, p, data, size);
+  }
+
+  static int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+  }
+
+  void run_commands() {
+    uint64_t v;
+    (void) ::read(wake_fd, &v, sizeof(v));
+    std::vector<std::function<void()>> todo;
+    {
+      std::lock_guard<std::mutex> guard(mtx);
+      todo.swap(commands);
+    }
+    for (auto& f : todo)
+      f();
+  }
+
+  void loop() {
+    std::vector<std::array<uint8_t, max_datagram>> bufs(batch);
+    std::vector<sockaddr_storage> from(batch);
+    std::vector<iovec> iov(batch);
+    std::vector<mmsghdr> msgs(batch);
+    while (!stopping) {
+      pollfd fds[2] = {{fd, POLLIN, 0}, {wake_fd, POLLIN, 0}};
+      int n = ::poll(fds, 2, 100);  // the tick also drives DTLS retransmissions
+      if (n > 0 && (fds[1].revents & POLLIN))
+        run_commands();
+      if (n > 0 && (fds[0].revents & POLLIN)) {
+        for (std::size_t i = 0; i < batch; ++i) {
+          iov[i] = {bufs[i].data(), bufs[i].size()};
+          msgs[i].msg_hdr = {};
+          msgs[i].msg_hdr.msg_name = &from[i];
+          msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+          msgs[i].msg_hdr.msg_iov = &iov[i];
+          msgs[i].msg_hdr.msg_iovlen = 1;
+        }
+        int got = ::recvmmsg(fd, msgs.data(), batch, MSG_DONTWAIT, nullptr);
+        for (int i = 0; i < got; ++i)
+          on_datagram(bufs[static_cast<std::size_t>(i)].data(), msgs[static_cast<std::size_t>(i)].msg_len,
+                      from[static_cast<std::size_t>(i)]);
+      }
+      for (auto& [id, p] : peers)
+        if (p.dtls && p.dtls->state() == transport::dtls_state::connecting) {
+          p.dtls->on_timeout();
+          p.st.dtls = p.dtls->state();
+        }
+      ice.expire(now_ms());
+      flush();
+    }
+  }
+};
+
+media_worker::media_worker(config cfg) : impl_(std::make_unique<impl>()) {
+  auto& d = *impl_;
+  d.cfg = std::move(cfg);
+  d.cert = transport::dtls_certificate::generate();
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(d.cfg.port);
+  if (inet_pton(AF_INET, d.cfg.bind_address.c_str(), &a.sin_addr) != 1)
+    throw std::system_error(EINVAL, std::generic_category(), "bad bind address");
+  d.fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (d.fd < 0 || ::bind(d.fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
+    auto err = errno;
+    if (d.fd >= 0)
+      ::close(d.fd);
+    throw std::system_error(err, std::generic_category(), "cannot bind the media port");
+  }
+  socklen_t len = sizeof(a);
+  ::getsockname(d.fd, reinterpret_cast<sockaddr*>(&a), &len);
+  d.bound_port = ntohs(a.sin_port);
+  d.wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  d.thread = std::thread([&d] { d.loop(); });
+}
+
+media_worker::~media_worker() {
+  auto& d = *impl_;
+  d.stopping = true;
+  uint64_t one = 1;
+  (void) ::write(d.wake_fd, &one, sizeof(one));
+  d.thread.join();
+  ::close(d.fd);
+  ::close(d.wake_fd);
+}
+
+uint16_t media_worker::port() const {
+  return impl_->bound_port;
+}
+
+const std::string& media_worker::fingerprint() const {
+  return impl_->cert->fingerprint();
+}
+
+std::optional<media_worker::peer_id> media_worker::add_peer(peer_params params) {
+  auto* d = impl_.get();
+  auto r = d->call<std::optional<peer_id>>([d, params]() -> std::optional<peer_id> {
+    auto ice = d->ice.add_session(params.local_ufrag, params.local_pwd, params.remote_ufrag);
+    if (!ice)
+      return std::nullopt;
+    auto id = d->next_peer++;
+    auto& p = d->peers[id];
+    p.ice = *ice;
+    p.dtls = std::make_unique<transport::dtls_session>(
+      d->cert, params.role, params.remote_fingerprint,
+      [d, ice = *ice](const uint8_t* data, std::size_t size) {
+        if (auto to = d->ice.selected(ice))
+          d->send_to(data, size, *to);
+      });
+    d->by_ice[*ice] = id;
+    return id;
+  });
+  return r ? *r : std::nullopt;
+}
+
+void media_worker::remove_peer(peer_id id) {
+  auto* d = impl_.get();
+  d->post([d, id] {
+    auto i = d->peers.find(id);
+    if (i == d->peers.end())
+      return;
+    d->ice.remove_session(i->second.ice);
+    d->by_ice.erase(i->second.ice);
+    d->peers.erase(i);
+    for (auto r = d->routes.begin(); r != d->routes.end();) {
+      auto& v = r->second;
+      v.erase(std::remove_if(v.begin(), v.end(), [&](auto& x) { return x.subscriber == id; }),
+              v.end());
+      r = (r->first.first == id || v.empty()) ? d->routes.erase(r) : std::next(r);
+    }
+  });
+}
+
+void media_worker::add_route(peer_id publisher, uint32_t ssrc, peer_id subscriber,
+                             uint32_t out_ssrc) {
+  auto* d = impl_.get();
+  d->post([d, publisher, ssrc, subscriber, out_ssrc] {
+    d->routes[{publisher, ssrc}].push_back(impl::route{subscriber, out_ssrc});
+  });
+}
+
+void media_worker::remove_route(peer_id publisher, uint32_t ssrc, peer_id subscriber) {
+  auto* d = impl_.get();
+  d->post([d, publisher, ssrc, subscriber] {
+    auto r = d->routes.find({publisher, ssrc});
+    if (r == d->routes.end())
+      return;
+    auto& v = r->second;
+    v.erase(std::remove_if(v.begin(), v.end(),
+                           [&](auto& x) { return x.subscriber == subscriber; }),
+            v.end());
+  });
+}
+
+std::optional<media_worker::peer_stats> media_worker::stats(peer_id id) {
+  auto* d = impl_.get();
+  auto r = d->call<std::optional<peer_stats>>([d, id]() -> std::optional<peer_stats> {
+    auto i = d->peers.find(id);
+    if (i == d->peers.end())
+      return std::nullopt;
+    return i->second.st;
+  });
+  return r ? *r : std::nullopt;
+}
+
+media_worker::worker_stats media_worker::stats() {
+  auto* d = impl_.get();
+  return d->call<worker_stats>([d] { return d->wst; }).value_or(worker_stats{});
+}
+
+} // namespace lamplight::media

@@ -1,0 +1,80 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "transport/dtls_session.hpp"
+
+namespace lamplight::media {
+
+/// One forwarding thread with one UDP port (the data plane of the SFU).
+/// Every peer connection of the worker shares the port: STUN is routed by
+/// ICE ufrag, everything else by the 5-tuple ICE validated (RFC 7983 demux).
+/// Each ingress RTP packet is decrypted once, then per subscriber rewritten
+/// (SSRC, sequence number) and encrypted with that subscriber's key. Track
+/// actors program it through the thread-safe calls below; no actor message
+/// per packet, no lock on the packet path.
+class media_worker {
+public:
+  using peer_id = uint64_t;
+
+  struct config {
+    std::string bind_address = "127.0.0.1";
+    uint16_t port = 0;  // 0: any free port
+  };
+
+  struct peer_params {
+    std::string local_ufrag;
+    std::string local_pwd;
+    std::string remote_ufrag;
+    std::string remote_fingerprint;  // "sha-256 AB:..." from the peer's SDP
+    transport::dtls_role role = transport::dtls_role::server;
+  };
+
+  struct peer_stats {
+    bool ice_connected = false;
+    transport::dtls_state dtls = transport::dtls_state::connecting;
+    uint64_t rtp_in = 0;
+    uint64_t rtp_out = 0;
+    uint64_t rtcp_in = 0;
+    uint64_t srtp_failures = 0;
+  };
+
+  struct worker_stats {
+    uint64_t datagrams_in = 0;
+    uint64_t unroutable = 0;  // not STUN and from no validated tuple
+    uint64_t garbage = 0;     // no known protocol (RFC 7983)
+  };
+
+  /// Binds and starts the thread; throws std::system_error if it cannot bind.
+  explicit media_worker(config cfg);
+  ~media_worker();
+  media_worker(const media_worker&) = delete;
+  media_worker& operator=(const media_worker&) = delete;
+
+  uint16_t port() const;
+  /// Our DTLS certificate's fingerprint, for SDP answers.
+  const std::string& fingerprint() const;
+
+  /// nullopt if the ufrag is taken.
+  std::optional<peer_id> add_peer(peer_params params);
+  void remove_peer(peer_id id);
+
+  /// Forwards RTP with `ssrc` from `publisher` to `subscriber` as `out_ssrc`.
+  void add_route(peer_id publisher, uint32_t ssrc, peer_id subscriber, uint32_t out_ssrc);
+  void remove_route(peer_id publisher, uint32_t ssrc, peer_id subscriber);
+
+  /// nullopt if no such peer (or the worker did not answer in time).
+  std::optional<peer_stats> stats(peer_id id);
+  worker_stats stats();
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace lamplight::media
