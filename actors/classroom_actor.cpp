@@ -15,6 +15,7 @@
 #include "actors/errors.hpp"
 #include "actors/journal.hpp"
 #include "actors/track_actor.hpp"
+#include "actors/track_media.hpp"
 #include "protocol/classroom_model.hpp"
 #include "protocol/device_command.hpp"
 #include "protocol/permissions.hpp"
@@ -70,6 +71,7 @@ struct classroom_state {
   std::map<std::string, pending_command> commands;
   std::map<std::string, track_actor> tracks;
   std::map<std::string, uint64_t> absent_timers;  // identity -> generation
+  track_media media;
   uint64_t next_id = 1;
   uint64_t timer_generation = 0;
   static inline const char* name = "lamplight.classroom";
@@ -216,6 +218,7 @@ void remove_member(self_ptr self, const std::string& identity, const std::string
   for (auto i = st.commands.begin(); i != st.commands.end();)
     i = i->second.target == identity || i->second.requester == identity ? st.commands.erase(i)
                                                                         : std::next(i);
+  st.media.drop_member(identity);
   st.participants.erase(identity);
   st.absent_timers.erase(identity);
   if (st.model.member(identity)) {
@@ -309,6 +312,7 @@ classroom_actor::behavior_type classroom_impl(self_ptr self,
                                               std::shared_ptr<classroom_init> init) {
   auto& st = self->state;
   st.cfg = std::move(init->cfg);
+  st.media = track_media(st.cfg.media);
   st.model = std::move(init->model);
   st.journal = std::move(init->journal);
   if (init->rebuilt)
@@ -615,13 +619,22 @@ classroom_actor::behavior_type classroom_impl(self_ptr self,
       info.set_kind(x.kind());
       info.set_source(x.source());
       info.set_simulcast(x.simulcast());
-      signal::ClassroomEvent ev;
-      *ev.mutable_track_published()->mutable_track() = info;
-      if (auto err = commit(self, std::move(ev)); err.code != errc::none)
-        return to_caf(err);
-      s.tracks.emplace(info.track_id(), spawn_track(self->system(), info));
       signal::Published out;
       out.set_track_id(info.track_id());
+      if (!x.sdp().empty()) {
+        // Negotiate first: a refused offer publishes nothing.
+        auto answer = s.media.publish(info.track_id(), who, x.sdp());
+        if (!answer)
+          return to_caf(answer.err());
+        out.set_sdp(*answer);
+      }
+      signal::ClassroomEvent ev;
+      *ev.mutable_track_published()->mutable_track() = info;
+      if (auto err = commit(self, std::move(ev)); err.code != errc::none) {
+        s.media.unpublish(info.track_id());
+        return to_caf(err);
+      }
+      s.tracks.emplace(info.track_id(), spawn_track(self->system(), info));
       return out;
     },
     [=](atoms::command, const std::string& who,
@@ -643,6 +656,7 @@ classroom_actor::behavior_type classroom_impl(self_ptr self,
         caf::anon_send(i->second, atoms::close::value);
         s.tracks.erase(i);
       }
+      s.media.unpublish(x.track_id());
       return caf::ok_atom::value;
     },
     [=](atoms::command, const std::string& who,
@@ -659,16 +673,28 @@ classroom_actor::behavior_type classroom_impl(self_ptr self,
             return probe;
           }(), who))
         return make_error(errc::not_found, "no track " + x.track_id());
+      signal::Subscribed out;
+      out.set_track_id(x.track_id());
+      if (!x.sdp().empty()) {
+        auto answer = s.media.subscribe(x.track_id(), who, x.sdp());
+        if (!answer)
+          return to_caf(answer.err());
+        out.set_sdp(*answer);
+      }
       auto rp = self->make_response_promise<signal::Subscribed>();
       auto track_id = x.track_id();
       self->request(i->second, peer_timeout, atoms::subscribe::value, who, x.layer())
-        .then(
-          [=](caf::ok_atom) mutable {
-            signal::Subscribed out;
-            out.set_track_id(track_id);
-            rp.deliver(out);
-          },
-          [=](caf::error& err) mutable { rp.deliver(err); });
+        .then([=](caf::ok_atom) mutable { rp.deliver(out); },
+              [=](caf::error& err) mutable {
+                // Already subscribed: keep the new media leg, it replaced
+                // the old one; anything else undoes it.
+                if (to_protocol_error(err).code == errc::already_exists && !out.sdp().empty()) {
+                  rp.deliver(out);
+                  return;
+                }
+                self->state.media.unsubscribe(track_id, who);
+                rp.deliver(err);
+              });
       return rp;
     },
     [=](atoms::command, const std::string& who,
@@ -678,6 +704,7 @@ classroom_actor::behavior_type classroom_impl(self_ptr self,
       auto i = self->state.tracks.find(x.track_id());
       if (i == self->state.tracks.end())
         return make_error(errc::not_found, "no track " + x.track_id());
+      self->state.media.unsubscribe(x.track_id(), who);
       return self->delegate(i->second, atoms::unsub::value, who);
     },
     [=](atoms::command, const std::string& who,

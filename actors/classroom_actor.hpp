@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #include <caf/fwd.hpp>
@@ -10,6 +11,7 @@
 #include "actors/messages.hpp"
 #include "actors/participant_actor.hpp"
 #include "actors/session_actor.hpp"
+#include "media/media_worker.hpp"
 
 namespace lamplight::actors {
 
@@ -93,6 +95,9 @@ struct classroom_config {
   caf::timespan flush_interval = std::chrono::milliseconds(200);
   /// Default device command deadline.
   caf::timespan device_deadline = std::chrono::seconds(10);
+  /// The node's media worker; without one, tracks are control state only and
+  /// Publish/Subscribe with SDP get errc::unavailable.
+  std::shared_ptr<media::media_worker> media;
 };
 
 /// Spawns a classroom; errors (unreadable journal, spec mismatch) are returned

@@ -46,6 +46,8 @@ struct directory_config {
   participant_timeouts timeouts;
   caf::timespan absent_grace = std::chrono::seconds(30);
   caf::timespan flush_interval = std::chrono::milliseconds(200);
+  /// Shared by the node's classrooms (nullptr: no media on this node).
+  std::shared_ptr<media::media_worker> media;
 };
 
 caf::expected<directory_actor> spawn_directory(caf::actor_system& sys, directory_config cfg);

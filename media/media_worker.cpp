@@ -19,6 +19,7 @@
 
 #include <openssl/rand.h>
 
+#include "media/rtcp_packet.hpp"
 #include "media/rtp_packet.hpp"
 #include "transport/ice_lite.hpp"
 #include "transport/srtp_session.hpp"
@@ -77,6 +78,7 @@ struct media_worker::impl {
   std::map<std::pair<peer_id, uint32_t>, std::vector<route>> routes;
   worker_stats wst;
   std::vector<outgoing> out;
+  std::map<std::pair<peer_id, uint32_t>, int64_t> last_pli;  // throttle per source
 
   void post(std::function<void()> f) {
     {
@@ -125,6 +127,50 @@ struct media_worker::impl {
     out.clear();
   }
 
+  /// Asks a publisher for a key frame of `ssrc` (RFC 4585 PLI), at most
+  /// every 500 ms per source: subscribers that join, lose packets or ask
+  /// themselves all funnel into this.
+  void request_keyframe(peer_id publisher, uint32_t ssrc) {
+    auto now = now_ms();
+    auto& last = last_pli[{publisher, ssrc}];
+    if (last != 0 && now - last < 500)
+      return;
+    auto p = peers.find(publisher);
+    if (p == peers.end() || !p->second.srtp_out)
+      return;
+    auto to = ice.selected(p->second.ice);
+    if (!to)
+      return;
+    std::vector<uint8_t> pkt;
+    write_rtcp(pkt, pli{0x4C414D50, ssrc});  // sender "LAMP"
+    if (!p->second.srtp_out->protect_rtcp(pkt))
+      return;
+    last = now;
+    ++wst.plis_sent;
+    send_to(pkt.data(), pkt.size(), *to);
+  }
+
+  /// RTCP from a subscriber: key frame requests go to the publisher of the
+  /// stream they name.
+  void on_subscriber_rtcp(peer_id subscriber, const std::vector<uint8_t>& pkt) {
+    auto msgs = parse_rtcp(pkt.data(), pkt.size());
+    if (!msgs)
+      return;
+    for (const auto& m : *msgs) {
+      uint32_t media_ssrc = 0;
+      if (auto* x = std::get_if<pli>(&m))
+        media_ssrc = x->media_ssrc;
+      else if (auto* f = std::get_if<fir>(&m); f && !f->entries.empty())
+        media_ssrc = f->entries.front().ssrc;
+      if (media_ssrc == 0)
+        continue;
+      for (const auto& [key, list] : routes)
+        for (const auto& rt : list)
+          if (rt.subscriber == subscriber && rt.out_ssrc == media_ssrc)
+            request_keyframe(key.first, key.second);
+    }
+  }
+
   void on_dtls(peer& p, const uint8_t* data, std::size_t size) {
     p.dtls->on_datagram(data, size);
     p.st.dtls = p.dtls->state();
@@ -167,6 +213,8 @@ struct media_worker::impl {
         RAND_bytes(reinterpret_cast<unsigned char*>(&start), sizeof(start));
         rt.seq_delta = static_cast<uint16_t>(start - parsed->sequence());
         rt.started = true;
+        // A new subscriber can decode nothing before a key frame.
+        request_keyframe(id, parsed->ssrc());
       }
       std::vector<uint8_t> copy = pkt;
       auto view = rtp_packet::parse(copy.data(), copy.size());
@@ -214,10 +262,12 @@ struct media_worker::impl {
     }
     if (looks_like_rtcp(data, size)) {
       std::vector<uint8_t> pkt(data, data + size);
-      if (p.srtp_in->unprotect_rtcp(pkt))
+      if (p.srtp_in->unprotect_rtcp(pkt)) {
         ++p.st.rtcp_in;
-      else
+        on_subscriber_rtcp(pid->second, pkt);
+      } else {
         ++p.st.srtp_failures;
+      }
       return;
     }
     on_rtp(pid->second, p, data, size);
@@ -311,6 +361,10 @@ media_worker::~media_worker() {
 
 uint16_t media_worker::port() const {
   return impl_->bound_port;
+}
+
+const std::string& media_worker::address() const {
+  return impl_->cfg.bind_address;
 }
 
 const std::string& media_worker::fingerprint() const {

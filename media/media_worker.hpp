@@ -48,6 +48,7 @@ public:
     uint64_t datagrams_in = 0;
     uint64_t unroutable = 0;  // not STUN and from no validated tuple
     uint64_t garbage = 0;     // no known protocol (RFC 7983)
+    uint64_t plis_sent = 0;   // key frame requests to publishers
   };
 
   /// Binds and starts the thread; throws std::system_error if it cannot bind.
@@ -57,6 +58,8 @@ public:
   media_worker& operator=(const media_worker&) = delete;
 
   uint16_t port() const;
+  /// The address it is bound to, for SDP candidates.
+  const std::string& address() const;
   /// Our DTLS certificate's fingerprint, for SDP answers.
   const std::string& fingerprint() const;
 

@@ -4,7 +4,7 @@
 # run a slice, e.g. scripts/test.sh -L unit
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ "${LAMPLIGHT_SKIP_DEPS:-0}" != "1" ]; then bash scripts/install-deps.sh; fi
+if [ "${LAMPLIGHT_SKIP_DEPS:-0}" != "1" ]; then bash scripts/install-deps.sh --browser; fi
 bash scripts/check-layers.sh
 bash scripts/build.sh werror -DLAMPLIGHT_WERROR=ON
 ctest --test-dir build/werror --output-on-failure --no-tests=error -j2 "$@"

@@ -64,6 +64,8 @@ protocol::result<load_result> load_config(const std::vector<std::string>& args,
     ("port", po::value(&c.port)->default_value(c.port), "port for signaling, HTTP and the web clients (0: any)")
     ("shell-bind", po::value(&c.shell_bind)->default_value(c.shell_bind), "address of the actor shell endpoint")
     ("shell-port", po::value(&c.shell_port)->default_value(c.shell_port), "port of the actor shell endpoint (0: any)")
+    ("media-bind", po::value(&c.media_bind)->default_value(c.media_bind), "address of the media UDP port (also the ICE candidate)")
+    ("media-port", po::value(&c.media_port)->default_value(c.media_port), "media UDP port (0: any)")
     ("data-dir", po::value(&c.data_dir)->default_value(c.data_dir), "journals and the token secret live here")
     ("web-root", po::value(&c.web_root), "folder of the web clients")
     ("token-secret-file", po::value(&c.token_secret_file), "HMAC-SHA256 key for join tokens (default <data-dir>/token.secret, created if absent)")

@@ -72,6 +72,15 @@ int main(int argc, char** argv) {
   // Idle nodes should not spin: CAF's default polling burns a core.
   caf_cfg.set("work-stealing.aggressive-poll-attempts", 0);
   caf_cfg.set("work-stealing.moderate-poll-attempts", 0);
+  std::shared_ptr<media::media_worker> media;
+  try {
+    media = std::make_shared<media::media_worker>(
+      media::media_worker::config{cfg.media_bind, cfg.media_port});
+  } catch (const std::exception& e) {
+    std::cerr << "lamplight-node: cannot open the media port " << cfg.media_bind << ":"
+              << cfg.media_port << ": " << e.what() << std::endl;
+    return 1;
+  }
   caf::actor_system sys{caf_cfg};
 
   actors::directory_config dc;
@@ -84,6 +93,7 @@ int main(int argc, char** argv) {
   dc.timeouts.device_deadline = cfg.device_deadline;
   dc.absent_grace = cfg.absent_grace;
   dc.flush_interval = cfg.journal_flush;
+  dc.media = media;
   auto directory = actors::spawn_directory(sys, dc);
   if (!directory) {
     std::cerr << "lamplight-node: " << actors::to_protocol_error(directory.error()).message
@@ -142,10 +152,12 @@ int main(int argc, char** argv) {
   }
   std::cout << "lamplight-node '" << cfg.name << "': web clients and signaling on http://"
             << cfg.bind << ":" << http_port << "/ (WebSocket /signal), shell endpoint "
-            << cfg.shell_bind << ":" << *shell_port << ", data in " << cfg.data_dir
+            << cfg.shell_bind << ":" << *shell_port << ", media on udp " << cfg.media_bind << ":"
+            << media->port() << ", data in " << cfg.data_dir
             << (cfg.dev_tokens_enabled() ? ", dev tokens on" : "") << std::endl;
   // For scripts and tests that start a node on port 0.
-  std::cout << "READY http=" << http_port << " shell=" << *shell_port << std::endl;
+  std::cout << "READY http=" << http_port << " shell=" << *shell_port
+            << " media=" << media->port() << std::endl;
 
   int sig = 0;
   sigwait(&stop_signals, &sig);

@@ -178,6 +178,11 @@ BOOST_AUTO_TEST_CASE(forwards_rtp_from_publisher_to_subscribers) {
   BOOST_TEST((ps->dtls == transport::dtls_state::connected));
   BOOST_TEST(ps->rtp_in == 50u);
   BOOST_TEST(worker.stats(*s1)->rtp_out == 50u);
+  // Each new subscriber made the worker ask the publisher for a key frame
+  // (throttled, so two subscribers at once cost one or two PLIs).
+  auto plis = worker.stats().plis_sent;
+  BOOST_TEST(plis >= 1u);
+  BOOST_TEST(plis <= 2u);
 
   // Unsubscribing stops the flow to that subscriber only.
   worker.remove_route(*p, 0x1111, *s2);

@@ -152,3 +152,50 @@ BOOST_AUTO_TEST_CASE(malformed_sdp_is_refused_with_the_line) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+#include "media/sdp_answer.hpp"
+
+BOOST_AUTO_TEST_SUITE(sdp_answer)
+
+BOOST_AUTO_TEST_CASE(answers_a_chromium_publish_offer) {
+  auto offer = parse_sdp(chromium_offer());
+  BOOST_REQUIRE(bool(offer));
+  answer_params p;
+  p.ice_ufrag = "srv1";
+  p.ice_pwd = "0123456789abcdefghijkl";
+  p.fingerprint = "sha-256 AA:BB";
+  p.candidate_port = 40000;
+  auto answer = make_answer(*offer, p);
+  BOOST_REQUIRE_MESSAGE(bool(answer), (answer ? "" : answer.err().message));
+  BOOST_TEST(answer->ice_lite);
+  BOOST_TEST(answer->bundle == (std::vector<std::string>{"0", "1", "2"}),
+             boost::test_tools::per_element());
+  BOOST_REQUIRE(answer->media.size() == 4u);
+  const auto& audio = answer->media[0];
+  BOOST_TEST((audio.direction == sdp_direction::recvonly));
+  BOOST_TEST(audio.codecs.size() == 1u);
+  BOOST_TEST(audio.codecs[0].name == "opus");
+  BOOST_TEST(audio.setup == "passive");
+  const auto& cam = answer->media[1];
+  BOOST_TEST(cam.codecs[0].name == "VP8");
+  BOOST_TEST(cam.simulcast == "recv l;m;h");
+  BOOST_TEST(cam.rids.size() == 3u);
+  BOOST_TEST(cam.extmap_id("urn:ietf:params:rtp-hdrext:sdes:mid") != 0);
+  BOOST_TEST(cam.candidates[0] == "1 1 udp 2130706431 127.0.0.1 40000 typ host");
+  BOOST_TEST(answer->media[3].port == 0);  // data channel: not yet
+  // The publisher's SSRCs: none for the simulcast camera (rids instead).
+  auto ssrcs = offered_ssrcs(*offer);
+  BOOST_TEST(ssrcs[0] != 0u);
+  BOOST_TEST(ssrcs[1] == 0u);
+  BOOST_TEST(ssrcs[2] == offer->media[2].ssrc_groups[0].ssrcs[0]);
+  // And what we write parses again.
+  BOOST_TEST(bool(parse_sdp(write_sdp(*answer))));
+}
+
+BOOST_AUTO_TEST_CASE(refuses_offers_webrtc_never_makes) {
+  session_description bare;
+  answer_params p;
+  BOOST_TEST(!bool(make_answer(bare, p)));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -15,13 +15,16 @@ extern char** environ;
 
 namespace lamplight::test {
 
-child_process::child_process(std::vector<std::string> argv, std::vector<std::string> extra_env) {
+child_process::child_process(std::vector<std::string> argv, std::vector<std::string> extra_env,
+                             bool merge_stderr) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0)
     throw std::runtime_error("pipe failed");
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+  if (merge_stderr)
+    posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);
   std::vector<char*> args;
   for (auto& a : argv)
     args.push_back(a.data());

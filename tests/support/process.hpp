@@ -17,9 +17,9 @@ namespace lamplight::test {
 class child_process {
 public:
   /// argv[0] is the program path. stderr is inherited, so failures show up
-  /// in the test log.
+  /// in the test log, unless `merge_stderr` sends it to the same pipe.
   explicit child_process(std::vector<std::string> argv,
-                         std::vector<std::string> extra_env = {});
+                         std::vector<std::string> extra_env = {}, bool merge_stderr = false);
   ~child_process();
   child_process(const child_process&) = delete;
   child_process& operator=(const child_process&) = delete;

@@ -1,0 +1,136 @@
+#include "actors/track_media.hpp"
+
+#include <openssl/rand.h>
+
+#include "media/sdp_answer.hpp"
+#include "transport/ice_lite.hpp"
+
+namespace lamplight::actors {
+
+using protocol::errc;
+
+track_media::track_media(std::shared_ptr<media::media_worker> worker)
+  : worker_(std::move(worker)) {}
+
+track_media::~track_media() {
+  if (!worker_)
+    return;
+  for (auto& [id, t] : tracks_) {
+    for (auto& [who, peer] : t.subscribers)
+      worker_->remove_peer(peer);
+    worker_->remove_peer(t.peer);
+  }
+}
+
+protocol::result<track_media::negotiated>
+track_media::negotiate(const std::string& offer_sdp, uint32_t send_ssrc,
+                       const std::string& track_id, uint32_t* offered_ssrc) {
+  if (!worker_)
+    return protocol::error{errc::unavailable, "no media worker on this node"};
+  auto offer = media::parse_sdp(offer_sdp);
+  if (!offer)
+    return offer.err();
+  const media::sdp_media* first = nullptr;
+  for (const auto& m : offer->media)
+    if (m.port != 0 && !m.ice_ufrag.empty()) {
+      first = &m;
+      break;
+    }
+  if (!first || first->fingerprint.empty())
+    return protocol::error{errc::bad_request, "offer without ICE credentials or fingerprint"};
+  media::answer_params ap;
+  ap.ice_ufrag = transport::random_ice_string(8);
+  ap.ice_pwd = transport::random_ice_string(24);
+  ap.fingerprint = worker_->fingerprint();
+  ap.candidate_ip = worker_->address();
+  ap.candidate_port = worker_->port();
+  if (send_ssrc != 0)
+    ap.send.push_back({send_ssrc, "lamplight", "lamplight", track_id});
+  auto answer = media::make_answer(*offer, ap);
+  if (!answer)
+    return answer.err();
+  if (offered_ssrc) {
+    *offered_ssrc = 0;
+    for (auto s : media::offered_ssrcs(*offer))
+      if (s != 0) {
+        *offered_ssrc = s;
+        break;
+      }
+  }
+  media::media_worker::peer_params pp{ap.ice_ufrag, ap.ice_pwd, first->ice_ufrag,
+                                      first->fingerprint, transport::dtls_role::server};
+  auto peer = worker_->add_peer(pp);
+  if (!peer)
+    return protocol::error{errc::internal, "the media worker refused the peer"};
+  return negotiated{*peer, media::write_sdp(*answer)};
+}
+
+protocol::result<std::string> track_media::publish(const std::string& track_id,
+                                                   const std::string& owner,
+                                                   const std::string& offer_sdp) {
+  uint32_t ssrc = 0;
+  auto n = negotiate(offer_sdp, 0, track_id, &ssrc);
+  if (!n)
+    return n.err();
+  if (ssrc == 0) {
+    worker_->remove_peer(n->peer);
+    // Simulcast publishes name their streams by rid; learning SSRCs from
+    // the rid header extension comes with simulcast forwarding.
+    return protocol::error{errc::bad_request, "offer names no SSRC (simulcast is not served yet)"};
+  }
+  tracks_[track_id] = published{owner, n->peer, ssrc, {}};
+  return n->answer;
+}
+
+protocol::result<std::string> track_media::subscribe(const std::string& track_id,
+                                                     const std::string& subscriber,
+                                                     const std::string& offer_sdp) {
+  auto t = tracks_.find(track_id);
+  if (t == tracks_.end())
+    return protocol::error{errc::not_found, "track " + track_id + " has no media"};
+  uint32_t out_ssrc = 0;
+  while (out_ssrc == 0)
+    RAND_bytes(reinterpret_cast<unsigned char*>(&out_ssrc), sizeof(out_ssrc));
+  auto n = negotiate(offer_sdp, out_ssrc, track_id, nullptr);
+  if (!n)
+    return n.err();
+  if (auto old = t->second.subscribers.find(subscriber); old != t->second.subscribers.end())
+    worker_->remove_peer(old->second);
+  t->second.subscribers[subscriber] = n->peer;
+  worker_->add_route(t->second.peer, t->second.ssrc, n->peer, out_ssrc);
+  return n->answer;
+}
+
+void track_media::unsubscribe(const std::string& track_id, const std::string& subscriber) {
+  auto t = tracks_.find(track_id);
+  if (t == tracks_.end())
+    return;
+  if (auto s = t->second.subscribers.find(subscriber); s != t->second.subscribers.end()) {
+    worker_->remove_peer(s->second);
+    t->second.subscribers.erase(s);
+  }
+}
+
+void track_media::unpublish(const std::string& track_id) {
+  auto t = tracks_.find(track_id);
+  if (t == tracks_.end())
+    return;
+  for (auto& [who, peer] : t->second.subscribers)
+    worker_->remove_peer(peer);
+  worker_->remove_peer(t->second.peer);
+  tracks_.erase(t);
+}
+
+void track_media::drop_member(const std::string& identity) {
+  std::vector<std::string> owned;
+  for (auto& [id, t] : tracks_) {
+    if (t.owner == identity)
+      owned.push_back(id);
+    else
+      unsubscribe(id, identity);
+  }
+  for (auto& id : owned)
+    unpublish(id);
+}
+
+} // namespace lamplight::actors

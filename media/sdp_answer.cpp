@@ -1,0 +1,120 @@
+#include "media/sdp_answer.hpp"
+
+
+namespace lamplight::media {
+
+namespace {
+
+using protocol::errc;
+
+constexpr const char* kept_extensions[] = {
+  "urn:ietf:params:rtp-hdrext:sdes:mid",
+  "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id",
+  "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id",
+  "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time",
+};
+
+const sdp_codec* pick_codec(const sdp_media& m) {
+  return m.kind == "video" ? m.codec("VP8") : m.kind == "audio" ? m.codec("opus") : nullptr;
+}
+
+sdp_direction answer_direction(sdp_direction offered) {
+  switch (offered) {
+    case sdp_direction::sendonly: return sdp_direction::recvonly;
+    case sdp_direction::recvonly: return sdp_direction::sendonly;
+    case sdp_direction::sendrecv: return sdp_direction::sendrecv;
+    case sdp_direction::inactive: return sdp_direction::inactive;
+  }
+  return sdp_direction::inactive;
+}
+
+} // namespace
+
+std::vector<uint32_t> offered_ssrcs(const session_description& offer) {
+  std::vector<uint32_t> out;
+  for (const auto& m : offer.media) {
+    uint32_t ssrc = 0;
+    for (const auto& g : m.ssrc_groups)
+      if (g.semantics == "FID" && !g.ssrcs.empty())
+        ssrc = g.ssrcs.front();
+    if (ssrc == 0 && !m.ssrcs.empty())
+      ssrc = m.ssrcs.front().ssrc;
+    out.push_back(ssrc);
+  }
+  return out;
+}
+
+protocol::result<session_description> make_answer(const session_description& offer,
+                                                  const answer_params& params) {
+  if (offer.bundle.empty())
+    return protocol::error{errc::bad_request, "offer without BUNDLE"};
+  session_description answer;
+  answer.origin = "- 1 1 IN IP4 " + params.candidate_ip;
+  answer.ice_lite = true;
+  answer.extmap_allow_mixed = offer.extmap_allow_mixed;
+  answer.msid_semantic = offer.msid_semantic.empty() ? "" : "WMS *";
+  std::size_t send_index = 0;
+  for (const auto& m : offer.media) {
+    sdp_media a;
+    a.kind = m.kind;
+    a.protocol = m.protocol;
+    a.mid = m.mid;
+    a.connection = "IN IP4 " + params.candidate_ip;
+    const sdp_codec* codec = pick_codec(m);
+    bool usable = codec && m.port != 0 && m.direction != sdp_direction::inactive;
+    if (!usable) {
+      // Rejected (RFC 8866 section 5.14): port 0, the offer's formats.
+      a.port = 0;
+      a.formats = m.formats;
+      a.direction = sdp_direction::inactive;
+      answer.media.push_back(std::move(a));
+      continue;
+    }
+    if (m.fingerprint.empty() || !m.rtcp_mux)
+      return protocol::error{errc::bad_request,
+                             "section " + m.mid + " lacks a DTLS fingerprint or rtcp-mux"};
+    a.port = 9;
+    a.formats = {std::to_string(codec->payload_type)};
+    a.ice_ufrag = params.ice_ufrag;
+    a.ice_pwd = params.ice_pwd;
+    a.fingerprint = params.fingerprint;
+    a.setup = "passive";
+    a.direction = answer_direction(m.direction);
+    a.rtcp_mux = true;
+    a.rtcp_rsize = m.rtcp_rsize;
+    sdp_codec c = *codec;
+    std::vector<std::string> fb;
+    for (const auto& f : codec->rtcp_fb)
+      if (f == "nack" || f == "nack pli" || f == "ccm fir" || f == "goog-remb")
+        fb.push_back(f);
+    c.rtcp_fb = std::move(fb);
+    a.codecs.push_back(std::move(c));
+    for (const auto& e : m.extmaps)
+      for (const char* uri : kept_extensions)
+        if (e.uri == uri)
+          a.extmaps.push_back(e);
+    for (const auto& r : m.rids)
+      if (r.direction == "send")
+        a.rids.push_back({r.id, "recv", ""});
+    if (!m.simulcast.empty() && m.simulcast.rfind("send ", 0) == 0)
+      a.simulcast = "recv " + m.simulcast.substr(5);
+    if (a.direction == sdp_direction::sendonly || a.direction == sdp_direction::sendrecv) {
+      if (send_index < params.send.size()) {
+        const auto& o = params.send[send_index++];
+        a.msid = o.stream_id + " " + o.track_id;
+        a.ssrcs.push_back({o.ssrc, "cname", o.cname});
+        a.ssrcs.push_back({o.ssrc, "msid", a.msid});
+      }
+    }
+    a.candidates.push_back("1 1 udp 2130706431 " + params.candidate_ip + " "
+                           + std::to_string(params.candidate_port) + " typ host");
+    a.end_of_candidates = true;
+    answer.bundle.push_back(a.mid);
+    answer.media.push_back(std::move(a));
+  }
+  if (answer.bundle.empty())
+    return protocol::error{errc::bad_request, "nothing in the offer that the SFU can serve"};
+  return answer;
+}
+
+} // namespace lamplight::media

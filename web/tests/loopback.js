@@ -1,0 +1,91 @@
+// Browser end of the media loopback test: signaling in the JSON mapping over
+// /signal, one PeerConnection publishing, one subscribing, both to the SFU.
+"use strict";
+(() => {
+  const out = document.getElementById("log");
+  const log = (text) => { out.textContent += text + "\n"; console.log(text); };
+  const done = (result) => {
+    window.lamplightResult = result;
+    console.log("LAMPLIGHT-RESULT " + JSON.stringify(result));
+  };
+
+  function signaling(ws) {
+    let next = 1;
+    const pending = new Map();
+    ws.onmessage = (e) => {
+      const m = JSON.parse(e.data);
+      if (m.requestId && pending.has(m.requestId)) {
+        pending.get(m.requestId)(m);
+        pending.delete(m.requestId);
+      }
+    };
+    return (body) => new Promise((resolve) => {
+      const id = String(next++);
+      pending.set(id, resolve);
+      ws.send(JSON.stringify(Object.assign({ requestId: id }, body)));
+    });
+  }
+
+  function animate(canvas) {
+    const ctx = canvas.getContext("2d");
+    let n = 0;
+    setInterval(() => {
+      ctx.fillStyle = `hsl(${(n * 7) % 360} 70% 50%)`;
+      ctx.fillRect(0, 0, canvas.width, canvas.height);
+      ctx.fillStyle = "#fff";
+      ctx.font = "48px sans-serif";
+      ctx.fillText(String(n++), 20, 130);
+    }, 33);
+  }
+
+  async function framesDecoded(pc) {
+    let frames = 0;
+    (await pc.getStats()).forEach((s) => {
+      if (s.type === "inbound-rtp" && s.kind === "video") frames = s.framesDecoded || 0;
+    });
+    return frames;
+  }
+
+  async function run() {
+    const q = new URLSearchParams(location.search);
+    const room = q.get("room") || "loopback";
+    const want = Number(q.get("frames") || 30);
+    const token = await (await fetch(`/dev/token?tenant=tests&classroom=${room}` +
+      "&identity=t-browser&role=teacher&mode=small_group")).text();
+    const ws = new WebSocket(`ws://${location.host}/signal`);
+    await new Promise((r, j) => { ws.onopen = r; ws.onerror = j; });
+    const request = signaling(ws);
+    const joined = await request({ join: { token } });
+    if (joined.error) throw new Error("join: " + joined.error.message);
+
+    const canvas = document.querySelector("canvas");
+    animate(canvas);
+    const pub = new RTCPeerConnection();
+    pub.addTransceiver(canvas.captureStream(30).getVideoTracks()[0], { direction: "sendonly" });
+    await pub.setLocalDescription(await pub.createOffer());
+    const published = await request({ publish: {
+      kind: "TRACK_KIND_VIDEO", source: "TRACK_SOURCE_FACE_CAMERA", sdp: pub.localDescription.sdp } });
+    if (published.error) throw new Error("publish: " + published.error.message);
+    await pub.setRemoteDescription({ type: "answer", sdp: published.published.sdp });
+    log("published " + published.published.trackId);
+
+    const sub = new RTCPeerConnection();
+    sub.addTransceiver("video", { direction: "recvonly" });
+    sub.ontrack = (e) => { document.querySelector("video").srcObject = new MediaStream([e.track]); };
+    await sub.setLocalDescription(await sub.createOffer());
+    const subscribed = await request({ subscribe: {
+      trackId: published.published.trackId, sdp: sub.localDescription.sdp } });
+    if (subscribed.error) throw new Error("subscribe: " + subscribed.error.message);
+    await sub.setRemoteDescription({ type: "answer", sdp: subscribed.subscribed.sdp });
+    log("subscribed");
+
+    const deadline = Date.now() + 20000;
+    let frames = 0;
+    while (Date.now() < deadline && (frames = await framesDecoded(sub)) < want)
+      await new Promise((r) => setTimeout(r, 250));
+    done({ ok: frames >= want, framesDecoded: frames, publisher: pub.connectionState,
+           subscriber: sub.connectionState });
+  }
+
+  run().catch((e) => done({ ok: false, error: String(e) }));
+})();
