@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <map>
 #include <memory>
 #include <vector>
@@ -17,6 +16,7 @@
 #include "actors/track_actor.hpp"
 #include "actors/track_media.hpp"
 #include "protocol/classroom_model.hpp"
+#include "protocol/whiteboard.hpp"
 #include "protocol/device_command.hpp"
 #include "protocol/permissions.hpp"
 
@@ -238,47 +238,6 @@ void set_presence(self_ptr self, const std::string& identity, bool online) {
   ev.mutable_presence()->set_identity(identity);
   ev.mutable_presence()->set_presence(want);
   commit(self, std::move(ev));
-}
-
-protocol::error validate_op(const protocol::classroom_model& model,
-                            const signal::WhiteboardOp& op) {
-  auto bad = [](std::string why) { return protocol::error{errc::bad_request, std::move(why)}; };
-  auto stroke_exists = [&](const std::string& id) {
-    for (const auto& o : model.snapshot().whiteboard())
-      if (o.has_stroke() && o.stroke().stroke_id() == id)
-        return true;
-    return false;
-  };
-  constexpr uint32_t max_page = 999;
-  switch (op.op_case()) {
-    case signal::WhiteboardOp::kStroke: {
-      const auto& s = op.stroke();
-      if (s.stroke_id().empty() || s.stroke_id().size() > 64)
-        return bad("stroke_id must have 1..64 characters");
-      if (s.points_size() < 2 || s.points_size() % 2 != 0 || s.points_size() > 8192)
-        return bad("points must be 1..4096 x,y pairs");
-      for (float v : s.points())
-        if (!std::isfinite(v) || v < 0.f || v > 1.f)
-          return bad("points must lie in [0,1]");
-      if (s.page() > max_page || s.color().size() > 16 || !std::isfinite(s.width())
-          || s.width() < 0.f || s.width() > 1.f)
-        return bad("bad page, color or width");
-      if (stroke_exists(s.stroke_id()))
-        return {errc::already_exists, "stroke " + s.stroke_id() + " exists"};
-      return {};
-    }
-    case signal::WhiteboardOp::kErase:
-      if (!stroke_exists(op.erase().stroke_id()))
-        return {errc::not_found, "no stroke " + op.erase().stroke_id()};
-      return {};
-    case signal::WhiteboardOp::kClear:
-      return op.clear().page() > max_page ? bad("bad page") : protocol::error{};
-    case signal::WhiteboardOp::kPage:
-      return op.page().page() > max_page ? bad("bad page") : protocol::error{};
-    case signal::WhiteboardOp::OP_NOT_SET:
-      break;
-  }
-  return bad("whiteboard op without an operation");
 }
 
 void arm_flush_timer(self_ptr self) {
@@ -592,7 +551,7 @@ classroom_actor::behavior_type classroom_impl(self_ptr self,
       if (auto err = check_sender(self, who, action::whiteboard_write))
         return err;
       op.set_author(who);
-      if (auto err = validate_op(self->state.model, op); err.code != errc::none)
+      if (auto err = protocol::validate(self->state.model, op); err.code != errc::none)
         return to_caf(err);
       signal::ClassroomEvent ev;
       *ev.mutable_whiteboard() = std::move(op);

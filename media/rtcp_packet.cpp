@@ -1,5 +1,7 @@
 #include "media/rtcp_packet.hpp"
 
+#include "transport/byte_order.hpp"
+
 #include <algorithm>
 
 #include "media/rtp_packet.hpp"
@@ -8,22 +10,12 @@ namespace lamplight::media {
 
 namespace {
 
-constexpr uint8_t pt_sr = 200, pt_rr = 201, pt_rtpfb = 205, pt_psfb = 206;
+using transport::get16;
+using transport::get32;
+using transport::put16;
+using transport::put32;
 
-uint16_t get16(const uint8_t* p) {
-  return static_cast<uint16_t>(p[0] << 8 | p[1]);
-}
-uint32_t get32(const uint8_t* p) {
-  return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
-}
-void put16(std::vector<uint8_t>& out, uint16_t v) {
-  out.push_back(static_cast<uint8_t>(v >> 8));
-  out.push_back(static_cast<uint8_t>(v));
-}
-void put32(std::vector<uint8_t>& out, uint32_t v) {
-  for (int s = 24; s >= 0; s -= 8)
-    out.push_back(static_cast<uint8_t>(v >> s));
-}
+constexpr uint8_t pt_sr = 200, pt_rr = 201, pt_rtpfb = 205, pt_psfb = 206;
 
 /// Header with a placeholder length; returns where it starts.
 std::size_t begin_packet(std::vector<uint8_t>& out, uint8_t count, uint8_t pt) {
@@ -49,8 +41,8 @@ bool read_blocks(const uint8_t* p, std::size_t len, std::size_t count,
     b.ssrc = get32(p);
     b.fraction_lost = p[4];
     auto lost = uint32_t(p[5]) << 16 | uint32_t(p[6]) << 8 | p[7];
-    b.cumulative_lost = (lost & 0x800000) ? static_cast<int32_t>(lost | 0xFF000000u)
-                                          : static_cast<int32_t>(lost);
+    b.cumulative_lost =
+        (lost & 0x800000) ? static_cast<int32_t>(lost | 0xFF000000u) : static_cast<int32_t>(lost);
     b.highest_seq = get32(p + 8);
     b.jitter = get32(p + 12);
     b.last_sr = get32(p + 16);
@@ -78,10 +70,10 @@ void write_blocks(std::vector<uint8_t>& out, const std::vector<report_block>& bl
 } // namespace
 
 bool operator==(const report_block& a, const report_block& b) {
-  return a.ssrc == b.ssrc && a.fraction_lost == b.fraction_lost
-         && a.cumulative_lost == b.cumulative_lost && a.highest_seq == b.highest_seq
-         && a.jitter == b.jitter && a.last_sr == b.last_sr
-         && a.delay_since_last_sr == b.delay_since_last_sr;
+  return a.ssrc == b.ssrc && a.fraction_lost == b.fraction_lost &&
+         a.cumulative_lost == b.cumulative_lost && a.highest_seq == b.highest_seq &&
+         a.jitter == b.jitter && a.last_sr == b.last_sr &&
+         a.delay_since_last_sr == b.delay_since_last_sr;
 }
 
 std::optional<std::vector<rtcp_message>> parse_rtcp(const uint8_t* data, std::size_t size) {
@@ -99,87 +91,87 @@ std::optional<std::vector<rtcp_message>> parse_rtcp(const uint8_t* data, std::si
     if (len > size - pos)
       return std::nullopt;
     std::size_t body_len = len - 4;
-    if (h[0] & 0x20) {  // padding, only allowed on the last packet
+    if (h[0] & 0x20) { // padding, only allowed on the last packet
       if (pos + len != size || h[len - 1] == 0 || h[len - 1] > body_len)
         return std::nullopt;
       body_len -= h[len - 1];
     }
     const uint8_t* b = h + 4;
     switch (pt) {
-      case pt_sr: {
-        if (body_len < 24)
+    case pt_sr: {
+      if (body_len < 24)
+        return std::nullopt;
+      sender_report sr;
+      sr.ssrc = get32(b);
+      sr.ntp_time = uint64_t(get32(b + 4)) << 32 | get32(b + 8);
+      sr.rtp_time = get32(b + 12);
+      sr.packet_count = get32(b + 16);
+      sr.octet_count = get32(b + 20);
+      if (!read_blocks(b + 24, body_len - 24, count, sr.reports))
+        return std::nullopt;
+      out.emplace_back(std::move(sr));
+      break;
+    }
+    case pt_rr: {
+      if (body_len < 4)
+        return std::nullopt;
+      receiver_report rr;
+      rr.ssrc = get32(b);
+      if (!read_blocks(b + 4, body_len - 4, count, rr.reports))
+        return std::nullopt;
+      out.emplace_back(std::move(rr));
+      break;
+    }
+    case pt_rtpfb:
+    case pt_psfb: {
+      if (body_len < 8)
+        return std::nullopt;
+      uint32_t sender = get32(b), media = get32(b + 4);
+      const uint8_t* fci = b + 8;
+      std::size_t fci_len = body_len - 8;
+      if (pt == pt_rtpfb && count == 1) {
+        if (fci_len % 4 != 0)
           return std::nullopt;
-        sender_report sr;
-        sr.ssrc = get32(b);
-        sr.ntp_time = uint64_t(get32(b + 4)) << 32 | get32(b + 8);
-        sr.rtp_time = get32(b + 12);
-        sr.packet_count = get32(b + 16);
-        sr.octet_count = get32(b + 20);
-        if (!read_blocks(b + 24, body_len - 24, count, sr.reports))
-          return std::nullopt;
-        out.emplace_back(std::move(sr));
-        break;
-      }
-      case pt_rr: {
-        if (body_len < 4)
-          return std::nullopt;
-        receiver_report rr;
-        rr.ssrc = get32(b);
-        if (!read_blocks(b + 4, body_len - 4, count, rr.reports))
-          return std::nullopt;
-        out.emplace_back(std::move(rr));
-        break;
-      }
-      case pt_rtpfb:
-      case pt_psfb: {
-        if (body_len < 8)
-          return std::nullopt;
-        uint32_t sender = get32(b), media = get32(b + 4);
-        const uint8_t* fci = b + 8;
-        std::size_t fci_len = body_len - 8;
-        if (pt == pt_rtpfb && count == 1) {
-          if (fci_len % 4 != 0)
-            return std::nullopt;
-          nack n{sender, media, {}};
-          for (std::size_t i = 0; i < fci_len; i += 4) {
-            uint16_t pid = get16(fci + i);
-            uint16_t blp = get16(fci + i + 2);
-            n.lost.push_back(pid);
-            for (int bit = 0; bit < 16; ++bit)
-              if (blp & (1 << bit))
-                n.lost.push_back(static_cast<uint16_t>(pid + bit + 1));
-          }
-          out.emplace_back(std::move(n));
-        } else if (pt == pt_psfb && count == 1) {
-          out.emplace_back(pli{sender, media});
-        } else if (pt == pt_psfb && count == 4) {
-          if (fci_len % 8 != 0)
-            return std::nullopt;
-          fir f{sender, {}};
-          for (std::size_t i = 0; i < fci_len; i += 8)
-            f.entries.push_back({get32(fci + i), fci[i + 4]});
-          out.emplace_back(std::move(f));
-        } else if (pt == pt_psfb && count == 15 && fci_len >= 8 && fci[0] == 'R'
-                   && fci[1] == 'E' && fci[2] == 'M' && fci[3] == 'B') {
-          std::size_t n_ssrc = fci[4];
-          if (fci_len < 8 + 4 * n_ssrc)
-            return std::nullopt;
-          remb r{sender, 0, {}};
-          uint8_t exp = fci[5] >> 2;
-          uint32_t mantissa = uint32_t(fci[5] & 0x03) << 16 | uint32_t(fci[6]) << 8 | fci[7];
-          // 18-bit mantissa, 6-bit exponent: saturate rather than overflow.
-          r.bitrate_bps = exp > 46 ? UINT64_MAX : uint64_t(mantissa) << exp;
-          for (std::size_t i = 0; i < n_ssrc; ++i)
-            r.ssrcs.push_back(get32(fci + 8 + 4 * i));
-          out.emplace_back(std::move(r));
-        } else {
-          out.emplace_back(other_rtcp{pt, count});
+        nack n{sender, media, {}};
+        for (std::size_t i = 0; i < fci_len; i += 4) {
+          uint16_t pid = get16(fci + i);
+          uint16_t blp = get16(fci + i + 2);
+          n.lost.push_back(pid);
+          for (int bit = 0; bit < 16; ++bit)
+            if (blp & (1 << bit))
+              n.lost.push_back(static_cast<uint16_t>(pid + bit + 1));
         }
-        break;
-      }
-      default:
+        out.emplace_back(std::move(n));
+      } else if (pt == pt_psfb && count == 1) {
+        out.emplace_back(pli{sender, media});
+      } else if (pt == pt_psfb && count == 4) {
+        if (fci_len % 8 != 0)
+          return std::nullopt;
+        fir f{sender, {}};
+        for (std::size_t i = 0; i < fci_len; i += 8)
+          f.entries.push_back({get32(fci + i), fci[i + 4]});
+        out.emplace_back(std::move(f));
+      } else if (pt == pt_psfb && count == 15 && fci_len >= 8 && fci[0] == 'R' && fci[1] == 'E' &&
+                 fci[2] == 'M' && fci[3] == 'B') {
+        std::size_t n_ssrc = fci[4];
+        if (fci_len < 8 + 4 * n_ssrc)
+          return std::nullopt;
+        remb r{sender, 0, {}};
+        uint8_t exp = fci[5] >> 2;
+        uint32_t mantissa = uint32_t(fci[5] & 0x03) << 16 | uint32_t(fci[6]) << 8 | fci[7];
+        // 18-bit mantissa, 6-bit exponent: saturate rather than overflow.
+        r.bitrate_bps = exp > 46 ? UINT64_MAX : uint64_t(mantissa) << exp;
+        for (std::size_t i = 0; i < n_ssrc; ++i)
+          r.ssrcs.push_back(get32(fci + 8 + 4 * i));
+        out.emplace_back(std::move(r));
+      } else {
         out.emplace_back(other_rtcp{pt, count});
-        break;
+      }
+      break;
+    }
+    default:
+      out.emplace_back(other_rtcp{pt, count});
+      break;
     }
     pos += len;
   }
@@ -189,25 +181,27 @@ std::optional<std::vector<rtcp_message>> parse_rtcp(const uint8_t* data, std::si
 }
 
 void write_rtcp(std::vector<uint8_t>& out, const sender_report& x) {
-  auto at = begin_packet(out, static_cast<uint8_t>(std::min<std::size_t>(x.reports.size(), 31)),
-                         pt_sr);
+  auto at =
+      begin_packet(out, static_cast<uint8_t>(std::min<std::size_t>(x.reports.size(), 31)), pt_sr);
   put32(out, x.ssrc);
   put32(out, static_cast<uint32_t>(x.ntp_time >> 32));
   put32(out, static_cast<uint32_t>(x.ntp_time));
   put32(out, x.rtp_time);
   put32(out, x.packet_count);
   put32(out, x.octet_count);
-  write_blocks(out, std::vector<report_block>(
-                      x.reports.begin(), x.reports.begin() + std::min<long>(31, x.reports.size())));
+  write_blocks(out,
+               std::vector<report_block>(x.reports.begin(),
+                                         x.reports.begin() + std::min<long>(31, x.reports.size())));
   end_packet(out, at);
 }
 
 void write_rtcp(std::vector<uint8_t>& out, const receiver_report& x) {
-  auto at = begin_packet(out, static_cast<uint8_t>(std::min<std::size_t>(x.reports.size(), 31)),
-                         pt_rr);
+  auto at =
+      begin_packet(out, static_cast<uint8_t>(std::min<std::size_t>(x.reports.size(), 31)), pt_rr);
   put32(out, x.ssrc);
-  write_blocks(out, std::vector<report_block>(
-                      x.reports.begin(), x.reports.begin() + std::min<long>(31, x.reports.size())));
+  write_blocks(out,
+               std::vector<report_block>(x.reports.begin(),
+                                         x.reports.begin() + std::min<long>(31, x.reports.size())));
   end_packet(out, at);
 }
 
@@ -250,7 +244,7 @@ void write_rtcp(std::vector<uint8_t>& out, const pli& x) {
 void write_rtcp(std::vector<uint8_t>& out, const fir& x) {
   auto at = begin_packet(out, 4, pt_psfb);
   put32(out, x.sender_ssrc);
-  put32(out, 0);  // media source: unused for FIR (RFC 5104 section 4.3.1.2)
+  put32(out, 0); // media source: unused for FIR (RFC 5104 section 4.3.1.2)
   for (const auto& e : x.entries) {
     put32(out, e.ssrc);
     out.push_back(e.seq);

@@ -1,23 +1,15 @@
 #include "media/rtp_packet.hpp"
 
+#include "transport/byte_order.hpp"
+
 namespace lamplight::media {
 
 namespace {
 
-uint16_t get16(const uint8_t* p) {
-  return static_cast<uint16_t>(p[0] << 8 | p[1]);
-}
-uint32_t get32(const uint8_t* p) {
-  return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
-}
-void set16(uint8_t* p, uint16_t v) {
-  p[0] = static_cast<uint8_t>(v >> 8);
-  p[1] = static_cast<uint8_t>(v);
-}
-void set32(uint8_t* p, uint32_t v) {
-  for (int i = 0; i < 4; ++i)
-    p[i] = static_cast<uint8_t>(v >> (24 - 8 * i));
-}
+using transport::get16;
+using transport::get32;
+using transport::set16;
+using transport::set32;
 
 } // namespace
 
@@ -28,7 +20,7 @@ std::optional<rtp_packet> rtp_packet::parse(uint8_t* data, std::size_t size) {
   p.header_size_ = 12 + 4 * static_cast<std::size_t>(data[0] & 0x0F);
   if (p.header_size_ > size)
     return std::nullopt;
-  if (data[0] & 0x10) {  // X: RFC 3550 section 5.3.1
+  if (data[0] & 0x10) { // X: RFC 3550 section 5.3.1
     if (size - p.header_size_ < 4)
       return std::nullopt;
     p.ext_profile_ = get16(data + p.header_size_);
@@ -39,7 +31,7 @@ std::optional<rtp_packet> rtp_packet::parse(uint8_t* data, std::size_t size) {
       return std::nullopt;
     p.header_size_ = p.ext_offset_ + p.ext_size_;
   }
-  if (data[0] & 0x20) {  // P: the last byte counts the padding, itself included
+  if (data[0] & 0x20) { // P: the last byte counts the padding, itself included
     auto pad = data[size - 1];
     if (pad == 0 || pad > size - p.header_size_)
       return std::nullopt;
@@ -63,23 +55,23 @@ std::optional<std::pair<const uint8_t*, std::size_t>> rtp_packet::extension(uint
     return std::nullopt;
   const uint8_t* p = data_ + ext_offset_;
   const uint8_t* end = p + ext_size_;
-  if (ext_profile_ == 0xBEDE) {  // RFC 8285 section 4.2
+  if (ext_profile_ == 0xBEDE) { // RFC 8285 section 4.2
     while (p < end) {
-      if (*p == 0) {  // padding
+      if (*p == 0) { // padding
         ++p;
         continue;
       }
       uint8_t eid = *p >> 4;
       std::size_t len = (*p & 0x0F) + 1u;
       if (eid == 15)
-        return std::nullopt;  // reserved: stop processing
+        return std::nullopt; // reserved: stop processing
       if (static_cast<std::size_t>(end - p - 1) < len)
         return std::nullopt;
       if (eid == id)
         return std::make_pair(p + 1, len);
       p += 1 + len;
     }
-  } else if ((ext_profile_ & 0xFFF0) == 0x1000) {  // RFC 8285 section 4.3
+  } else if ((ext_profile_ & 0xFFF0) == 0x1000) { // RFC 8285 section 4.3
     while (p < end) {
       if (*p == 0) {
         ++p;

@@ -1,5 +1,7 @@
 #include "transport/stun_message.hpp"
 
+#include "transport/byte_order.hpp"
+
 #include <cstring>
 
 #include <openssl/crypto.h>
@@ -13,34 +15,11 @@ namespace {
 constexpr std::size_t header_size = 20;
 constexpr uint32_t fingerprint_xor = 0x5354554e;
 
-uint16_t get16(const uint8_t* p) {
-  return static_cast<uint16_t>(p[0] << 8 | p[1]);
-}
-
-uint32_t get32(const uint8_t* p) {
-  return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
-}
-
-void put16(std::vector<uint8_t>& out, uint16_t v) {
-  out.push_back(static_cast<uint8_t>(v >> 8));
-  out.push_back(static_cast<uint8_t>(v));
-}
-
-void put32(std::vector<uint8_t>& out, uint32_t v) {
-  for (int s = 24; s >= 0; s -= 8)
-    out.push_back(static_cast<uint8_t>(v >> s));
-}
-
-void set16(uint8_t* p, uint16_t v) {
-  p[0] = static_cast<uint8_t>(v >> 8);
-  p[1] = static_cast<uint8_t>(v);
-}
-
 // RFC 8489 section 5: the class bits C0/C1 sit between the method bits.
 uint16_t encode_type(stun_message::method_class cls, uint16_t method) {
   auto c = static_cast<uint16_t>(cls);
-  return static_cast<uint16_t>((method & 0x000F) | ((method & 0x0070) << 1)
-                               | ((method & 0x0F80) << 2) | ((c & 1) << 4) | ((c & 2) << 7));
+  return static_cast<uint16_t>((method & 0x000F) | ((method & 0x0070) << 1) |
+                               ((method & 0x0F80) << 2) | ((c & 1) << 4) | ((c & 2) << 7));
 }
 
 std::array<uint8_t, 20> hmac_sha1(std::string_view key, const uint8_t* data, std::size_t n) {
@@ -71,17 +50,21 @@ uint32_t crc32(const uint8_t* data, std::size_t size) {
 
 const char* to_string(stun_message::method_class x) {
   switch (x) {
-    case stun_message::method_class::request: return "request";
-    case stun_message::method_class::indication: return "indication";
-    case stun_message::method_class::success: return "success";
-    case stun_message::method_class::error: return "error";
+  case stun_message::method_class::request:
+    return "request";
+  case stun_message::method_class::indication:
+    return "indication";
+  case stun_message::method_class::success:
+    return "success";
+  case stun_message::method_class::error:
+    return "error";
   }
   return "unknown";
 }
 
 stun_message::stun_message(method_class cls, uint16_t method,
                            std::array<uint8_t, 12> transaction_id)
-  : cls_(cls), method_(method), transaction_id_(transaction_id) {}
+    : cls_(cls), method_(method), transaction_id_(transaction_id) {}
 
 bool stun_message::is_stun(const uint8_t* data, std::size_t size) {
   if (size < header_size || data[0] > 3)
@@ -95,8 +78,8 @@ std::optional<stun_message> stun_message::parse(const uint8_t* data, std::size_t
     return std::nullopt;
   auto type = get16(data);
   stun_message m;
-  m.method_ = static_cast<uint16_t>((type & 0x000F) | ((type & 0x00E0) >> 1)
-                                    | ((type & 0x3E00) >> 2));
+  m.method_ =
+      static_cast<uint16_t>((type & 0x000F) | ((type & 0x00E0) >> 1) | ((type & 0x3E00) >> 2));
   m.cls_ = static_cast<method_class>(((type >> 4) & 1) | ((type >> 7) & 2));
   std::memcpy(m.transaction_id_.data(), data + 8, 12);
   m.raw_.assign(data, data + size);
@@ -110,7 +93,7 @@ std::optional<stun_message> stun_message::parse(const uint8_t* data, std::size_t
     if (size - pos - 4 < padded)
       return std::nullopt;
     if (m.fingerprint_offset_ != 0)
-      return std::nullopt;  // nothing may follow FINGERPRINT
+      return std::nullopt; // nothing may follow FINGERPRINT
     if (at == fingerprint) {
       if (len != 4)
         return std::nullopt;
