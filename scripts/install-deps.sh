@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages lamplight builds, tests and runs with.
 # Used by the README's first command and by CI alike, so that both stay true.
-#   --browser   also install Chromium and the npm tooling for browser tests
+#   --browser   also install Debian's Chromium for the browser tests
 set -euo pipefail
 
 want_browser=0
@@ -27,7 +27,7 @@ packages=(
   iproute2 curl python3
 )
 if [ "$want_browser" -eq 1 ]; then
-  packages+=(chromium nodejs npm)
+  packages+=(chromium)
 fi
 
 export DEBIAN_FRONTEND=noninteractive
