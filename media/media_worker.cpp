@@ -80,6 +80,18 @@ struct media_worker::impl {
   std::vector<outgoing> out;
   std::map<std::pair<peer_id, uint32_t>, int64_t> last_pli;  // throttle per source
 
+  /// Per published stream: the highest sequence number seen (to find gaps
+  /// and NACK them) and the last packets, decrypted, by sequence number (to
+  /// answer subscribers' NACKs; one buffer per source, shared by every
+  /// subscriber, since each route only adds a sequence offset).
+  struct source {
+    bool seen = false;
+    uint16_t highest = 0;
+    std::vector<std::vector<uint8_t>> history = std::vector<std::vector<uint8_t>>(history_size);
+  };
+  static constexpr std::size_t history_size = 512;
+  std::map<std::pair<peer_id, uint32_t>, source> sources;
+
   void post(std::function<void()> f) {
     {
       std::lock_guard<std::mutex> guard(mtx);
@@ -150,13 +162,69 @@ struct media_worker::impl {
     send_to(pkt.data(), pkt.size(), *to);
   }
 
-  /// RTCP from a subscriber: key frame requests go to the publisher of the
-  /// stream they name.
+  /// RFC 4585 generic NACK to a publisher for the sequence numbers it
+  /// missed: it retransmits them (Chrome does so from its own buffer).
+  void send_nack(peer_id publisher, uint32_t ssrc, std::vector<uint16_t> lost) {
+    auto p = peers.find(publisher);
+    if (p == peers.end() || !p->second.srtp_out || lost.empty())
+      return;
+    auto to = ice.selected(p->second.ice);
+    if (!to)
+      return;
+    std::vector<uint8_t> pkt;
+    write_rtcp(pkt, nack{0x4C414D50, ssrc, std::move(lost)});
+    if (!p->second.srtp_out->protect_rtcp(pkt))
+      return;
+    ++wst.nacks_sent;
+    send_to(pkt.data(), pkt.size(), *to);
+  }
+
+  /// Resends what a subscriber's NACK asks for, from the source's history.
+  void retransmit(peer_id subscriber, const nack& n) {
+    auto sub = peers.find(subscriber);
+    if (sub == peers.end() || !sub->second.srtp_out)
+      return;
+    auto to = ice.selected(sub->second.ice);
+    if (!to)
+      return;
+    for (auto& [key, list] : routes)
+      for (auto& rt : list) {
+        if (rt.subscriber != subscriber || rt.out_ssrc != n.media_ssrc || !rt.started)
+          continue;
+        auto src = sources.find(key);
+        if (src == sources.end())
+          continue;
+        for (uint16_t out_seq : n.lost) {
+          auto original = static_cast<uint16_t>(out_seq - rt.seq_delta);
+          const auto& kept = src->second.history[original % history_size];
+          auto view = kept.empty() ? std::nullopt
+                                   : rtp_packet::parse(const_cast<uint8_t*>(kept.data()),
+                                                       kept.size());
+          if (!view || view->sequence() != original)
+            continue;  // too old: gone from the buffer
+          std::vector<uint8_t> copy = kept;
+          auto out = rtp_packet::parse(copy.data(), copy.size());
+          out->set_ssrc(rt.out_ssrc);
+          out->set_sequence(out_seq);
+          if (!sub->second.srtp_out->protect_rtp(copy))
+            continue;
+          ++wst.retransmitted;
+          send_to(copy.data(), copy.size(), *to);
+        }
+      }
+  }
+
+  /// RTCP from a peer: key frame requests go to the publisher of the stream
+  /// they name; NACKs are answered from the history.
   void on_subscriber_rtcp(peer_id subscriber, const std::vector<uint8_t>& pkt) {
     auto msgs = parse_rtcp(pkt.data(), pkt.size());
     if (!msgs)
       return;
     for (const auto& m : *msgs) {
+      if (auto* n = std::get_if<nack>(&m)) {
+        retransmit(subscriber, *n);
+        continue;
+      }
       uint32_t media_ssrc = 0;
       if (auto* x = std::get_if<pli>(&m))
         media_ssrc = x->media_ssrc;
@@ -197,6 +265,21 @@ struct media_worker::impl {
     auto parsed = rtp_packet::parse(pkt.data(), pkt.size());
     if (!parsed)
       return;
+    auto& src = sources[{id, parsed->ssrc()}];
+    auto seq = parsed->sequence();
+    if (!src.seen) {
+      src.seen = true;
+      src.highest = seq;
+    } else if (auto d = seq_diff(seq, src.highest); d > 0) {
+      if (d > 1 && d <= 100) {  // a bigger jump is a restart, not loss
+        std::vector<uint16_t> lost;
+        for (uint16_t s = static_cast<uint16_t>(src.highest + 1); s != seq; ++s)
+          lost.push_back(s);
+        send_nack(id, parsed->ssrc(), std::move(lost));
+      }
+      src.highest = seq;
+    }
+    src.history[seq % impl::history_size] = pkt;
     auto r = routes.find({id, parsed->ssrc()});
     if (r == routes.end())
       return;
@@ -401,6 +484,8 @@ void media_worker::remove_peer(peer_id id) {
     d->ice.remove_session(i->second.ice);
     d->by_ice.erase(i->second.ice);
     d->peers.erase(i);
+    for (auto src = d->sources.begin(); src != d->sources.end();)
+      src = src->first.first == id ? d->sources.erase(src) : std::next(src);
     for (auto r = d->routes.begin(); r != d->routes.end();) {
       auto& v = r->second;
       v.erase(std::remove_if(v.begin(), v.end(), [&](auto& x) { return x.subscriber == id; }),

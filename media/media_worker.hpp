@@ -49,6 +49,8 @@ public:
     uint64_t unroutable = 0;  // not STUN and from no validated tuple
     uint64_t garbage = 0;     // no known protocol (RFC 7983)
     uint64_t plis_sent = 0;   // key frame requests to publishers
+    uint64_t nacks_sent = 0;  // to publishers, for gaps in what they sent
+    uint64_t retransmitted = 0;  // packets resent to subscribers on their NACKs
   };
 
   /// Binds and starts the thread; throws std::system_error if it cannot bind.

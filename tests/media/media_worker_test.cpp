@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "media/media_worker.hpp"
+#include "media/rtcp_packet.hpp"
 #include "media/rtp_packet.hpp"
 #include "transport/ice_lite.hpp"
 #include "transport/stun_message.hpp"
@@ -105,6 +106,32 @@ public:
     return std::nullopt;
   }
 
+  /// Forgets which packets arrived, as if the earlier ones had been lost
+  /// before decryption (SRTP would refuse a second copy as a replay).
+  void forget_received() {
+    const auto& k = *dtls_->keys();
+    in_ = std::move(*transport::srtp_session::create(k.profile, k.remote,
+                                                     transport::srtp_session::direction::inbound));
+  }
+
+  /// Next RTCP compound that decrypts and parses.
+  std::optional<std::vector<rtcp_message>> recv_rtcp(std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto d = recv(std::chrono::milliseconds(100));
+      if (!d || !looks_like_rtcp(d->data(), d->size()) || !in_->unprotect_rtcp(*d))
+        continue;
+      if (auto msgs = parse_rtcp(d->data(), d->size()))
+        return msgs;
+    }
+    return std::nullopt;
+  }
+
+  void send_rtcp(std::vector<uint8_t> pkt) {
+    BOOST_REQUIRE(out_->protect_rtcp(pkt));
+    send(pkt.data(), pkt.size());
+  }
+
   void send(const uint8_t* d, std::size_t n) {
     ::sendto(fd_, d, n, 0, reinterpret_cast<sockaddr*>(&server_), sizeof(server_));
   }
@@ -189,6 +216,58 @@ BOOST_AUTO_TEST_CASE(forwards_rtp_from_publisher_to_subscribers) {
   pub.send_rtp(100, 0x1111, 0xEE);
   BOOST_TEST(sub1.recv_rtp(std::chrono::seconds(2)).has_value());
   BOOST_TEST(!sub2.recv_rtp(std::chrono::milliseconds(300)).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(nack_recovers_losses_on_both_legs) {
+  media_worker worker(media_worker::config{});
+  test_peer pub, sub;
+  auto p = worker.add_peer(pub.params());
+  auto s = worker.add_peer(sub.params());
+  BOOST_REQUIRE(p && s);
+  BOOST_REQUIRE(pub.connect(worker.port(), worker.fingerprint()));
+  BOOST_REQUIRE(sub.connect(worker.port(), worker.fingerprint()));
+  worker.add_route(*p, 0x2222, *s, 0xB2);
+  auto payload_and_seq = [&](const std::vector<uint8_t>& pkt) {
+    auto v = rtp_packet::parse(const_cast<uint8_t*>(pkt.data()), pkt.size());
+    return std::make_pair(v->payload()[0], v->sequence());
+  };
+  pub.send_rtp(10, 0x2222, 10);
+  auto a = sub.recv_rtp(std::chrono::seconds(2));
+  pub.send_rtp(11, 0x2222, 11);
+  auto b = sub.recv_rtp(std::chrono::seconds(2));
+  BOOST_REQUIRE(a && b);
+  auto [b_payload, b_seq] = payload_and_seq(*b);
+  BOOST_TEST(b_payload == 11);
+  // 12 is lost on the way in: the worker NACKs it to the publisher.
+  pub.send_rtp(13, 0x2222, 13);
+  BOOST_REQUIRE(sub.recv_rtp(std::chrono::seconds(2)).has_value());
+  std::optional<std::vector<uint16_t>> asked;
+  for (int i = 0; i < 5 && !asked; ++i)
+    if (auto msgs = pub.recv_rtcp(std::chrono::seconds(2)))
+      for (auto& m : *msgs)
+        if (auto* n = std::get_if<nack>(&m); n && n->media_ssrc == 0x2222)
+          asked = n->lost;
+  BOOST_REQUIRE(asked.has_value());
+  BOOST_TEST(*asked == std::vector<uint16_t>{12}, boost::test_tools::per_element());
+  pub.send_rtp(12, 0x2222, 12);
+  auto late = sub.recv_rtp(std::chrono::seconds(2));
+  BOOST_REQUIRE(late.has_value());
+  auto [late_payload, late_seq] = payload_and_seq(*late);
+  BOOST_TEST(late_payload == 12);
+  BOOST_TEST(late_seq == static_cast<uint16_t>(b_seq + 1));  // in its place
+  // Lost on the way out: the subscriber NACKs its own sequence number and
+  // the worker resends from its history.
+  sub.forget_received();
+  std::vector<uint8_t> n;
+  write_rtcp(n, nack{0x5555, 0xB2, {b_seq}});
+  sub.send_rtcp(n);
+  auto again = sub.recv_rtp(std::chrono::seconds(2));
+  BOOST_REQUIRE(again.has_value());
+  BOOST_TEST(payload_and_seq(*again).first == 11);
+  BOOST_TEST(payload_and_seq(*again).second == b_seq);
+  auto ws = worker.stats();
+  BOOST_TEST(ws.nacks_sent >= 1u);
+  BOOST_TEST(ws.retransmitted == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(garbage_and_strangers_are_dropped_and_counted) {
