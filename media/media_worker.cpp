@@ -91,6 +91,7 @@ struct media_worker::impl {
   };
   static constexpr std::size_t history_size = 512;
   std::map<std::pair<peer_id, uint32_t>, source> sources;
+  int64_t last_remb_ms = 0;
 
   void post(std::function<void()> f) {
     {
@@ -356,6 +357,32 @@ struct media_worker::impl {
     on_rtp(pid->second, p, data, size);
   }
 
+  /// REMB (draft-alvestrand-rmcat-remb) to every publisher for the streams
+  /// it sends, at most once a second.
+  void send_rembs() {
+    auto now = now_ms();
+    if (now - last_remb_ms < 1000)
+      return;
+    last_remb_ms = now;
+    for (auto& [id, p] : peers) {
+      if (!p.srtp_out)
+        continue;
+      std::vector<uint32_t> ssrcs;
+      for (const auto& [key, src] : sources)
+        if (key.first == id)
+          ssrcs.push_back(key.second);
+      auto to = ice.selected(p.ice);
+      if (ssrcs.empty() || !to)
+        continue;
+      std::vector<uint8_t> pkt;
+      write_rtcp(pkt, remb{0x4C414D50, cfg.remb_bps, std::move(ssrcs)});
+      if (!p.srtp_out->protect_rtcp(pkt))
+        continue;
+      ++wst.rembs_sent;
+      send_to(pkt.data(), pkt.size(), *to);
+    }
+  }
+
   static int64_t now_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -404,6 +431,7 @@ struct media_worker::impl {
           p.st.dtls = p.dtls->state();
         }
       ice.expire(now_ms());
+      send_rembs();
       flush();
     }
   }

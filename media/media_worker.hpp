@@ -25,6 +25,10 @@ public:
   struct config {
     std::string bind_address = "127.0.0.1";
     uint16_t port = 0;  // 0: any free port
+    /// What REMB tells each publisher it may send, once a second: without a
+    /// bandwidth estimate Chrome stays at its start rate and never enables
+    /// its higher simulcast layers.
+    uint64_t remb_bps = 2'500'000;
   };
 
   struct peer_params {
@@ -51,6 +55,7 @@ public:
     uint64_t plis_sent = 0;   // key frame requests to publishers
     uint64_t nacks_sent = 0;  // to publishers, for gaps in what they sent
     uint64_t retransmitted = 0;  // packets resent to subscribers on their NACKs
+    uint64_t rembs_sent = 0;
   };
 
   /// Binds and starts the thread; throws std::system_error if it cannot bind.

@@ -268,6 +268,16 @@ BOOST_AUTO_TEST_CASE(nack_recovers_losses_on_both_legs) {
   auto ws = worker.stats();
   BOOST_TEST(ws.nacks_sent >= 1u);
   BOOST_TEST(ws.retransmitted == 1u);
+  // And the publisher hears a bandwidth estimate for its stream.
+  std::optional<remb> estimate;
+  for (int i = 0; i < 5 && !estimate; ++i)
+    if (auto msgs = pub.recv_rtcp(std::chrono::seconds(2)))
+      for (auto& m : *msgs)
+        if (auto* r = std::get_if<remb>(&m))
+          estimate = *r;
+  BOOST_REQUIRE(estimate.has_value());
+  BOOST_TEST(estimate->ssrcs == std::vector<uint32_t>{0x2222}, boost::test_tools::per_element());
+  BOOST_TEST(estimate->bitrate_bps > 2'400'000u);
 }
 
 BOOST_AUTO_TEST_CASE(garbage_and_strangers_are_dropped_and_counted) {
