@@ -4,83 +4,27 @@
 // rewritten and re-encrypted.
 #include <boost/test/unit_test.hpp>
 
-#include <arpa/inet.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "media/media_worker.hpp"
 #include "media/rtcp_packet.hpp"
 #include "media/rtp_packet.hpp"
-#include "transport/ice_lite.hpp"
-#include "transport/stun_message.hpp"
+#include "transport/rtc_peer.hpp"
 
 using namespace lamplight;
 using namespace lamplight::media;
-using transport::stun_message;
 
 namespace {
 
-/// A client peer: its own UDP socket, ICE checks, DTLS client, SRTP.
-class test_peer {
+/// A client peer (transport::rtc_peer: its own socket, ICE check, DTLS
+/// client, SRTP) with the test's shorthands.
+class test_peer : public transport::rtc_peer {
 public:
-  test_peer() {
-    fd_ = ::socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-    cert_ = transport::dtls_certificate::generate();
-  }
-  ~test_peer() { ::close(fd_); }
-
   media_worker::peer_params params() const {
-    return {server_ufrag, server_pwd, client_ufrag, cert_->fingerprint(),
-            transport::dtls_role::server};
-  }
-
-  void aim(uint16_t port) {
-    server_.sin_family = AF_INET;
-    server_.sin_port = htons(port);
-    server_.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return {server_ufrag, server_pwd, local_ufrag, fingerprint(), transport::dtls_role::server};
   }
 
   bool connect(uint16_t port, const std::string& worker_fp) {
-    aim(port);
-    std::array<uint8_t, 12> tid{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
-    stun_message req(stun_message::method_class::request, stun_message::binding, tid);
-    req.add_username(server_ufrag + ":" + client_ufrag);
-    req.add_priority(2130706431);
-    req.add_tie_breaker(stun_message::ice_controlling, 77);
-    req.add_flag(stun_message::use_candidate);
-    auto bytes = req.serialize(std::string_view(server_pwd), true);
-    send(bytes.data(), bytes.size());
-    auto res = recv(std::chrono::seconds(3));
-    if (!res)
-      return false;
-    auto m = stun_message::parse(res->data(), res->size());
-    if (!m || m->cls() != stun_message::method_class::success || !m->check_integrity(server_pwd))
-      return false;
-    dtls_ = std::make_unique<transport::dtls_session>(
-      cert_, transport::dtls_role::client, worker_fp,
-      [this](const uint8_t* d, std::size_t n) { send(d, n); });
-    dtls_->start();
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (dtls_->state() == transport::dtls_state::connecting
-           && std::chrono::steady_clock::now() < deadline) {
-      if (auto d = recv(std::chrono::milliseconds(100)))
-        dtls_->on_datagram(d->data(), d->size());
-      else
-        dtls_->on_timeout();
-    }
-    if (dtls_->state() != transport::dtls_state::connected)
-      return false;
-    const auto& k = *dtls_->keys();
-    out_ = std::move(*transport::srtp_session::create(k.profile, k.local,
-                                                      transport::srtp_session::direction::outbound));
-    in_ = std::move(*transport::srtp_session::create(k.profile, k.remote,
-                                                     transport::srtp_session::direction::inbound));
-    return true;
+    return rtc_peer::connect("127.0.0.1", port, worker_fp, std::chrono::seconds(3));
   }
 
   void send_rtp(uint16_t seq, uint32_t ssrc, uint8_t marker_byte) {
@@ -89,76 +33,19 @@ public:
                               static_cast<uint8_t>(ssrc >> 24), static_cast<uint8_t>(ssrc >> 16),
                               static_cast<uint8_t>(ssrc >> 8), static_cast<uint8_t>(ssrc)};
     p.insert(p.end(), 200, marker_byte);
-    BOOST_REQUIRE(out_->protect_rtp(p));
-    send(p.data(), p.size());
-  }
-
-  /// Next RTP packet that decrypts, as plain bytes.
-  std::optional<std::vector<uint8_t>> recv_rtp(std::chrono::milliseconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto d = recv(std::chrono::milliseconds(100));
-      if (!d || d->empty() || (*d)[0] < 128)
-        continue;
-      if (in_->unprotect_rtp(*d))
-        return d;
-    }
-    return std::nullopt;
-  }
-
-  /// Forgets which packets arrived, as if the earlier ones had been lost
-  /// before decryption (SRTP would refuse a second copy as a replay).
-  void forget_received() {
-    const auto& k = *dtls_->keys();
-    in_ = std::move(*transport::srtp_session::create(k.profile, k.remote,
-                                                     transport::srtp_session::direction::inbound));
+    BOOST_REQUIRE(rtc_peer::send_rtp(std::move(p)));
   }
 
   /// Next RTCP compound that decrypts and parses.
-  std::optional<std::vector<rtcp_message>> recv_rtcp(std::chrono::milliseconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto d = recv(std::chrono::milliseconds(100));
-      if (!d || !looks_like_rtcp(d->data(), d->size()) || !in_->unprotect_rtcp(*d))
-        continue;
-      if (auto msgs = parse_rtcp(d->data(), d->size()))
-        return msgs;
-    }
-    return std::nullopt;
-  }
-
-  void send_rtcp(std::vector<uint8_t> pkt) {
-    BOOST_REQUIRE(out_->protect_rtcp(pkt));
-    send(pkt.data(), pkt.size());
-  }
-
-  void send(const uint8_t* d, std::size_t n) {
-    ::sendto(fd_, d, n, 0, reinterpret_cast<sockaddr*>(&server_), sizeof(server_));
-  }
-  void send_raw(const std::vector<uint8_t>& d) { send(d.data(), d.size()); }
-
-  std::string server_ufrag = transport::random_ice_string(4);
-  std::string server_pwd = transport::random_ice_string(22);
-  std::string client_ufrag = transport::random_ice_string(4);
-
-private:
-  std::optional<std::vector<uint8_t>> recv(std::chrono::milliseconds timeout) {
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0)
+  std::optional<std::vector<rtcp_message>> rtcp(std::chrono::milliseconds timeout) {
+    auto d = recv_rtcp(timeout);
+    if (!d)
       return std::nullopt;
-    std::vector<uint8_t> buf(2048);
-    auto n = ::recv(fd_, buf.data(), buf.size(), 0);
-    if (n <= 0)
-      return std::nullopt;
-    buf.resize(static_cast<std::size_t>(n));
-    return buf;
+    return parse_rtcp(d->data(), d->size());
   }
 
-  int fd_ = -1;
-  sockaddr_in server_{};
-  std::shared_ptr<transport::dtls_certificate> cert_;
-  std::unique_ptr<transport::dtls_session> dtls_;
-  std::unique_ptr<transport::srtp_session> out_, in_;
+  void send_raw(const std::vector<uint8_t>& d) { rtc_peer::send_raw(d.data(), d.size()); }
+  void aim(uint16_t port) { rtc_peer::aim("127.0.0.1", port); }
 };
 
 } // namespace
@@ -243,7 +130,7 @@ BOOST_AUTO_TEST_CASE(nack_recovers_losses_on_both_legs) {
   BOOST_REQUIRE(sub.recv_rtp(std::chrono::seconds(2)).has_value());
   std::optional<std::vector<uint16_t>> asked;
   for (int i = 0; i < 5 && !asked; ++i)
-    if (auto msgs = pub.recv_rtcp(std::chrono::seconds(2)))
+    if (auto msgs = pub.rtcp(std::chrono::seconds(2)))
       for (auto& m : *msgs)
         if (auto* n = std::get_if<nack>(&m); n && n->media_ssrc == 0x2222)
           asked = n->lost;
@@ -257,10 +144,10 @@ BOOST_AUTO_TEST_CASE(nack_recovers_losses_on_both_legs) {
   BOOST_TEST(late_seq == static_cast<uint16_t>(b_seq + 1));  // in its place
   // Lost on the way out: the subscriber NACKs its own sequence number and
   // the worker resends from its history.
-  sub.forget_received();
+  sub.reset_inbound();
   std::vector<uint8_t> n;
   write_rtcp(n, nack{0x5555, 0xB2, {b_seq}});
-  sub.send_rtcp(n);
+  BOOST_REQUIRE(sub.send_rtcp(n));
   auto again = sub.recv_rtp(std::chrono::seconds(2));
   BOOST_REQUIRE(again.has_value());
   BOOST_TEST(payload_and_seq(*again).first == 11);
@@ -271,7 +158,7 @@ BOOST_AUTO_TEST_CASE(nack_recovers_losses_on_both_legs) {
   // And the publisher hears a bandwidth estimate for its stream.
   std::optional<remb> estimate;
   for (int i = 0; i < 5 && !estimate; ++i)
-    if (auto msgs = pub.recv_rtcp(std::chrono::seconds(2)))
+    if (auto msgs = pub.rtcp(std::chrono::seconds(2)))
       for (auto& m : *msgs)
         if (auto* r = std::get_if<remb>(&m))
           estimate = *r;

@@ -1,0 +1,65 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <netinet/in.h>
+
+#include "transport/dtls_session.hpp"
+#include "transport/srtp_session.hpp"
+
+namespace lamplight::transport {
+
+/// The client end of one WebRTC media leg, as a lamp, a test or the bench
+/// runs it against an ICE-lite SFU port: its own UDP socket, one ICE
+/// connectivity check as the controlling agent (with USE-CANDIDATE), DTLS as
+/// client, then SRTP both ways. Blocking calls, each with a deadline.
+class rtc_peer {
+public:
+  rtc_peer();
+  ~rtc_peer();
+  rtc_peer(const rtc_peer&) = delete;
+  rtc_peer& operator=(const rtc_peer&) = delete;
+
+  /// What the SFU needs from this peer's SDP, and what it gives in its own.
+  std::string local_ufrag;
+  std::string server_ufrag;
+  std::string server_pwd;
+  const std::string& fingerprint() const;
+
+  /// Where datagrams go (set by connect; for raw sends before it).
+  void aim(const std::string& ip, uint16_t port);
+  /// ICE check, then the DTLS handshake; false on failure or timeout.
+  bool connect(const std::string& ip, uint16_t port, const std::string& server_fingerprint,
+               std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+  bool send_rtp(std::vector<uint8_t> packet);   // protects, then sends
+  bool send_rtcp(std::vector<uint8_t> packet);  // protects, then sends
+  void send_raw(const uint8_t* data, std::size_t size);
+
+  /// The next datagram (raw, still protected), nullopt at the deadline.
+  std::optional<std::vector<uint8_t>> recv(std::chrono::milliseconds timeout);
+  /// The next RTP (or RTCP) packet that decrypts, as plain bytes.
+  std::optional<std::vector<uint8_t>> recv_rtp(std::chrono::milliseconds timeout);
+  std::optional<std::vector<uint8_t>> recv_rtcp(std::chrono::milliseconds timeout);
+
+  /// Decrypts in place; false if it does not authenticate (or replays).
+  bool unprotect_rtp(std::vector<uint8_t>& packet);
+  /// A fresh inbound SRTP state: packets seen before count as never seen.
+  void reset_inbound();
+
+  int fd() const { return fd_; }
+
+private:
+  int fd_ = -1;
+  sockaddr_in server_{};
+  std::shared_ptr<dtls_certificate> cert_;
+  std::unique_ptr<dtls_session> dtls_;
+  std::unique_ptr<srtp_session> out_, in_;
+};
+
+} // namespace lamplight::transport
