@@ -24,6 +24,7 @@
 #include "actors/system_setup.hpp"
 #include "actors/type_ids.hpp"
 #include "protocol/codec.hpp"
+#include "bench/signaling/signaling.hpp"
 
 namespace po = boost::program_options;
 namespace sig = lamplight::signal::v1;
@@ -127,10 +128,12 @@ echo_actor::behavior_type echo() {
 
 } // namespace
 
-int main(int argc, char** argv) {
+namespace lamplight::bench {
+
+int run_signaling(int argc, char** argv) {
   int groups = 20;
   int rounds = 20;
-  po::options_description opts("lamplight-bench signaling");
+  po::options_description opts("lamplight-bench signaling [options]");
   opts.add_options()("help,h", "help")("groups", po::value(&groups)->default_value(groups),
                                         "small groups (1 teacher + 6 students each)")(
     "rounds", po::value(&rounds)->default_value(rounds), "hand raise/lower rounds per student");
@@ -290,3 +293,5 @@ int main(int argc, char** argv) {
   std::filesystem::remove_all(data, ec);
   return rc;
 }
+
+} // namespace lamplight::bench
