@@ -1,0 +1,197 @@
+#include "actors/classroom_state.hpp"
+
+#include <algorithm>
+
+#include <caf/send.hpp>
+
+#include "actors/errors.hpp"
+
+namespace lamplight::actors::classroom_detail {
+
+std::string next_id(self_ptr self, const char* prefix) {
+  return std::string(prefix) + "-" + std::to_string(self->state.model.seq()) + "-" +
+         std::to_string(self->state.next_id++);
+}
+
+/// Journals the event, applies it, and sends it as a delta to every
+/// participant allowed to see it and to every watcher. The journal write comes
+/// first: a change that is not on disk never reaches anyone.
+protocol::error commit(self_ptr self, signal::ClassroomEvent ev) {
+  auto& st = self->state;
+  ev.set_seq(st.model.seq() + 1);
+  ev.set_at_ms(wall_ms());
+  // Visibility is judged on the state before the event (see visible_to).
+  std::vector<participant_actor> to;
+  for (auto& [identity, p] : st.participants)
+    if (st.model.visible_to(ev, identity))
+      to.push_back(p);
+  if (auto err = st.journal.append(ev); err.code != errc::none)
+    return err;
+  if (auto code = st.model.apply(ev); code != errc::none) {
+    // Cannot happen for events built here; the journal now holds one the
+    // model refused, which a rebuild skips the same way.
+    return {errc::internal, "classroom refused its own event"};
+  }
+  for (auto& p : to)
+    self->send(p, atoms::delta::value, ev);
+  if (!st.watchers.empty()) {
+    signal::ServerMessage push;
+    *push.mutable_event() = ev;
+    for (auto& w : st.watchers)
+      self->send(w, atoms::push::value, push);
+  }
+  return {};
+}
+
+caf::error to_caf(const protocol::error& e) {
+  return make_error(e.code, e.message);
+}
+
+/// The sender of the current message is the registered participant of
+/// `identity`: requests cannot be made in someone else's name.
+bool from_member(self_ptr self, const std::string& identity) {
+  auto i = self->state.participants.find(identity);
+  return i != self->state.participants.end() &&
+         self->current_sender() == caf::actor_cast<caf::strong_actor_ptr>(i->second);
+}
+
+/// Checks that the sender speaks for `identity`, who is a member allowed `a`.
+caf::error check_sender(self_ptr self, const std::string& identity, action a) {
+  if (!from_member(self, identity))
+    return make_error(errc::permission_denied,
+                      "request not sent by the participant of " + identity);
+  auto* m = self->state.model.member(identity);
+  if (!m)
+    return make_error(errc::not_joined, identity + " is not a member");
+  if (!protocol::allowed(m->role(), a))
+    return make_error(errc::permission_denied, std::string("a ") + protocol::role_name(m->role()) +
+                                                   " may not " + protocol::to_string(a));
+  return {};
+}
+
+signal::Error kick_reason(errc code, std::string message) {
+  signal::Error e;
+  e.set_code(protocol::to_proto(code));
+  e.set_message(std::move(message));
+  return e;
+}
+
+/// A teacher accepts or dismisses a hand: `student`'s, or the oldest if empty.
+caf::result<caf::ok_atom> take_hand(self_ptr self, const std::string& who,
+                                    const std::string& student_arg, signal::HandOutcome outcome) {
+  if (auto err = check_sender(self, who, action::manage_hands))
+    return err;
+  const auto& hands = self->state.model.hands();
+  auto student = student_arg.empty() ? hands.front().value_or("") : student_arg;
+  if (student.empty() || !hands.raised(student))
+    return make_error(errc::not_found,
+                      student.empty() ? "no raised hand" : "no raised hand of " + student);
+  signal::ClassroomEvent ev;
+  ev.mutable_hand_lowered()->set_identity(student);
+  ev.mutable_hand_lowered()->set_outcome(outcome);
+  ev.mutable_hand_lowered()->set_by(who);
+  if (auto err = commit(self, std::move(ev)); err.code != errc::none)
+    return to_caf(err);
+  return caf::ok_atom::value;
+}
+
+void record_call(self_ptr self, const std::string& call_id, signal::CallPhase phase,
+                 signal::CallEndReason reason) {
+  auto i = self->state.calls.find(call_id);
+  if (i == self->state.calls.end())
+    return;
+  signal::ClassroomEvent ev;
+  auto* c = ev.mutable_call()->mutable_call();
+  c->set_call_id(call_id);
+  c->set_caller(i->second.caller);
+  c->set_callee(i->second.callee);
+  c->set_phase(phase);
+  c->set_reason(reason);
+  if (phase == signal::CALL_PHASE_ENDED) {
+    bool recorded = i->second.recorded;
+    self->state.calls.erase(i);
+    if (!recorded)
+      return;
+  } else {
+    i->second.recorded = true;
+  }
+  commit(self, std::move(ev));
+}
+
+/// Removes a member: the other party of each of its calls hears `dropped`,
+/// its tracks close, then MemberLeft (which also drops its hand and calls).
+void remove_member(self_ptr self, const std::string& identity, const std::string& reason) {
+  auto& st = self->state;
+  for (auto i = st.calls.begin(); i != st.calls.end();) {
+    auto& c = i->second;
+    if (c.caller == identity || c.callee == identity) {
+      auto& other = c.caller == identity ? c.callee : c.caller;
+      if (auto p = st.participants.find(other); p != st.participants.end())
+        self->send(p->second, atoms::call::value, i->first, call_signal::dropped);
+      i = st.calls.erase(i);
+    } else {
+      ++i;
+    }
+  }
+  for (auto i = st.tracks.begin(); i != st.tracks.end();) {
+    auto* t = st.model.track(i->first);
+    if (t && t->owner() == identity) {
+      caf::anon_send(i->second, atoms::close::value);
+      i = st.tracks.erase(i);
+    } else {
+      ++i;
+    }
+  }
+  for (auto i = st.commands.begin(); i != st.commands.end();)
+    i = i->second.target == identity || i->second.requester == identity ? st.commands.erase(i)
+                                                                        : std::next(i);
+  st.media.drop_member(identity);
+  st.participants.erase(identity);
+  st.absent_timers.erase(identity);
+  if (st.model.member(identity)) {
+    signal::ClassroomEvent ev;
+    ev.mutable_member_left()->set_identity(identity);
+    ev.mutable_member_left()->set_reason(reason);
+    commit(self, std::move(ev));
+  }
+}
+
+void set_presence(self_ptr self, const std::string& identity, bool online) {
+  auto* m = self->state.model.member(identity);
+  auto want = online ? signal::PRESENCE_ONLINE : signal::PRESENCE_OFFLINE;
+  if (!m || m->presence() == want)
+    return;
+  signal::ClassroomEvent ev;
+  ev.mutable_presence()->set_identity(identity);
+  ev.mutable_presence()->set_presence(want);
+  commit(self, std::move(ev));
+}
+
+void arm_flush_timer(self_ptr self) {
+  self->delayed_send(self, self->state.cfg.flush_interval, atoms::timeout::value,
+                     timer_kind::journal_flush, std::string{}, uint64_t{0});
+}
+
+/// After a rebuild nobody is connected: members wait offline for their grace,
+/// and calls that were running cannot be resumed by participants that are gone.
+void settle_after_rebuild(self_ptr self) {
+  auto& st = self->state;
+  std::vector<signal::CallInfo> running(st.model.snapshot().calls().begin(),
+                                        st.model.snapshot().calls().end());
+  for (auto& c : running) {
+    st.calls[c.call_id()] = call_record{c.caller(), c.callee(), false, false, true};
+    record_call(self, c.call_id(), signal::CALL_PHASE_ENDED, signal::CALL_END_PEER_DROPPED);
+  }
+  std::vector<std::string> members;
+  for (const auto& m : st.model.snapshot().members())
+    members.push_back(m.identity());
+  for (auto& id : members) {
+    set_presence(self, id, false);
+    auto gen = ++st.timer_generation;
+    st.absent_timers[id] = gen;
+    self->delayed_send(self, st.cfg.absent_grace, atoms::timeout::value, timer_kind::absent_member,
+                       id, gen);
+  }
+}
+
+} // namespace lamplight::actors::classroom_detail
