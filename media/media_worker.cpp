@@ -31,6 +31,8 @@ namespace lamplight::media {
 namespace {
 
 constexpr std::size_t batch = 32;
+/// The SSRC our own RTCP (PLI, NACK, REMB) is sent from: "LAMP".
+constexpr uint32_t sender_ssrc = 0x4C414D50;
 constexpr std::size_t max_datagram = 1500;
 
 socklen_t addr_len(const sockaddr_storage& a) {
@@ -76,18 +78,19 @@ struct media_worker::impl {
   peer_id next_peer = 1;
   std::map<peer_id, peer> peers;
   std::map<transport::ice_lite::session_id, peer_id> by_ice;
-  std::map<std::pair<peer_id, uint32_t>, std::vector<route>> routes;
   worker_stats wst;
   std::vector<outgoing> out;
-  std::map<std::pair<peer_id, uint32_t>, int64_t> last_pli;  // throttle per source
 
-  /// Per published stream: the highest sequence number seen (to find gaps
-  /// and NACK them) and the last packets, decrypted, by sequence number (to
-  /// answer subscribers' NACKs; one buffer per source, shared by every
-  /// subscriber, since each route only adds a sequence offset).
+  /// Per published stream (publisher, SSRC): where it goes, the highest
+  /// sequence number seen (to find gaps and NACK them), the last packets,
+  /// decrypted, by sequence number (to answer subscribers' NACKs; one buffer
+  /// per source, shared by every subscriber, since each route only adds a
+  /// sequence offset), and when it was last asked for a key frame.
   struct source {
+    std::vector<route> routes;
     bool seen = false;
     uint16_t highest = 0;
+    int64_t last_pli_ms = 0;
     std::vector<std::vector<uint8_t>> history = std::vector<std::vector<uint8_t>>(history_size);
   };
   static constexpr std::size_t history_size = 512;
@@ -114,8 +117,22 @@ struct media_worker::impl {
     return fut.get();
   }
 
-  void send_to(const uint8_t* data, std::size_t size, const sockaddr_storage& to) {
-    out.push_back({std::vector<uint8_t>(data, data + size), to});
+  /// Queues a datagram for the next flush; takes the buffer, no copy.
+  void send_to(std::vector<uint8_t> data, const sockaddr_storage& to) {
+    out.push_back({std::move(data), to});
+  }
+
+  /// Protects an RTCP packet with `to_peer`'s key and queues it to its
+  /// selected tuple; false if the peer has no keys or no tuple yet.
+  bool send_rtcp(peer_id to_peer, std::vector<uint8_t> pkt) {
+    auto p = peers.find(to_peer);
+    if (p == peers.end() || !p->second.srtp_out)
+      return false;
+    auto to = ice.selected(p->second.ice);
+    if (!to || !p->second.srtp_out->protect_rtcp(pkt))
+      return false;
+    send_to(std::move(pkt), *to);
+    return true;
   }
 
   /// sendmmsg in batches: one system call for a fan-out.
@@ -144,41 +161,25 @@ struct media_worker::impl {
   /// Asks a publisher for a key frame of `ssrc` (RFC 4585 PLI), at most
   /// every 500 ms per source: subscribers that join, lose packets or ask
   /// themselves all funnel into this.
-  void request_keyframe(peer_id publisher, uint32_t ssrc) {
+  void request_keyframe(peer_id publisher, uint32_t ssrc, source& src) {
     auto now = now_ms();
-    auto& last = last_pli[{publisher, ssrc}];
-    if (last != 0 && now - last < 500)
-      return;
-    auto p = peers.find(publisher);
-    if (p == peers.end() || !p->second.srtp_out)
-      return;
-    auto to = ice.selected(p->second.ice);
-    if (!to)
+    if (src.last_pli_ms != 0 && now - src.last_pli_ms < 500)
       return;
     std::vector<uint8_t> pkt;
-    write_rtcp(pkt, pli{0x4C414D50, ssrc});  // sender "LAMP"
-    if (!p->second.srtp_out->protect_rtcp(pkt))
+    write_rtcp(pkt, pli{sender_ssrc, ssrc});
+    if (!send_rtcp(publisher, std::move(pkt)))
       return;
-    last = now;
+    src.last_pli_ms = now;
     ++wst.plis_sent;
-    send_to(pkt.data(), pkt.size(), *to);
   }
 
   /// RFC 4585 generic NACK to a publisher for the sequence numbers it
   /// missed: it retransmits them (Chrome does so from its own buffer).
   void send_nack(peer_id publisher, uint32_t ssrc, std::vector<uint16_t> lost) {
-    auto p = peers.find(publisher);
-    if (p == peers.end() || !p->second.srtp_out || lost.empty())
-      return;
-    auto to = ice.selected(p->second.ice);
-    if (!to)
-      return;
     std::vector<uint8_t> pkt;
-    write_rtcp(pkt, nack{0x4C414D50, ssrc, std::move(lost)});
-    if (!p->second.srtp_out->protect_rtcp(pkt))
-      return;
-    ++wst.nacks_sent;
-    send_to(pkt.data(), pkt.size(), *to);
+    write_rtcp(pkt, nack{sender_ssrc, ssrc, std::move(lost)});
+    if (send_rtcp(publisher, std::move(pkt)))
+      ++wst.nacks_sent;
   }
 
   /// Resends what a subscriber's NACK asks for, from the source's history.
@@ -189,16 +190,13 @@ struct media_worker::impl {
     auto to = ice.selected(sub->second.ice);
     if (!to)
       return;
-    for (auto& [key, list] : routes)
-      for (auto& rt : list) {
+    for (auto& [key, src] : sources)
+      for (auto& rt : src.routes) {
         if (rt.subscriber != subscriber || rt.out_ssrc != n.media_ssrc || !rt.started)
-          continue;
-        auto src = sources.find(key);
-        if (src == sources.end())
           continue;
         for (uint16_t out_seq : n.lost) {
           auto original = static_cast<uint16_t>(out_seq - rt.seq_delta);
-          const auto& kept = src->second.history[original % history_size];
+          const auto& kept = src.history[original % history_size];
           auto view = kept.empty() ? std::nullopt
                                    : rtp_packet::parse(const_cast<uint8_t*>(kept.data()),
                                                        kept.size());
@@ -211,7 +209,7 @@ struct media_worker::impl {
           if (!sub->second.srtp_out->protect_rtp(copy))
             continue;
           ++wst.retransmitted;
-          send_to(copy.data(), copy.size(), *to);
+          send_to(std::move(copy), *to);
         }
       }
   }
@@ -234,10 +232,10 @@ struct media_worker::impl {
         media_ssrc = f->entries.front().ssrc;
       if (media_ssrc == 0)
         continue;
-      for (const auto& [key, list] : routes)
-        for (const auto& rt : list)
+      for (auto& [key, src] : sources)
+        for (const auto& rt : src.routes)
           if (rt.subscriber == subscriber && rt.out_ssrc == media_ssrc)
-            request_keyframe(key.first, key.second);
+            request_keyframe(key.first, key.second, src);
     }
   }
 
@@ -282,10 +280,7 @@ struct media_worker::impl {
       src.highest = seq;
     }
     src.history[seq % impl::history_size] = pkt;
-    auto r = routes.find({id, parsed->ssrc()});
-    if (r == routes.end())
-      return;
-    for (auto& rt : r->second) {
+    for (auto& rt : src.routes) {
       auto sub = peers.find(rt.subscriber);
       if (sub == peers.end() || !sub->second.srtp_out)
         continue;
@@ -299,7 +294,7 @@ struct media_worker::impl {
         rt.seq_delta = static_cast<uint16_t>(start - parsed->sequence());
         rt.started = true;
         // A new subscriber can decode nothing before a key frame.
-        request_keyframe(id, parsed->ssrc());
+        request_keyframe(id, parsed->ssrc(), src);
       }
       std::vector<uint8_t> copy = pkt;
       auto view = rtp_packet::parse(copy.data(), copy.size());
@@ -308,7 +303,7 @@ struct media_worker::impl {
       if (!sub->second.srtp_out->protect_rtp(copy))
         continue;
       ++sub->second.st.rtp_out;
-      send_to(copy.data(), copy.size(), *to);
+      send_to(std::move(copy), *to);
     }
   }
 
@@ -320,7 +315,7 @@ struct media_worker::impl {
     if (b <= 3) {
       auto v = ice.on_stun(data, size, from, now_ms());
       if (!v.response.empty())
-        send_to(v.response.data(), v.response.size(), from);
+        send_to(std::move(v.response), from);
       if (v.session)
         if (auto i = by_ice.find(*v.session); i != by_ice.end())
           peers[i->second].st.ice_connected = true;
@@ -365,22 +360,20 @@ struct media_worker::impl {
     if (now - last_remb_ms < 1000)
       return;
     last_remb_ms = now;
-    for (auto& [id, p] : peers) {
-      if (!p.srtp_out)
-        continue;
+    // `sources` is ordered by publisher: one REMB per run of its streams.
+    auto i = sources.begin();
+    while (i != sources.end()) {
+      auto publisher = i->first.first;
       std::vector<uint32_t> ssrcs;
-      for (const auto& [key, src] : sources)
-        if (key.first == id)
-          ssrcs.push_back(key.second);
-      auto to = ice.selected(p.ice);
-      if (ssrcs.empty() || !to)
+      for (; i != sources.end() && i->first.first == publisher; ++i)
+        if (i->second.seen)
+          ssrcs.push_back(i->first.second);
+      if (ssrcs.empty())
         continue;
       std::vector<uint8_t> pkt;
-      write_rtcp(pkt, remb{0x4C414D50, cfg.remb_bps, std::move(ssrcs)});
-      if (!p.srtp_out->protect_rtcp(pkt))
-        continue;
-      ++wst.rembs_sent;
-      send_to(pkt.data(), pkt.size(), *to);
+      write_rtcp(pkt, remb{sender_ssrc, cfg.remb_bps, std::move(ssrcs)});
+      if (send_rtcp(publisher, std::move(pkt)))
+        ++wst.rembs_sent;
     }
   }
 
@@ -498,7 +491,7 @@ std::optional<media_worker::peer_id> media_worker::add_peer(peer_params params) 
       d->cert, params.role, params.remote_fingerprint,
       [d, ice = *ice](const uint8_t* data, std::size_t size) {
         if (auto to = d->ice.selected(ice))
-          d->send_to(data, size, *to);
+          d->send_to(std::vector<uint8_t>(data, data + size), *to);
       });
     d->by_ice[*ice] = id;
     return id;
@@ -515,13 +508,11 @@ void media_worker::remove_peer(peer_id id) {
     d->ice.remove_session(i->second.ice);
     d->by_ice.erase(i->second.ice);
     d->peers.erase(i);
-    for (auto src = d->sources.begin(); src != d->sources.end();)
-      src = src->first.first == id ? d->sources.erase(src) : std::next(src);
-    for (auto r = d->routes.begin(); r != d->routes.end();) {
-      auto& v = r->second;
+    for (auto src = d->sources.begin(); src != d->sources.end();) {
+      auto& v = src->second.routes;
       v.erase(std::remove_if(v.begin(), v.end(), [&](auto& x) { return x.subscriber == id; }),
               v.end());
-      r = (r->first.first == id || v.empty()) ? d->routes.erase(r) : std::next(r);
+      src = src->first.first == id ? d->sources.erase(src) : std::next(src);
     }
   });
 }
@@ -530,17 +521,17 @@ void media_worker::add_route(peer_id publisher, uint32_t ssrc, peer_id subscribe
                              uint32_t out_ssrc) {
   auto* d = impl_.get();
   d->post([d, publisher, ssrc, subscriber, out_ssrc] {
-    d->routes[{publisher, ssrc}].push_back(impl::route{subscriber, out_ssrc});
+    d->sources[{publisher, ssrc}].routes.push_back(impl::route{subscriber, out_ssrc});
   });
 }
 
 void media_worker::remove_route(peer_id publisher, uint32_t ssrc, peer_id subscriber) {
   auto* d = impl_.get();
   d->post([d, publisher, ssrc, subscriber] {
-    auto r = d->routes.find({publisher, ssrc});
-    if (r == d->routes.end())
+    auto r = d->sources.find({publisher, ssrc});
+    if (r == d->sources.end())
       return;
-    auto& v = r->second;
+    auto& v = r->second.routes;
     v.erase(std::remove_if(v.begin(), v.end(),
                            [&](auto& x) { return x.subscriber == subscriber; }),
             v.end());
