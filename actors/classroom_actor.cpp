@@ -384,11 +384,7 @@ classroom_actor::behavior_type classroom_impl(self_ptr self,
       auto* t = s.model.track(x.track_id());
       auto i = s.tracks.find(x.track_id());
       // A parent may not learn that tracks it cannot see exist.
-      if (!t || i == s.tracks.end() || !s.model.visible_to([&] {
-            signal::ClassroomEvent probe;
-            *probe.mutable_track_published()->mutable_track() = *t;
-            return probe;
-          }(), who))
+      if (!t || i == s.tracks.end() || !s.model.member_visible_to(t->owner(), who))
         return make_error(errc::not_found, "no track " + x.track_id());
       signal::Subscribed out;
       out.set_track_id(x.track_id());

@@ -320,6 +320,11 @@ v1::ClassroomSnapshot classroom_model::snapshot_for(const std::string& viewer) c
   return out;
 }
 
+bool classroom_model::member_visible_to(const std::string& subject,
+                                        const std::string& viewer) const {
+  return visibility_of(*this, viewer).sees(subject);
+}
+
 bool classroom_model::visible_to(const v1::ClassroomEvent& ev, const std::string& viewer) const {
   using E = v1::ClassroomEvent;
   auto v = visibility_of(*this, viewer);

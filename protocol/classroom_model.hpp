@@ -41,6 +41,10 @@ public:
   /// track's owner, the leaving member's role), which apply removes.
   bool visible_to(const signal::v1::ClassroomEvent& ev, const std::string& viewer) const;
 
+  /// Whether `viewer` may see member `subject` (and so its tracks, hand and
+  /// calls), by the same rules.
+  bool member_visible_to(const std::string& subject, const std::string& viewer) const;
+
   uint64_t seq() const { return state_.seq(); }
   bool created() const { return state_.seq() > 0; }
   bool closed() const { return state_.closed(); }

@@ -374,6 +374,13 @@ BOOST_FIXTURE_TEST_CASE(parent_sees_staff_itself_and_child, fixture) {
   BOOST_TEST(u.calls_size() == 0);
   BOOST_TEST(u.tracks_size() == 1);
   BOOST_TEST(u.whiteboard_size() == 1);
+  // The same rules, member by member.
+  BOOST_TEST(m.member_visible_to("s1", "p1"));
+  BOOST_TEST(!m.member_visible_to("s2", "p1"));
+  BOOST_TEST(m.member_visible_to("a", "p1"));
+  BOOST_TEST(m.member_visible_to("s2", "s1"));
+  BOOST_TEST(!m.member_visible_to("s1", "stranger"));
+  BOOST_TEST(m.member_visible_to("t", "stranger"));
 }
 
 BOOST_FIXTURE_TEST_CASE(visible_to_follows_the_same_rules, fixture) {
