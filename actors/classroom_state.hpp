@@ -13,6 +13,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/classroom_actor.hpp"
+#include "actors/clock.hpp"
 #include "actors/journal.hpp"
 #include "actors/track_actor.hpp"
 #include "actors/track_media.hpp"
@@ -29,12 +30,6 @@ using protocol::errc;
 /// (ringing, handing over a device request). Finite so a dead node cannot
 /// leave a request hanging.
 constexpr auto peer_timeout = std::chrono::seconds(5);
-
-inline int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 /// Everything the spawn function prepared before the actor starts.
 struct classroom_init {

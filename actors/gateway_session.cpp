@@ -6,6 +6,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/clock.hpp"
 #include "actors/errors.hpp"
 
 namespace lamplight::actors {
@@ -23,7 +24,6 @@ struct gateway_state {
   gateway_config cfg;
   wire_format fmt = wire_format::json;  // of the client's last frame
   participant_actor participant;
-  protocol::token_claims claims;
   bool joining = false;
   static inline const char* name = "lamplight.gateway_session";
 };
@@ -41,17 +41,6 @@ void send_error(self_ptr self, uint64_t rid, errc code, std::string message) {
 
 void send_error(self_ptr self, uint64_t rid, const caf::error& err) {
   send_out(self, protocol::make_error(rid, to_protocol_error(err)));
-}
-
-signal::ServerMessage pong(uint64_t rid, int64_t client_time) {
-  signal::ServerMessage out;
-  out.set_request_id(rid);
-  out.mutable_pong()->set_client_time_ms(client_time);
-  out.mutable_pong()->set_server_time_ms(
-    std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::system_clock::now().time_since_epoch())
-      .count());
-  return out;
 }
 
 void join(self_ptr self, uint64_t rid, const signal::Join& j) {
@@ -90,7 +79,6 @@ void join(self_ptr self, uint64_t rid, const signal::Join& j) {
                     // reconnect): the answer then comes from that one.
                     auto holder = caf::actor_cast<participant_actor>(self->current_sender());
                     s.participant = holder ? holder : p;
-                    s.claims = who;
                     self->monitor(s.participant);
                     signal::ServerMessage out;
                     out.set_request_id(rid);
@@ -114,7 +102,7 @@ void on_frame(self_ptr self, const std::string& data, wire_format fmt) {
                       msg.err().message);
   auto rid = msg->request_id();
   if (msg->body_case() == M::kPing)
-    return send_out(self, pong(rid, msg->ping().client_time_ms()));
+    return send_out(self, protocol::make_pong(rid, msg->ping().client_time_ms(), wall_ms()));
   if (!st.participant) {
     if (msg->body_case() == M::kJoin)
       return join(self, rid, msg->join());

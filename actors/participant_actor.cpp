@@ -13,6 +13,7 @@
 #include "actors/classroom_actor.hpp"
 #include "actors/directory_actor.hpp"
 #include "actors/dispatcher_actor.hpp"
+#include "actors/clock.hpp"
 #include "actors/errors.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/device_command.hpp"
@@ -255,16 +256,8 @@ caf::result<signal::ServerMessage> handle_client(self_ptr self, const signal::Cl
           [=](caf::error& err) mutable { rp.deliver(reply_error(rid, err)); });
       return rp;
     }
-    case M::kPing: {
-      signal::ServerMessage out;
-      out.set_request_id(rid);
-      out.mutable_pong()->set_client_time_ms(m.ping().client_time_ms());
-      out.mutable_pong()->set_server_time_ms(
-        std::chrono::duration_cast<std::chrono::milliseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count());
-      return out;
-    }
+    case M::kPing:
+      return protocol::make_pong(rid, m.ping().client_time_ms(), wall_ms());
     case M::kGetSnapshot: {
       auto rp = self->make_response_promise<signal::ServerMessage>();
       self->request(st.classroom, upstream_timeout, caf::get_atom::value, me)

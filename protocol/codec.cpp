@@ -170,4 +170,13 @@ signal::v1::ServerMessage make_error(uint64_t request_id, const error& e) {
   return make_error(request_id, e.code, e.message);
 }
 
+signal::v1::ServerMessage make_pong(uint64_t request_id, int64_t client_time_ms,
+                                    int64_t server_time_ms) {
+  signal::v1::ServerMessage out;
+  out.set_request_id(request_id);
+  out.mutable_pong()->set_client_time_ms(client_time_ms);
+  out.mutable_pong()->set_server_time_ms(server_time_ms);
+  return out;
+}
+
 } // namespace lamplight::protocol

@@ -39,4 +39,8 @@ uint64_t peek_request_id(std::string_view frame, wire_format fmt);
 signal::v1::ServerMessage make_error(uint64_t request_id, errc code, std::string message);
 signal::v1::ServerMessage make_error(uint64_t request_id, const error& e);
 
+/// The answer to a Ping: the client's time echoed, the server's time added.
+signal::v1::ServerMessage make_pong(uint64_t request_id, int64_t client_time_ms,
+                                    int64_t server_time_ms);
+
 } // namespace lamplight::protocol

@@ -66,7 +66,6 @@ struct websocket_server::impl {
   std::mutex mtx;
   std::condition_variable cv;
   std::set<std::shared_ptr<ws_session>> sessions;  // open WebSocket sessions
-  std::size_t http_sessions = 0;
   bool stopping = false;
   bool started = false;
 
@@ -289,15 +288,7 @@ void connection_handle::close(uint16_t code, std::string reason) {
 class http_session : public std::enable_shared_from_this<http_session> {
 public:
   http_session(websocket_server::impl& srv, tcp::socket socket)
-    : srv_(srv), stream_(std::move(socket)) {
-    std::lock_guard<std::mutex> guard(srv_.mtx);
-    ++srv_.http_sessions;
-  }
-  ~http_session() {
-    std::lock_guard<std::mutex> guard(srv_.mtx);
-    --srv_.http_sessions;
-    srv_.cv.notify_all();
-  }
+    : srv_(srv), stream_(std::move(socket)) {}
 
   void run() {
     net::dispatch(stream_.get_executor(),

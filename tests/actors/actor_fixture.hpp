@@ -44,17 +44,13 @@ struct recording_link : actors::client_link {
   std::vector<sig::ServerMessage> received;
   std::vector<wire_format> formats;
   bool closed = false;
-  std::string close_reason;
   void send(std::string frame, wire_format fmt) override {
     auto msg = protocol::decode_server(frame, fmt, protocol::codec_limits{1 << 24});
     BOOST_REQUIRE_MESSAGE(bool(msg), "the node sent an undecodable frame");
     received.push_back(*msg);
     formats.push_back(fmt);
   }
-  void close(std::string reason) override {
-    closed = true;
-    close_reason = std::move(reason);
-  }
+  void close(std::string) override { closed = true; }
 };
 
 struct client {
@@ -62,7 +58,6 @@ struct client {
   actors::gateway_session_actor session;
   wire_format fmt = wire_format::json;
   uint64_t next_request = 1;
-  std::size_t seen = 0;  // received[0..seen) already looked at by take()
 
   /// The reply to request `rid`, if it came.
   std::optional<sig::ServerMessage> reply(uint64_t rid) const {

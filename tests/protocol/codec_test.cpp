@@ -124,6 +124,10 @@ BOOST_AUTO_TEST_CASE(make_error_carries_code_and_message) {
   BOOST_TEST(e.request_id() == 9u);
   BOOST_TEST(e.error().code() == sig::ERROR_WRONG_STATE);
   BOOST_TEST(e.error().message() == "no call");
+  auto p = make_pong(4, 100, 250);
+  BOOST_TEST(p.request_id() == 4u);
+  BOOST_TEST(p.pong().client_time_ms() == 100);
+  BOOST_TEST(p.pong().server_time_ms() == 250);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
