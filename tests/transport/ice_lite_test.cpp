@@ -4,21 +4,14 @@
 
 #include <arpa/inet.h>
 
+#include "tests/support/sockaddr.hpp"
 #include "transport/ice_lite.hpp"
 #include "transport/stun_message.hpp"
 
 using namespace lamplight::transport;
+using lamplight::test::ipv4;
 
 namespace {
-
-sockaddr_storage addr(const char* ip, uint16_t port) {
-  sockaddr_storage ss{};
-  auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
-  sin->sin_family = AF_INET;
-  sin->sin_port = htons(port);
-  inet_pton(AF_INET, ip, &sin->sin_addr);
-  return ss;
-}
 
 std::vector<uint8_t> check(const std::string& username, const std::string& pwd,
                            bool use_candidate = false, bool controlled = false) {
@@ -44,7 +37,7 @@ struct lite_fixture {
 BOOST_FIXTURE_TEST_SUITE(ice_lite_tests, lite_fixture)
 
 BOOST_AUTO_TEST_CASE(answers_and_learns_the_tuple) {
-  auto from = addr("127.0.0.1", 50000);
+  auto from = ipv4("127.0.0.1", 50000);
   auto req = check("srvA:cliA", "passwordA-0123456789ab");
   auto v = agent.on_stun(req.data(), req.size(), from, 1000);
   BOOST_REQUIRE(!v.response.empty());
@@ -58,33 +51,33 @@ BOOST_AUTO_TEST_CASE(answers_and_learns_the_tuple) {
   BOOST_REQUIRE(mapped.has_value());
   BOOST_TEST((endpoint_key::of(*mapped) == endpoint_key::of(from)));
   BOOST_TEST(*agent.route(from) == a);
-  BOOST_TEST(!agent.route(addr("127.0.0.1", 50001)).has_value());
+  BOOST_TEST(!agent.route(ipv4("127.0.0.1", 50001)).has_value());
 }
 
 BOOST_AUTO_TEST_CASE(routes_sessions_sharing_the_port_by_ufrag) {
   auto ra = check("srvA:cliA", "passwordA-0123456789ab");
   auto rb = check("srvB:cliB", "passwordB-0123456789ab", true);
-  agent.on_stun(ra.data(), ra.size(), addr("127.0.0.1", 1111), 0);
-  auto vb = agent.on_stun(rb.data(), rb.size(), addr("127.0.0.1", 2222), 0);
+  agent.on_stun(ra.data(), ra.size(), ipv4("127.0.0.1", 1111), 0);
+  auto vb = agent.on_stun(rb.data(), rb.size(), ipv4("127.0.0.1", 2222), 0);
   BOOST_TEST(vb.nominated);
-  BOOST_TEST(*agent.route(addr("127.0.0.1", 1111)) == a);
-  BOOST_TEST(*agent.route(addr("127.0.0.1", 2222)) == b);
-  BOOST_TEST((endpoint_key::of(*agent.selected(b)) == endpoint_key::of(addr("127.0.0.1", 2222))));
+  BOOST_TEST(*agent.route(ipv4("127.0.0.1", 1111)) == a);
+  BOOST_TEST(*agent.route(ipv4("127.0.0.1", 2222)) == b);
+  BOOST_TEST((endpoint_key::of(*agent.selected(b)) == endpoint_key::of(ipv4("127.0.0.1", 2222))));
 }
 
 BOOST_AUTO_TEST_CASE(wrong_password_unknown_ufrag_and_garbage_are_dropped) {
   auto bad_pwd = check("srvA:cliA", "not-the-password");
-  auto v = agent.on_stun(bad_pwd.data(), bad_pwd.size(), addr("127.0.0.1", 1), 0);
+  auto v = agent.on_stun(bad_pwd.data(), bad_pwd.size(), ipv4("127.0.0.1", 1), 0);
   BOOST_TEST(v.response.empty());
-  BOOST_TEST(!agent.route(addr("127.0.0.1", 1)).has_value());
+  BOOST_TEST(!agent.route(ipv4("127.0.0.1", 1)).has_value());
   auto unknown = check("nope:cliA", "passwordA-0123456789ab");
-  BOOST_TEST(agent.on_stun(unknown.data(), unknown.size(), addr("127.0.0.1", 2), 0)
+  BOOST_TEST(agent.on_stun(unknown.data(), unknown.size(), ipv4("127.0.0.1", 2), 0)
                .response.empty());
   auto wrong_peer = check("srvA:someone", "passwordA-0123456789ab");
-  BOOST_TEST(agent.on_stun(wrong_peer.data(), wrong_peer.size(), addr("127.0.0.1", 3), 0)
+  BOOST_TEST(agent.on_stun(wrong_peer.data(), wrong_peer.size(), ipv4("127.0.0.1", 3), 0)
                .response.empty());
   std::vector<uint8_t> garbage(64, 0x17);
-  BOOST_TEST(agent.on_stun(garbage.data(), garbage.size(), addr("127.0.0.1", 4), 0)
+  BOOST_TEST(agent.on_stun(garbage.data(), garbage.size(), ipv4("127.0.0.1", 4), 0)
                .response.empty());
   BOOST_TEST(agent.stats().bad_integrity == 1u);
   BOOST_TEST(agent.stats().unknown_ufrag == 2u);
@@ -94,35 +87,35 @@ BOOST_AUTO_TEST_CASE(wrong_password_unknown_ufrag_and_garbage_are_dropped) {
 
 BOOST_AUTO_TEST_CASE(controlled_peer_gets_487) {
   auto req = check("srvA:cliA", "passwordA-0123456789ab", false, true);
-  auto v = agent.on_stun(req.data(), req.size(), addr("127.0.0.1", 5), 0);
+  auto v = agent.on_stun(req.data(), req.size(), ipv4("127.0.0.1", 5), 0);
   auto res = stun_message::parse(v.response.data(), v.response.size());
   BOOST_REQUIRE(res.has_value());
   BOOST_TEST((res->cls() == stun_message::method_class::error));
   BOOST_TEST(*res->get_error_code() == 487);
-  BOOST_TEST(!agent.route(addr("127.0.0.1", 5)).has_value());
+  BOOST_TEST(!agent.route(ipv4("127.0.0.1", 5)).has_value());
 }
 
 BOOST_AUTO_TEST_CASE(consent_expires_without_checks) {
   auto req = check("srvA:cliA", "passwordA-0123456789ab");
-  agent.on_stun(req.data(), req.size(), addr("127.0.0.1", 6), 1000);
+  agent.on_stun(req.data(), req.size(), ipv4("127.0.0.1", 6), 1000);
   BOOST_TEST(agent.expire(30999).empty());
-  agent.on_stun(req.data(), req.size(), addr("127.0.0.1", 6), 20000);  // a consent check
+  agent.on_stun(req.data(), req.size(), ipv4("127.0.0.1", 6), 20000);  // a consent check
   BOOST_TEST(agent.expire(49999).empty());
   auto gone = agent.expire(50000);
   BOOST_REQUIRE(gone.size() == 1u);
   BOOST_TEST(gone[0] == a);
-  BOOST_TEST(!agent.route(addr("127.0.0.1", 6)).has_value());
+  BOOST_TEST(!agent.route(ipv4("127.0.0.1", 6)).has_value());
 }
 
 BOOST_AUTO_TEST_CASE(a_tuple_moves_with_its_peer_and_sessions_go_away) {
   auto ra = check("srvA:cliA", "passwordA-0123456789ab");
   auto rb = check("srvB:cliB", "passwordB-0123456789ab");
-  agent.on_stun(ra.data(), ra.size(), addr("127.0.0.1", 7), 0);
-  agent.on_stun(rb.data(), rb.size(), addr("127.0.0.1", 7), 0);
-  BOOST_TEST(*agent.route(addr("127.0.0.1", 7)) == b);
+  agent.on_stun(ra.data(), ra.size(), ipv4("127.0.0.1", 7), 0);
+  agent.on_stun(rb.data(), rb.size(), ipv4("127.0.0.1", 7), 0);
+  BOOST_TEST(*agent.route(ipv4("127.0.0.1", 7)) == b);
   BOOST_TEST(!agent.selected(a).has_value());
   agent.remove_session(b);
-  BOOST_TEST(!agent.route(addr("127.0.0.1", 7)).has_value());
+  BOOST_TEST(!agent.route(ipv4("127.0.0.1", 7)).has_value());
   BOOST_TEST(!agent.add_session("srvA", "x", "y").has_value());  // ufrag taken
   BOOST_TEST(agent.sessions() == 1u);
   BOOST_TEST(random_ice_string(22).size() == 22u);

@@ -5,9 +5,11 @@
 
 #include <cstring>
 
+#include "tests/support/sockaddr.hpp"
 #include "transport/stun_message.hpp"
 
 using namespace lamplight::transport;
+using lamplight::test::ipv4;
 
 namespace {
 
@@ -21,15 +23,6 @@ const std::vector<uint8_t> rfc5769_request = {
   0x65, 0x76, 0x74, 0x6a, 0x3a, 0x68, 0x36, 0x76, 0x59, 0x20, 0x20, 0x20, 0x00, 0x08, 0x00, 0x14,
   0x9a, 0xea, 0xa7, 0x0c, 0xbf, 0xd8, 0xcb, 0x56, 0x78, 0x1e, 0xf2, 0xb5, 0xb2, 0xd3, 0xf2, 0x49,
   0xc1, 0xb5, 0x71, 0xa2, 0x80, 0x28, 0x00, 0x04, 0xe5, 0x7a, 0x3b, 0xcf};
-
-sockaddr_storage v4(const char* ip, uint16_t port) {
-  sockaddr_storage ss{};
-  auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
-  sin->sin_family = AF_INET;
-  sin->sin_port = htons(port);
-  inet_pton(AF_INET, ip, &sin->sin_addr);
-  return ss;
-}
 
 } // namespace
 
@@ -60,7 +53,7 @@ BOOST_AUTO_TEST_CASE(tampering_is_detected) {
 BOOST_AUTO_TEST_CASE(response_round_trip_v4_and_v6) {
   std::array<uint8_t, 12> tid{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
   stun_message res(stun_message::method_class::success, stun_message::binding, tid);
-  res.add_xor_mapped_address(v4("192.0.2.1", 32853));
+  res.add_xor_mapped_address(ipv4("192.0.2.1", 32853));
   auto bytes = res.serialize(std::string_view("pass"), true);
   auto back = stun_message::parse(bytes.data(), bytes.size());
   BOOST_REQUIRE(back.has_value());
