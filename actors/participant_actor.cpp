@@ -45,7 +45,6 @@ struct participant_state {
   uint64_t call_timer_gen = 0;
   uint64_t grace_gen = 0;
   std::map<std::string, protocol::device_command> commands;  // addressed to this lamp
-  std::map<std::string, uint64_t> command_timer_gen;
   uint64_t next_call = 1;
   uint64_t call_salt = 0;
   static inline const char* name = "lamplight.participant";
@@ -205,10 +204,8 @@ caf::result<signal::ServerMessage> device_ack(self_ptr self, uint64_t rid,
     return protocol::make_error(rid, res, std::string("command is ")
                                             + protocol::to_string(cmd.state()));
   self->send(st.classroom, atoms::outcome::value, cmd.outcome());
-  if (cmd.terminal()) {
+  if (cmd.terminal())
     st.commands.erase(i);
-    st.command_timer_gen.erase(x.command_id());
-  }
   return ack(rid);
 }
 
@@ -362,15 +359,15 @@ void on_timeout(self_ptr self, timer_kind kind, const std::string& subject, uint
         follow(self, st.call.media_timeout());
       break;
     case timer_kind::device_deadline: {
+      // Command ids are unique and a finished command leaves the map, so a
+      // deadline timer finding its command still there is never stale.
       auto i = st.commands.find(subject);
-      auto g = st.command_timer_gen.find(subject);
-      if (i == st.commands.end() || g == st.command_timer_gen.end() || g->second != gen)
+      if (i == st.commands.end())
         break;
       // The timer fires at the deadline; expire() checks against it.
       if (i->second.expire(i->second.deadline_at_ms()) == errc::none) {
         self->send(st.classroom, atoms::outcome::value, i->second.outcome());
         st.commands.erase(i);
-        st.command_timer_gen.erase(g);
       }
       break;
     }
@@ -536,10 +533,8 @@ participant_actor::behavior_type participant_impl(self_ptr self, protocol::token
                          protocol::device_command(req.command_id(), s.claims.identity,
                                                   req.from(), req,
                                                   steady_ms() + deadline.count()));
-      auto gen = ++s.call_timer_gen;  // any fresh number will do
-      s.command_timer_gen[req.command_id()] = gen;
       self->delayed_send(self, deadline, atoms::timeout::value, timer_kind::device_deadline,
-                         req.command_id(), gen);
+                         req.command_id(), uint64_t{0});
       signal::ServerMessage msg;
       *msg.mutable_device_request() = req;
       push(self, std::move(msg));
