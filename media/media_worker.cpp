@@ -80,6 +80,9 @@ struct media_worker::impl {
   std::map<transport::ice_lite::session_id, peer_id> by_ice;
   worker_stats wst;
   std::vector<outgoing> out;
+  // sendmmsg's headers, allocated once: flush runs on every loop turn.
+  std::vector<mmsghdr> send_msgs = std::vector<mmsghdr>(64);
+  std::vector<iovec> send_iov = std::vector<iovec>(64);
 
   /// Per published stream (publisher, SSRC): where it goes, the highest
   /// sequence number seen (to find gaps and NACK them), the last packets,
@@ -139,9 +142,9 @@ struct media_worker::impl {
   void flush() {
     std::size_t i = 0;
     while (i < out.size()) {
-      auto n = std::min(out.size() - i, std::size_t{64});
-      std::vector<mmsghdr> msgs(n);
-      std::vector<iovec> iov(n);
+      auto n = std::min(out.size() - i, send_msgs.size());
+      auto& msgs = send_msgs;
+      auto& iov = send_iov;
       for (std::size_t k = 0; k < n; ++k) {
         auto& o = out[i + k];
         iov[k] = {o.data.data(), o.data.size()};
