@@ -186,6 +186,9 @@ struct media_worker::impl {
   }
 
   /// Resends what a subscriber's NACK asks for, from the source's history.
+  /// What the history lacks was lost on the way in too (and our own NACK
+  /// for it, or its answer, with it): the subscriber's repeated NACKs are
+  /// passed on to the publisher, so recovery keeps trying end to end.
   void retransmit(peer_id subscriber, const nack& n) {
     auto sub = peers.find(subscriber);
     if (sub == peers.end() || !sub->second.srtp_out)
@@ -197,14 +200,21 @@ struct media_worker::impl {
       for (auto& rt : src.routes) {
         if (rt.subscriber != subscriber || rt.out_ssrc != n.media_ssrc || !rt.started)
           continue;
+        std::vector<uint16_t> upstream;
         for (uint16_t out_seq : n.lost) {
           auto original = static_cast<uint16_t>(out_seq - rt.seq_delta);
           const auto& kept = src.history[original % history_size];
           auto view = kept.empty() ? std::nullopt
                                    : rtp_packet::parse(const_cast<uint8_t*>(kept.data()),
                                                        kept.size());
-          if (!view || view->sequence() != original)
-            continue;  // too old: gone from the buffer
+          if (!view || view->sequence() != original) {
+            // Never received, or so old it left the buffer: only the first
+            // is worth asking the publisher for.
+            if (seq_diff(original, src.highest) <= 0
+                && seq_diff(src.highest, original) < static_cast<int>(history_size))
+              upstream.push_back(original);
+            continue;
+          }
           std::vector<uint8_t> copy = kept;
           auto out = rtp_packet::parse(copy.data(), copy.size());
           out->set_ssrc(rt.out_ssrc);
@@ -214,6 +224,8 @@ struct media_worker::impl {
           ++wst.retransmitted;
           send_to(std::move(copy), *to);
         }
+        if (!upstream.empty())
+          send_nack(key.first, key.second, std::move(upstream));
       }
   }
 

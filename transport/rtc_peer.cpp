@@ -18,6 +18,7 @@ rtc_peer::rtc_peer()
     server_ufrag(random_ice_string(4)),
     server_pwd(random_ice_string(22)),
     cert_(dtls_certificate::generate()) {
+  RAND_bytes(reinterpret_cast<unsigned char*>(&tie_breaker_), sizeof(tie_breaker_));
   fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
@@ -55,6 +56,22 @@ std::optional<std::vector<uint8_t>> rtc_peer::recv(std::chrono::milliseconds tim
   return buf;
 }
 
+std::vector<uint8_t> rtc_peer::binding_request(const std::array<uint8_t, 12>& tid) const {
+  stun_message req(stun_message::method_class::request, stun_message::binding, tid);
+  req.add_username(server_ufrag + ":" + local_ufrag);
+  req.add_priority(2130706431);
+  req.add_tie_breaker(stun_message::ice_controlling, tie_breaker_);
+  req.add_flag(stun_message::use_candidate);
+  return req.serialize(std::string_view(server_pwd), true);
+}
+
+void rtc_peer::send_consent_check() {
+  std::array<uint8_t, 12> tid{};
+  RAND_bytes(tid.data(), static_cast<int>(tid.size()));
+  auto bytes = binding_request(tid);
+  send_raw(bytes.data(), bytes.size());
+}
+
 bool rtc_peer::connect(const std::string& ip, uint16_t port,
                        const std::string& server_fingerprint,
                        std::chrono::milliseconds timeout) {
@@ -66,14 +83,7 @@ bool rtc_peer::connect(const std::string& ip, uint16_t port,
   };
   std::array<uint8_t, 12> tid{};
   RAND_bytes(tid.data(), static_cast<int>(tid.size()));
-  stun_message req(stun_message::method_class::request, stun_message::binding, tid);
-  req.add_username(server_ufrag + ":" + local_ufrag);
-  req.add_priority(2130706431);
-  uint64_t tie = 0;
-  RAND_bytes(reinterpret_cast<unsigned char*>(&tie), sizeof(tie));
-  req.add_tie_breaker(stun_message::ice_controlling, tie);
-  req.add_flag(stun_message::use_candidate);
-  auto bytes = req.serialize(std::string_view(server_pwd), true);
+  auto bytes = binding_request(tid);
   // Retransmit the check every 200 ms until answered (RFC 8445 pacing is
   // for many pairs; here there is one).
   bool checked = false;
@@ -133,6 +143,10 @@ bool rtc_peer::send_rtcp(std::vector<uint8_t> packet) {
 
 bool rtc_peer::unprotect_rtp(std::vector<uint8_t>& packet) {
   return in_ && in_->unprotect_rtp(packet);
+}
+
+bool rtc_peer::unprotect_rtcp(std::vector<uint8_t>& packet) {
+  return in_ && in_->unprotect_rtcp(packet);
 }
 
 std::optional<std::vector<uint8_t>> rtc_peer::recv_rtp(std::chrono::milliseconds timeout) {

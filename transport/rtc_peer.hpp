@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -49,12 +50,21 @@ public:
 
   /// Decrypts in place; false if it does not authenticate (or replays).
   bool unprotect_rtp(std::vector<uint8_t>& packet);
+  bool unprotect_rtcp(std::vector<uint8_t>& packet);
+  /// A fresh binding request on the selected pair: RFC 7675 consent
+  /// freshness, which an ICE-lite server expires without (its answer needs
+  /// no handling).
+  void send_consent_check();
   /// A fresh inbound SRTP state: packets seen before count as never seen.
   void reset_inbound();
 
   int fd() const { return fd_; }
 
 private:
+  /// A binding request as the controlling agent, with USE-CANDIDATE.
+  std::vector<uint8_t> binding_request(const std::array<uint8_t, 12>& transaction_id) const;
+
+  uint64_t tie_breaker_ = 0;
   int fd_ = -1;
   sockaddr_in server_{};
   std::shared_ptr<dtls_certificate> cert_;

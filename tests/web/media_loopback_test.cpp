@@ -7,8 +7,7 @@
 #include <filesystem>
 #include <regex>
 
-#include "tests/support/process.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/node_process.hpp"
 
 using namespace std::chrono_literals;
 using lamplight::test::child_process;
@@ -19,18 +18,13 @@ BOOST_AUTO_TEST_SUITE(browser_media)
 BOOST_AUTO_TEST_CASE(chromium_publishes_and_subscribes_through_the_sfu) {
   BOOST_REQUIRE_MESSAGE(std::filesystem::exists("/usr/bin/chromium"),
                         "Debian's chromium is needed: bash scripts/install-deps.sh --browser");
-  temp_dir dir;
-  child_process node({LAMPLIGHT_NODE_BIN, "--port", "0", "--shell-port", "0", "--data-dir",
-                      (dir.path / "data").string()});
-  auto ready = node.wait_for("READY", 30s);
-  BOOST_REQUIRE(ready.has_value());
-  std::smatch m;
-  BOOST_REQUIRE(std::regex_search(*ready, m, std::regex("http=([0-9]+)")));
-  auto url = "http://127.0.0.1:" + m[1].str() + "/tests/loopback.html?frames=30&room=loopback";
+  lamplight::test::node_process node;
+  auto url = "http://127.0.0.1:" + std::to_string(node.http_port)
+             + "/tests/loopback.html?frames=30&room=loopback";
   child_process browser(
     {"/usr/bin/chromium", "--headless=new", "--no-sandbox", "--disable-gpu",
      "--disable-dev-shm-usage", "--allow-loopback-in-peer-connection", "--enable-logging=stderr",
-     "--v=0", "--user-data-dir=" + (dir.path / "profile").string(), url},
+     "--v=0", "--user-data-dir=" + (node.dir.path / "profile").string(), url},
     {}, true);
   auto result = browser.wait_for("LAMPLIGHT-RESULT", 60s);
   BOOST_REQUIRE_MESSAGE(result.has_value(), "the page reported nothing");

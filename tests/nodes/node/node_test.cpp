@@ -8,8 +8,7 @@
 
 #include "protocol/codec.hpp"
 #include "protocol/token.hpp"
-#include "tests/support/temp_dir.hpp"
-#include "tests/support/process.hpp"
+#include "tests/support/node_process.hpp"
 #include "transport/websocket_client.hpp"
 
 using namespace std::chrono_literals;
@@ -22,33 +21,16 @@ using protocol::wire_format;
 
 namespace {
 
-struct node_process {
-  temp_dir dir;
-  std::unique_ptr<child_process> proc;
-  uint16_t http_port = 0;
-
-  explicit node_process(std::vector<std::string> extra = {}) { start(std::move(extra)); }
-
+/// Short grace and ring timeouts keep the call tests quick.
+struct node_process : lamplight::test::node_process {
+  explicit node_process(std::vector<std::string> extra = {})
+    : lamplight::test::node_process(with_timeouts(std::move(extra))) {}
   void start(std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv{LAMPLIGHT_NODE_BIN, "--port", "0", "--shell-port", "0",
-                                  "--data-dir", (dir.path / "data").string(),
-                                  "--reconnect-grace", "300ms", "--ring-timeout", "2s"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    proc = std::make_unique<child_process>(argv);
-    auto ready = proc->wait_for("READY", 30s);
-    BOOST_REQUIRE_MESSAGE(ready.has_value(), "node did not start");
-    std::smatch m;
-    BOOST_REQUIRE(std::regex_search(*ready, m, std::regex("http=([0-9]+)")));
-    http_port = static_cast<uint16_t>(std::stoi(m[1].str()));
+    lamplight::test::node_process::start(with_timeouts(std::move(extra)));
   }
-
-  std::string token(const std::string& identity, const std::string& role,
-                    const std::string& extra = "") {
-    auto r = transport::http_get("127.0.0.1", http_port,
-                                 "/dev/token?tenant=acme&classroom=room-1&identity=" + identity
-                                   + "&role=" + role + extra);
-    BOOST_REQUIRE_MESSAGE(r.status == 200, r.body);
-    return r.body;
+  static std::vector<std::string> with_timeouts(std::vector<std::string> extra) {
+    extra.insert(extra.begin(), {"--reconnect-grace", "300ms", "--ring-timeout", "2s"});
+    return extra;
   }
 };
 

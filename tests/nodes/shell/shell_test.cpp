@@ -6,8 +6,7 @@
 #include <fstream>
 #include <regex>
 
-#include "tests/support/temp_dir.hpp"
-#include "tests/support/process.hpp"
+#include "tests/support/node_process.hpp"
 
 using namespace std::chrono_literals;
 using lamplight::test::child_process;
@@ -15,21 +14,8 @@ using lamplight::test::temp_dir;
 
 namespace {
 
-struct running_node {
-  temp_dir dir;
-  std::unique_ptr<child_process> node;
-  std::string shell_endpoint;
-
-  running_node() {
-    node = std::make_unique<child_process>(std::vector<std::string>{
-      LAMPLIGHT_NODE_BIN, "--port", "0", "--shell-port", "0", "--data-dir",
-      (dir.path / "data").string()});
-    auto ready = node->wait_for("READY", 30s);
-    BOOST_REQUIRE_MESSAGE(ready.has_value(), "node did not start");
-    std::smatch m;
-    BOOST_REQUIRE(std::regex_search(*ready, m, std::regex("shell=([0-9]+)")));
-    shell_endpoint = "127.0.0.1:" + m[1].str();
-  }
+struct running_node : lamplight::test::node_process {
+  std::string shell_endpoint = "127.0.0.1:" + std::to_string(shell_port);
 
   /// Runs the shell on a script; returns its exit status and output.
   std::pair<int, std::vector<std::string>> shell(const std::string& script_path) {

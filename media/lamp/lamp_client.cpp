@@ -1,0 +1,357 @@
+#include "media/lamp/lamp_client.hpp"
+
+#include <atomic>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include <openssl/rand.h>
+#include <poll.h>
+
+#include "media/rtcp_packet.hpp"
+#include "media/sdp_offer.hpp"
+#include "protocol/codec.hpp"
+#include "transport/ice_lite.hpp"
+#include "transport/rtc_peer.hpp"
+#include "transport/websocket_client.hpp"
+
+namespace lamplight::media::lamp {
+
+namespace sig = signal::v1;
+using protocol::errc;
+using std::chrono::milliseconds;
+
+protocol::result<std::shared_ptr<const lamp_media>> lamp_media::make(int video_frames) {
+  auto mic = make_audio_clip();
+  if (!mic)
+    return mic.err();
+  video_clip_params p;
+  p.frames = video_frames;
+  p.source = camera::face;
+  auto face = make_video_clip(p);
+  if (!face)
+    return face.err();
+  p.source = camera::desk;
+  auto desk = make_video_clip(p);
+  if (!desk)
+    return desk.err();
+  auto m = std::make_shared<lamp_media>();
+  m->microphone = *mic;
+  m->face = *face;
+  m->desk = *desk;
+  return std::shared_ptr<const lamp_media>(std::move(m));
+}
+
+std::shared_ptr<const media_clip> lamp_media::clip_for(sig::TrackSource source) const {
+  switch (source) {
+    case sig::TRACK_SOURCE_MICROPHONE: return microphone;
+    case sig::TRACK_SOURCE_FACE_CAMERA: return face;
+    case sig::TRACK_SOURCE_DESK_CAMERA: return desk;
+    default: return nullptr;
+  }
+}
+
+namespace {
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<milliseconds>(
+           std::chrono::steady_clock::now().time_since_epoch())
+    .count();
+}
+
+uint32_t random_ssrc() {
+  uint32_t v = 0;
+  while (v == 0)
+    RAND_bytes(reinterpret_cast<unsigned char*>(&v), sizeof(v));
+  return v;
+}
+
+// Feedback (NACK, PLI) goes out at most this often per leg.
+constexpr int64_t feedback_interval_ms = 20;
+// RFC 7675 suggests a consent check every 5 s (randomised); one interval
+// per leg is enough for a simulated lamp.
+constexpr int64_t consent_interval_ms = 5000;
+
+struct leg {
+  std::string track_id;
+  bool publishing = false;
+  clip_kind kind = clip_kind::video;
+  std::unique_ptr<transport::rtc_peer> peer;
+  std::unique_ptr<track_sender> sender;
+  std::unique_ptr<track_receiver> receiver;
+  int64_t last_feedback_ms = 0;
+  int64_t last_consent_ms = 0;
+};
+
+} // namespace
+
+struct lamp_client::impl {
+  std::shared_ptr<const lamp_media> media;
+  lamp_options opts;
+  transport::websocket_client ws;
+  uint64_t next_request = 1;
+  std::deque<sig::ServerMessage> kept;
+
+  mutable std::mutex mtx;  // legs and their stats, between the media thread and report()
+  std::vector<std::unique_ptr<leg>> legs;
+  std::thread media_thread;
+  std::atomic<bool> stop{false};
+
+  std::optional<sig::ServerMessage> read_one(milliseconds timeout) {
+    auto frame = ws.read(timeout);
+    if (!frame)
+      return std::nullopt;
+    auto msg = protocol::decode_server(frame->data, frame->binary ? protocol::wire_format::binary
+                                                                  : protocol::wire_format::json);
+    if (!msg)
+      return std::nullopt;  // a node never sends what it cannot decode; skip it
+    return *msg;
+  }
+
+  protocol::result<sig::ServerMessage> request(sig::ClientMessage m) {
+    auto rid = next_request++;
+    m.set_request_id(rid);
+    if (!ws.send_binary(protocol::encode_client(m, protocol::wire_format::binary)))
+      return protocol::error{errc::unavailable, "signaling connection lost: " + ws.error()};
+    auto deadline = std::chrono::steady_clock::now() + opts.timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+      auto msg = read_one(left);
+      if (!msg) {
+        if (ws.closed())
+          break;
+        continue;
+      }
+      if (msg->request_id() != rid) {
+        kept.push_back(std::move(*msg));
+        continue;
+      }
+      if (msg->has_error())
+        return protocol::error{protocol::from_proto(msg->error().code()), msg->error().message()};
+      return std::move(*msg);
+    }
+    return protocol::error{errc::timeout, "no reply to request " + std::to_string(rid)};
+  }
+
+  /// ICE, DTLS and SRTP for a negotiated leg, then hands it to the media thread.
+  protocol::result<std::string> connect_leg(std::unique_ptr<leg> l, const std::string& answer_sdp) {
+    auto ans = read_answer(answer_sdp);
+    if (!ans)
+      return ans.err();
+    l->peer->server_ufrag = ans->ice_ufrag;
+    l->peer->server_pwd = ans->ice_pwd;
+    bool via = !opts.media_via_ip.empty();
+    if (!l->peer->connect(via ? opts.media_via_ip : ans->ip, via ? opts.media_via_port : ans->port,
+                          ans->fingerprint, opts.timeout))
+      return protocol::error{errc::timeout, "ICE/DTLS for track " + l->track_id + " did not complete"};
+    auto id = l->track_id;
+    l->last_consent_ms = now_ms();
+    {
+      std::lock_guard<std::mutex> guard(mtx);
+      legs.push_back(std::move(l));
+    }
+    if (!media_thread.joinable())
+      media_thread = std::thread([this] { run_media(); });
+    return id;
+  }
+
+  void on_datagram(leg& l, std::vector<uint8_t>& d, int64_t now, std::vector<std::vector<uint8_t>>& out) {
+    // RFC 7983: only SRTP/SRTCP matter once connected; STUN answers to
+    // consent checks and stray DTLS need nothing.
+    if (d.size() < 12 || d[0] < 128 || d[0] > 191)
+      return;
+    if (looks_like_rtcp(d.data(), d.size())) {
+      if (!l.peer->unprotect_rtcp(d) || !l.sender)
+        return;
+      if (auto msgs = parse_rtcp(d.data(), d.size()))
+        l.sender->on_rtcp(*msgs, out);
+      return;
+    }
+    if (!l.receiver || !l.peer->unprotect_rtp(d))
+      return;
+    if (auto p = rtp_packet::parse(d.data(), d.size()))
+      l.receiver->on_rtp(*p, now);
+  }
+
+  void run_media() {
+    std::vector<pollfd> fds;
+    std::vector<leg*> active;
+    std::vector<std::vector<uint8_t>> out;
+    while (!stop) {
+      int64_t wait = 10;
+      {
+        std::lock_guard<std::mutex> guard(mtx);
+        active.clear();
+        fds.clear();
+        auto now = now_ms();
+        for (auto& l : legs) {
+          active.push_back(l.get());
+          fds.push_back({l->peer->fd(), POLLIN, 0});
+          if (l->sender && l->sender->next_due_ms() != 0)
+            wait = std::min(wait, std::max<int64_t>(0, l->sender->next_due_ms() - now));
+        }
+      }
+      ::poll(fds.data(), fds.size(), static_cast<int>(wait));
+      std::lock_guard<std::mutex> guard(mtx);
+      auto now = now_ms();
+      for (std::size_t i = 0; i < active.size(); ++i) {
+        auto& l = *active[i];
+        out.clear();
+        if (fds[i].revents & POLLIN)
+          while (auto d = l.peer->recv(milliseconds(0)))
+            on_datagram(l, *d, now, out);
+        if (l.sender)
+          l.sender->due(now, out);
+        for (auto& p : out)
+          l.peer->send_rtp(std::move(p));
+        if (l.receiver && now - l.last_feedback_ms >= feedback_interval_ms) {
+          l.last_feedback_ms = now;
+          auto fb = l.receiver->feedback(now);
+          if (!fb.empty())
+            l.peer->send_rtcp(std::move(fb));
+        }
+        if (now - l.last_consent_ms >= consent_interval_ms) {
+          l.last_consent_ms = now;
+          l.peer->send_consent_check();
+        }
+      }
+    }
+  }
+
+  void stop_media() {
+    stop = true;
+    if (media_thread.joinable())
+      media_thread.join();
+  }
+};
+
+lamp_client::lamp_client(std::shared_ptr<const lamp_media> media, lamp_options opts)
+  : impl_(std::make_unique<impl>()) {
+  impl_->media = std::move(media);
+  impl_->opts = std::move(opts);
+}
+
+lamp_client::~lamp_client() {
+  close();
+}
+
+protocol::result<sig::Joined> lamp_client::join(const std::string& token) {
+  if (!impl_->ws.connect(impl_->opts.host, impl_->opts.port, "/signal", impl_->opts.timeout))
+    return protocol::error{errc::unavailable, "cannot reach the node: " + impl_->ws.error()};
+  impl_->kept.clear();
+  sig::ClientMessage m;
+  m.mutable_join()->set_token(token);
+  auto r = impl_->request(std::move(m));
+  if (!r)
+    return r.err();
+  if (!r->has_joined())
+    return protocol::error{errc::internal, "the node answered Join with something else"};
+  return r->joined();
+}
+
+protocol::result<std::string> lamp_client::publish(sig::TrackSource source) {
+  auto clip = impl_->media ? impl_->media->clip_for(source) : nullptr;
+  if (!clip)
+    return protocol::error{errc::bad_request, "this lamp has no such source"};
+  auto l = std::make_unique<leg>();
+  l->publishing = true;
+  l->kind = clip->kind;
+  l->peer = std::make_unique<transport::rtc_peer>();
+  auto ssrc = random_ssrc();
+  offer_params op;
+  op.kind = to_string(clip->kind);
+  op.send = true;
+  op.ssrc = ssrc;
+  op.ice_ufrag = l->peer->local_ufrag;
+  op.ice_pwd = transport::random_ice_string(22);
+  op.fingerprint = l->peer->fingerprint();
+  op.track_id = sig::TrackSource_Name(source);
+  sig::ClientMessage m;
+  auto* p = m.mutable_publish();
+  p->set_kind(clip->kind == clip_kind::video ? sig::TRACK_KIND_VIDEO : sig::TRACK_KIND_AUDIO);
+  p->set_source(source);
+  p->set_sdp(write_sdp(make_offer(op)));
+  auto r = impl_->request(std::move(m));
+  if (!r)
+    return r.err();
+  if (!r->has_published())
+    return protocol::error{errc::internal, "the node answered Publish with something else"};
+  l->track_id = r->published().track_id();
+  l->sender = std::make_unique<track_sender>(
+    clip, ssrc, clip->kind == clip_kind::video ? vp8_payload_type : opus_payload_type);
+  return impl_->connect_leg(std::move(l), r->published().sdp());
+}
+
+protocol::result<std::string> lamp_client::subscribe(const sig::TrackInfo& track) {
+  auto l = std::make_unique<leg>();
+  l->track_id = track.track_id();
+  l->kind = track.kind() == sig::TRACK_KIND_AUDIO ? clip_kind::audio : clip_kind::video;
+  l->peer = std::make_unique<transport::rtc_peer>();
+  offer_params op;
+  op.kind = to_string(l->kind);
+  op.send = false;
+  op.ice_ufrag = l->peer->local_ufrag;
+  op.ice_pwd = transport::random_ice_string(22);
+  op.fingerprint = l->peer->fingerprint();
+  sig::ClientMessage m;
+  m.mutable_subscribe()->set_track_id(track.track_id());
+  m.mutable_subscribe()->set_sdp(write_sdp(make_offer(op)));
+  auto r = impl_->request(std::move(m));
+  if (!r)
+    return r.err();
+  if (!r->has_subscribed())
+    return protocol::error{errc::internal, "the node answered Subscribe with something else"};
+  l->receiver = std::make_unique<track_receiver>(l->kind);
+  return impl_->connect_leg(std::move(l), r->subscribed().sdp());
+}
+
+protocol::result<sig::ServerMessage> lamp_client::request(sig::ClientMessage m) {
+  return impl_->request(std::move(m));
+}
+
+std::optional<sig::ServerMessage>
+lamp_client::wait_for(const std::function<bool(const sig::ServerMessage&)>& pred,
+                      milliseconds timeout) {
+  for (auto it = impl_->kept.begin(); it != impl_->kept.end(); ++it)
+    if (pred(*it)) {
+      auto m = std::move(*it);
+      impl_->kept.erase(it);
+      return m;
+    }
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline && !impl_->ws.closed()) {
+    auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto msg = impl_->read_one(left);
+    if (!msg)
+      continue;
+    if (pred(*msg))
+      return msg;
+    impl_->kept.push_back(std::move(*msg));
+  }
+  return std::nullopt;
+}
+
+std::vector<leg_report> lamp_client::report() const {
+  std::lock_guard<std::mutex> guard(impl_->mtx);
+  std::vector<leg_report> out;
+  for (const auto& l : impl_->legs) {
+    leg_report r;
+    r.track_id = l->track_id;
+    r.publishing = l->publishing;
+    r.kind = l->kind;
+    if (l->sender)
+      r.sent = l->sender->stats();
+    if (l->receiver)
+      r.received = l->receiver->stats();
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+void lamp_client::close() {
+  impl_->stop_media();
+  if (!impl_->ws.closed())
+    impl_->ws.close();
+}
+
+} // namespace lamplight::media::lamp

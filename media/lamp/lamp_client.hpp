@@ -1,0 +1,87 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lamplight/signal/v1/envelope.pb.h"
+#include "media/lamp/media_clip.hpp"
+#include "media/lamp/track_receiver.hpp"
+#include "media/lamp/track_sender.hpp"
+#include "protocol/errc.hpp"
+
+namespace lamplight::media::lamp {
+
+/// What a simulated lamp sends, encoded once and shared by every lamp of a
+/// test or a bench run: the microphone and the two cameras.
+struct lamp_media {
+  std::shared_ptr<const media_clip> microphone;
+  std::shared_ptr<const media_clip> face;
+  std::shared_ptr<const media_clip> desk;
+
+  static protocol::result<std::shared_ptr<const lamp_media>> make(int video_frames = 150);
+  std::shared_ptr<const media_clip> clip_for(signal::v1::TrackSource source) const;
+};
+
+struct lamp_options {
+  std::string host = "127.0.0.1";
+  uint16_t port = 0;  // the node's HTTP/WebSocket port
+  /// Send media to this address instead of the answer's candidate: a relay
+  /// that stands in for a network path in tests. Empty: direct.
+  std::string media_via_ip;
+  uint16_t media_via_port = 0;
+  std::chrono::milliseconds timeout = std::chrono::seconds(10);
+};
+
+/// One media leg as the lamp saw it.
+struct leg_report {
+  std::string track_id;
+  bool publishing = false;
+  clip_kind kind = clip_kind::video;
+  sender_stats sent;
+  receiver_stats received;
+};
+
+/// A lamp in C++: signaling over a WebSocket in binary protobuf, as lamps
+/// speak it; one WebRTC leg per published or subscribed track (ICE as the
+/// controlling agent, DTLS client, SRTP); replayed VP8/Opus clips out,
+/// decoded and checked media in. Signaling calls block with deadlines on
+/// the caller's thread; media runs on a thread of its own, started by the
+/// first leg and stopped by close() or the destructor.
+class lamp_client {
+public:
+  lamp_client(std::shared_ptr<const lamp_media> media, lamp_options opts);
+  ~lamp_client();
+  lamp_client(const lamp_client&) = delete;
+  lamp_client& operator=(const lamp_client&) = delete;
+
+  /// Connects the WebSocket and joins with `token`.
+  protocol::result<signal::v1::Joined> join(const std::string& token);
+  /// Publishes the microphone or a camera; returns the track id.
+  protocol::result<std::string> publish(signal::v1::TrackSource source);
+  /// Subscribes to a track and starts receiving it; returns the track id.
+  protocol::result<std::string> subscribe(const signal::v1::TrackInfo& track);
+
+  /// Sends a request and waits for the reply with its request id; an
+  /// Error reply comes back as the error.
+  protocol::result<signal::v1::ServerMessage> request(signal::v1::ClientMessage m);
+  /// The first message (kept since the last join) matching `pred`, waiting
+  /// up to `timeout` for it.
+  std::optional<signal::v1::ServerMessage>
+  wait_for(const std::function<bool(const signal::v1::ServerMessage&)>& pred,
+           std::chrono::milliseconds timeout);
+
+  std::vector<leg_report> report() const;
+  /// Stops media and closes the WebSocket.
+  void close();
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace lamplight::media::lamp

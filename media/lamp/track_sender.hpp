@@ -1,0 +1,61 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "media/lamp/media_clip.hpp"
+#include "media/rtcp_packet.hpp"
+
+namespace lamplight::media::lamp {
+
+struct sender_stats {
+  uint64_t frames = 0;
+  uint64_t packets = 0;
+  uint64_t keyframes_requested = 0;  // PLI/FIR received
+  uint64_t retransmitted = 0;        // answered NACK entries
+  uint64_t not_retransmitted = 0;    // NACKed, but gone from the history
+};
+
+/// Replays a clip as one RTP stream of its own (SSRC, random first sequence
+/// number and timestamp, VP8 picture ids), paced at the clip's frame rate.
+/// It answers NACKs (RFC 4585) from a history of what it sent, and key
+/// frame requests (PLI, FIR) with the key-frame version of the next
+/// picture. Plain RTP out; the caller protects and sends. Time is the
+/// caller's.
+class track_sender {
+public:
+  track_sender(std::shared_ptr<const media_clip> clip, uint32_t ssrc, uint8_t payload_type);
+
+  /// Appends the packets of every frame due by `now_ms`.
+  void due(int64_t now_ms, std::vector<std::vector<uint8_t>>& out);
+  /// When the next frame is due (the caller's clock); before the first
+  /// call to due(), 0.
+  int64_t next_due_ms() const { return next_ms_; }
+
+  /// Feedback from the far end; retransmissions are appended to `out`.
+  void on_rtcp(const std::vector<rtcp_message>& msgs, std::vector<std::vector<uint8_t>>& out);
+
+  uint32_t ssrc() const { return ssrc_; }
+  const sender_stats& stats() const { return stats_; }
+
+private:
+  void send_frame(std::vector<std::vector<uint8_t>>& out);
+
+  static constexpr std::size_t history_size = 1024;
+  static constexpr std::size_t max_payload = 1200;
+  std::shared_ptr<const media_clip> clip_;
+  uint32_t ssrc_;
+  uint8_t payload_type_;
+  uint16_t seq_;
+  uint32_t timestamp_;
+  uint16_t picture_id_;
+  uint64_t frame_no_ = 0;
+  int64_t next_ms_ = 0;
+  bool started_ = false;
+  bool key_wanted_ = false;
+  std::vector<std::vector<uint8_t>> history_ = std::vector<std::vector<uint8_t>>(history_size);
+  sender_stats stats_;
+};
+
+} // namespace lamplight::media::lamp

@@ -1,0 +1,72 @@
+#include "media/sdp_offer.hpp"
+
+#include <sstream>
+
+namespace lamplight::media {
+
+using protocol::errc;
+
+session_description make_offer(const offer_params& p) {
+  session_description s;
+  s.bundle = {"0"};
+  s.extmap_allow_mixed = true;
+  s.msid_semantic = "WMS " + p.stream_id;
+  sdp_media m;
+  m.kind = p.kind;
+  m.protocol = "UDP/TLS/RTP/SAVPF";
+  m.mid = "0";
+  m.direction = p.send ? sdp_direction::sendonly : sdp_direction::recvonly;
+  m.rtcp_mux = true;
+  m.rtcp_rsize = true;
+  m.ice_ufrag = p.ice_ufrag;
+  m.ice_pwd = p.ice_pwd;
+  m.fingerprint = p.fingerprint;
+  m.setup = "actpass";
+  m.extmaps.push_back({4, "urn:ietf:params:rtp-hdrext:sdes:mid"});
+  sdp_codec c;
+  if (p.kind == "video") {
+    c = {vp8_payload_type, "VP8", 90000, 0, "", {"goog-remb", "ccm fir", "nack", "nack pli"}};
+  } else {
+    c = {opus_payload_type, "opus", 48000, 2, "minptime=10;useinbandfec=1", {}};
+  }
+  m.formats = {std::to_string(c.payload_type)};
+  m.codecs.push_back(std::move(c));
+  if (p.send) {
+    m.msid = p.stream_id + " " + p.track_id;
+    m.ssrcs.push_back({p.ssrc, "cname", p.cname});
+    m.ssrcs.push_back({p.ssrc, "msid", m.msid});
+  }
+  s.media.push_back(std::move(m));
+  return s;
+}
+
+protocol::result<answer_endpoint> read_answer(const std::string& sdp) {
+  auto parsed = parse_sdp(sdp);
+  if (!parsed)
+    return parsed.err();
+  for (const auto& m : parsed->media) {
+    if (m.port == 0)
+      continue;
+    answer_endpoint e{"", 0, m.ice_ufrag, m.ice_pwd, m.fingerprint};
+    for (const auto& c : m.candidates) {
+      // RFC 8839 section 5.1: foundation component transport priority
+      // address port "typ" type ...
+      std::istringstream in(c);
+      std::string foundation, component, transport, priority, ip, typ, type;
+      unsigned port = 0;
+      if (in >> foundation >> component >> transport >> priority >> ip >> port >> typ >> type
+          && typ == "typ" && port > 0 && port < 65536) {
+        e.ip = ip;
+        e.port = static_cast<uint16_t>(port);
+        break;
+      }
+    }
+    if (e.ip.empty() || e.ice_ufrag.empty() || e.ice_pwd.empty() || e.fingerprint.empty())
+      return protocol::error{errc::bad_request,
+                             "answer section " + m.mid + " lacks a candidate, ICE credentials or a fingerprint"};
+    return e;
+  }
+  return protocol::error{errc::bad_request, "answer accepts no section"};
+}
+
+} // namespace lamplight::media

@@ -1,0 +1,46 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "media/sdp.hpp"
+
+namespace lamplight::media {
+
+/// What a lamp offers for one media leg: a single audio (Opus) or video
+/// (VP8) section, sendonly with its SSRC (publishing) or recvonly
+/// (subscribing), the way Chromium writes it (RFC 8829): BUNDLE, rtcp-mux,
+/// rtcp-rsize, DTLS actpass, the mid extension, nack/pli/fir/remb feedback.
+struct offer_params {
+  std::string kind;  // "audio" | "video"
+  bool send = true;  // sendonly with `ssrc`, else recvonly
+  uint32_t ssrc = 0;
+  std::string ice_ufrag;
+  std::string ice_pwd;
+  std::string fingerprint;  // "sha-256 AB:..."
+  std::string cname = "lamp";
+  std::string stream_id = "lamp";
+  std::string track_id = "track";
+};
+
+/// The payload types the offer uses: Chromium's, so that what a lamp and a
+/// browser publish can be forwarded to either unchanged.
+inline constexpr uint8_t vp8_payload_type = 96;
+inline constexpr uint8_t opus_payload_type = 111;
+
+session_description make_offer(const offer_params& p);
+
+/// Where an answer says to send: its first host candidate, its ICE
+/// credentials and its certificate's fingerprint.
+struct answer_endpoint {
+  std::string ip;
+  uint16_t port = 0;
+  std::string ice_ufrag;
+  std::string ice_pwd;
+  std::string fingerprint;
+};
+
+/// bad_request unless the answer has an accepted section with all of it.
+protocol::result<answer_endpoint> read_answer(const std::string& sdp);
+
+} // namespace lamplight::media
