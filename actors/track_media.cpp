@@ -1,5 +1,7 @@
 #include "actors/track_media.hpp"
 
+#include <atomic>
+
 #include <openssl/rand.h>
 
 #include "media/sdp_answer.hpp"
@@ -9,8 +11,12 @@ namespace lamplight::actors {
 
 using protocol::errc;
 
+namespace {
+std::atomic<uint64_t> next_data_group{1};
+} // namespace
+
 track_media::track_media(std::shared_ptr<media::media_worker> worker)
-  : worker_(std::move(worker)) {}
+  : worker_(std::move(worker)), data_group_(next_data_group++) {}
 
 track_media::~track_media() {
   if (!worker_)
@@ -24,7 +30,8 @@ track_media::~track_media() {
 
 protocol::result<track_media::negotiated>
 track_media::negotiate(const std::string& offer_sdp, uint32_t send_ssrc,
-                       const std::string& track_id, uint32_t* offered_ssrc) {
+                       const std::string& track_id, uint32_t* offered_ssrc,
+                       bool serve_data) {
   if (!worker_)
     return protocol::error{errc::unavailable, "no media worker on this node"};
   auto offer = media::parse_sdp(offer_sdp);
@@ -44,6 +51,7 @@ track_media::negotiate(const std::string& offer_sdp, uint32_t send_ssrc,
   ap.fingerprint = worker_->fingerprint();
   ap.candidate_ip = worker_->address();
   ap.candidate_port = worker_->port();
+  ap.data_channels = serve_data;
   if (send_ssrc != 0)
     ap.send.push_back({send_ssrc, "lamplight", "lamplight", track_id});
   auto answer = media::make_answer(*offer, ap);
@@ -57,8 +65,13 @@ track_media::negotiate(const std::string& offer_sdp, uint32_t send_ssrc,
         break;
       }
   }
-  media::media_worker::peer_params pp{ap.ice_ufrag, ap.ice_pwd, first->ice_ufrag,
-                                      first->fingerprint, transport::dtls_role::server};
+  media::media_worker::peer_params pp{ap.ice_ufrag,
+                                      ap.ice_pwd,
+                                      first->ice_ufrag,
+                                      first->fingerprint,
+                                      transport::dtls_role::server,
+                                      serve_data && media::offers_data_channels(*offer),
+                                      data_group_};
   auto peer = worker_->add_peer(pp);
   if (!peer)
     return protocol::error{errc::internal, "the media worker refused the peer"};
@@ -69,7 +82,7 @@ protocol::result<std::string> track_media::publish(const std::string& track_id,
                                                    const std::string& owner,
                                                    const std::string& offer_sdp) {
   uint32_t ssrc = 0;
-  auto n = negotiate(offer_sdp, 0, track_id, &ssrc);
+  auto n = negotiate(offer_sdp, 0, track_id, &ssrc, true);
   if (!n)
     return n.err();
   if (ssrc == 0) {
@@ -91,7 +104,7 @@ protocol::result<std::string> track_media::subscribe(const std::string& track_id
   uint32_t out_ssrc = 0;
   while (out_ssrc == 0)
     RAND_bytes(reinterpret_cast<unsigned char*>(&out_ssrc), sizeof(out_ssrc));
-  auto n = negotiate(offer_sdp, out_ssrc, track_id, nullptr);
+  auto n = negotiate(offer_sdp, out_ssrc, track_id, nullptr, false);
   if (!n)
     return n.err();
   if (auto old = t->second.subscribers.find(subscriber); old != t->second.subscribers.end())

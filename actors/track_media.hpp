@@ -14,7 +14,8 @@ namespace lamplight::actors {
 /// node's media worker, negotiated from the clients' SDP offers. The
 /// classroom keeps the control state; this programs the forwarding plane
 /// (routes from a publisher's SSRC to each subscriber) and never sees a
-/// packet.
+/// packet. Data channels ride on publishers' connections (a lamp offers
+/// one with its first track); members who only watch (parents) have none.
 class track_media {
 public:
   explicit track_media(std::shared_ptr<media::media_worker> worker = nullptr);
@@ -48,9 +49,13 @@ private:
     std::string answer;
   };
   protocol::result<negotiated> negotiate(const std::string& offer_sdp, uint32_t send_ssrc,
-                                         const std::string& track_id, uint32_t* offered_ssrc);
+                                         const std::string& track_id, uint32_t* offered_ssrc,
+                                         bool serve_data);
 
   std::shared_ptr<media::media_worker> worker_;
+  /// This classroom's data channel group on the worker: what one member
+  /// sends on a channel reaches the others' channels of that label.
+  uint64_t data_group_;
   std::map<std::string, published> tracks_;
 };
 

@@ -22,6 +22,7 @@
 
 #include "media/rtcp_packet.hpp"
 #include "media/rtp_packet.hpp"
+#include "transport/data_channel.hpp"
 #include "transport/ice_lite.hpp"
 #include "transport/srtp_session.hpp"
 #include "transport/stun_message.hpp"
@@ -54,6 +55,9 @@ struct media_worker::impl {
     std::unique_ptr<transport::dtls_session> dtls;
     std::unique_ptr<transport::srtp_session> srtp_in;
     std::unique_ptr<transport::srtp_session> srtp_out;
+    bool wants_data = false;
+    uint64_t data_group = 0;
+    std::unique_ptr<transport::data_channel_endpoint> data;  // once DTLS is up
     peer_stats st;
   };
 
@@ -267,6 +271,48 @@ struct media_worker::impl {
         p.srtp_in = std::move(*in);
         p.srtp_out = std::move(*outs);
       }
+      if (p.wants_data) {
+        p.data = std::make_unique<transport::data_channel_endpoint>(false);
+        p.data->start();
+      }
+    }
+    auto app = p.dtls->take_application();
+    if (!p.data)
+      return;
+    for (auto& a : app)
+      p.data->on_dtls_data(a.data(), a.size());
+    p.st.sctp_open = p.data->state() == transport::sctp_state::open;
+    for (auto& m : p.data->take_messages()) {
+      ++p.st.data_in;
+      relay_data(p, m);
+    }
+    flush_sctp(p);
+  }
+
+  /// SCTP packets a peer's association produced, out through its DTLS.
+  static void flush_sctp(peer& p) {
+    if (p.data)
+      for (auto& pkt : p.data->take_outgoing())
+        p.dtls->send_application(pkt.data(), pkt.size());
+  }
+
+  /// A data channel message to the other peers of the sender's group that
+  /// opened a channel with its label.
+  void relay_data(const peer& from, const transport::data_channel_message& m) {
+    if (from.data_group == 0)
+      return;
+    for (auto& [id, q] : peers) {
+      if (&q == &from || q.data_group != from.data_group || !q.data)
+        continue;
+      auto* c = q.data->channel(m.label);
+      if (c && q.data->send(c->stream, m.binary, m.data.data(), m.data.size())
+                 == transport::sctp_association::send_result::ok) {
+        ++q.st.data_out;
+        ++wst.data_relayed;
+        flush_sctp(q);
+      } else {
+        ++wst.data_unrelayed;
+      }
     }
   }
 
@@ -434,11 +480,20 @@ struct media_worker::impl {
           on_datagram(bufs[static_cast<std::size_t>(i)].data(), msgs[static_cast<std::size_t>(i)].msg_len,
                       from[static_cast<std::size_t>(i)]);
       }
-      for (auto& [id, p] : peers)
+      bool sctp = false;
+      for (auto& [id, p] : peers) {
         if (p.dtls && p.dtls->state() == transport::dtls_state::connecting) {
           p.dtls->on_timeout();
           p.st.dtls = p.dtls->state();
         }
+        sctp = sctp || p.data;
+      }
+      if (sctp) {
+        // SCTP's own timers (retransmission, delayed SACK, heartbeat).
+        transport::sctp_association::tick();
+        for (auto& [id, p] : peers)
+          flush_sctp(p);
+      }
       ice.expire(now_ms());
       send_rembs();
       flush();
@@ -502,6 +557,8 @@ std::optional<media_worker::peer_id> media_worker::add_peer(peer_params params) 
     auto id = d->next_peer++;
     auto& p = d->peers[id];
     p.ice = *ice;
+    p.wants_data = params.data_channels;
+    p.data_group = params.data_group;
     p.dtls = std::make_unique<transport::dtls_session>(
       d->cert, params.role, params.remote_fingerprint,
       [d, ice = *ice](const uint8_t* data, std::size_t size) {

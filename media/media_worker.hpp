@@ -37,6 +37,12 @@ public:
     std::string remote_ufrag;
     std::string remote_fingerprint;  // "sha-256 AB:..." from the peer's SDP
     transport::dtls_role role = transport::dtls_role::server;
+    /// Data channels (SCTP over the DTLS of this peer), when its SDP has an
+    /// application section. Messages are relayed to the peers of the same
+    /// non-zero group (a classroom) that opened a channel with the same
+    /// label, as an SFU forwards media: no actor sees them.
+    bool data_channels = false;
+    uint64_t data_group = 0;
   };
 
   struct peer_stats {
@@ -46,6 +52,9 @@ public:
     uint64_t rtp_out = 0;
     uint64_t rtcp_in = 0;
     uint64_t srtp_failures = 0;
+    bool sctp_open = false;
+    uint64_t data_in = 0;   // data channel messages received
+    uint64_t data_out = 0;  // relayed to this peer
   };
 
   struct worker_stats {
@@ -56,6 +65,8 @@ public:
     uint64_t nacks_sent = 0;  // to publishers, for gaps in what they sent
     uint64_t retransmitted = 0;  // packets resent to subscribers on their NACKs
     uint64_t rembs_sent = 0;
+    uint64_t data_relayed = 0;    // data channel messages, per receiving peer
+    uint64_t data_unrelayed = 0;  // for a group member without the channel, or refused
   };
 
   /// Binds and starts the thread; throws std::system_error if it cannot bind.

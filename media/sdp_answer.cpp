@@ -1,5 +1,7 @@
 #include "media/sdp_answer.hpp"
 
+#include <algorithm>
+
 
 namespace lamplight::media {
 
@@ -28,7 +30,25 @@ sdp_direction answer_direction(sdp_direction offered) {
   return sdp_direction::inactive;
 }
 
+void add_candidate(sdp_media& a, const answer_params& params) {
+  a.candidates.push_back("1 1 udp 2130706431 " + params.candidate_ip + " "
+                         + std::to_string(params.candidate_port) + " typ host");
+  a.end_of_candidates = true;
+}
+
 } // namespace
+
+bool is_data_channel_section(const sdp_media& m) {
+  return m.kind == "application" && m.protocol.find("SCTP") != std::string::npos
+         && std::find(m.formats.begin(), m.formats.end(), "webrtc-datachannel") != m.formats.end();
+}
+
+bool offers_data_channels(const session_description& offer) {
+  for (const auto& m : offer.media)
+    if (m.port != 0 && is_data_channel_section(m))
+      return true;
+  return false;
+}
 
 std::vector<uint32_t> offered_ssrcs(const session_description& offer) {
   std::vector<uint32_t> out;
@@ -60,8 +80,11 @@ protocol::result<session_description> make_answer(const session_description& off
     a.protocol = m.protocol;
     a.mid = m.mid;
     a.connection = "IN IP4 " + params.candidate_ip;
+    bool data = m.kind == "application";
     const sdp_codec* codec = pick_codec(m);
-    bool usable = codec && m.port != 0 && m.direction != sdp_direction::inactive;
+    bool usable = m.port != 0
+                  && (data ? params.data_channels && is_data_channel_section(m)
+                           : codec && m.direction != sdp_direction::inactive);
     if (!usable) {
       // Rejected (RFC 8866 section 5.14): port 0, the offer's formats.
       a.port = 0;
@@ -70,15 +93,25 @@ protocol::result<session_description> make_answer(const session_description& off
       answer.media.push_back(std::move(a));
       continue;
     }
-    if (m.fingerprint.empty() || !m.rtcp_mux)
+    if (m.fingerprint.empty() || (!data && !m.rtcp_mux))
       return protocol::error{errc::bad_request,
                              "section " + m.mid + " lacks a DTLS fingerprint or rtcp-mux"};
     a.port = 9;
-    a.formats = {std::to_string(codec->payload_type)};
     a.ice_ufrag = params.ice_ufrag;
     a.ice_pwd = params.ice_pwd;
     a.fingerprint = params.fingerprint;
     a.setup = "passive";
+    if (data) {
+      // RFC 8841: our SCTP port and the largest message we take.
+      a.formats = m.formats;
+      a.sctp_port = 5000;
+      a.max_message_size = data_channel_max_message;
+      add_candidate(a, params);
+      answer.bundle.push_back(a.mid);
+      answer.media.push_back(std::move(a));
+      continue;
+    }
+    a.formats = {std::to_string(codec->payload_type)};
     a.direction = answer_direction(m.direction);
     a.rtcp_mux = true;
     a.rtcp_rsize = m.rtcp_rsize;
@@ -106,9 +139,7 @@ protocol::result<session_description> make_answer(const session_description& off
         a.ssrcs.push_back({o.ssrc, "msid", a.msid});
       }
     }
-    a.candidates.push_back("1 1 udp 2130706431 " + params.candidate_ip + " "
-                           + std::to_string(params.candidate_port) + " typ host");
-    a.end_of_candidates = true;
+    add_candidate(a, params);
     answer.bundle.push_back(a.mid);
     answer.media.push_back(std::move(a));
   }

@@ -24,18 +24,29 @@ struct answer_params {
     std::string track_id;
   };
   std::vector<outgoing> send;
+  /// Whether application (data channel) sections are accepted.
+  bool data_channels = true;
 };
+
+/// The largest data channel message the SFU takes (a=max-message-size).
+inline constexpr uint32_t data_channel_max_message = 256 * 1024;
 
 /// The SFU's answer to a browser's or lamp's offer (RFC 8829 section 5.3):
 /// ICE-lite, DTLS passive, BUNDLE and rtcp-mux required, one codec per
 /// section (VP8 for video, Opus for audio, at the offer's payload types)
 /// with its feedback (nack, nack pli, ccm fir, goog-remb), the mid/rid/
 /// abs-send-time extensions at the offer's ids, simulcast received as
-/// offered. Sections we cannot serve (no VP8 or Opus, or data channels for
-/// now) are rejected with port 0. Errors (bad_request) for offers without
+/// offered, and data channels (RFC 8841: SCTP port 5000, our message size
+/// limit). Sections we cannot serve (no VP8 or Opus) are rejected with
+/// port 0. Errors (bad_request) for offers without
 /// BUNDLE, rtcp-mux or a DTLS fingerprint, which WebRTC always has.
 protocol::result<session_description> make_answer(const session_description& offer,
                                                   const answer_params& params);
+
+/// An m=application section for WebRTC data channels (UDP/DTLS/SCTP,
+/// webrtc-datachannel), and whether an offer has one it wants.
+bool is_data_channel_section(const sdp_media& m);
+bool offers_data_channels(const session_description& offer);
 
 /// The SSRC of each section of an offer that sends media (a=ssrc, the
 /// primary of an FID group), 0 where the offer gives none (simulcast by rid).

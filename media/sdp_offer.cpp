@@ -37,6 +37,21 @@ session_description make_offer(const offer_params& p) {
     m.ssrcs.push_back({p.ssrc, "msid", m.msid});
   }
   s.media.push_back(std::move(m));
+  if (p.data_channel) {
+    sdp_media d;
+    d.kind = "application";
+    d.protocol = "UDP/DTLS/SCTP";
+    d.formats = {"webrtc-datachannel"};
+    d.mid = "1";
+    d.ice_ufrag = p.ice_ufrag;
+    d.ice_pwd = p.ice_pwd;
+    d.fingerprint = p.fingerprint;
+    d.setup = "actpass";
+    d.sctp_port = 5000;
+    d.max_message_size = 256 * 1024;
+    s.bundle.push_back(d.mid);
+    s.media.push_back(std::move(d));
+  }
   return s;
 }
 

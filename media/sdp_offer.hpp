@@ -21,6 +21,8 @@ struct offer_params {
   std::string cname = "lamp";
   std::string stream_id = "lamp";
   std::string track_id = "track";
+  /// Also offer data channels (RFC 8841), in the same BUNDLE.
+  bool data_channel = false;
 };
 
 /// The payload types the offer uses: Chromium's, so that what a lamp and a

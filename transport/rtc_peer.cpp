@@ -174,6 +174,19 @@ std::optional<std::vector<uint8_t>> rtc_peer::recv_rtcp(std::chrono::millisecond
   return std::nullopt;
 }
 
+void rtc_peer::on_dtls(const uint8_t* data, std::size_t size) {
+  if (dtls_)
+    dtls_->on_datagram(data, size);
+}
+
+std::vector<std::vector<uint8_t>> rtc_peer::take_application() {
+  return dtls_ ? dtls_->take_application() : std::vector<std::vector<uint8_t>>{};
+}
+
+bool rtc_peer::send_application(const uint8_t* data, std::size_t size) {
+  return dtls_ && dtls_->send_application(data, size);
+}
+
 void rtc_peer::reset_inbound() {
   if (!dtls_ || !dtls_->keys())
     return;

@@ -51,6 +51,11 @@ public:
   /// Decrypts in place; false if it does not authenticate (or replays).
   bool unprotect_rtp(std::vector<uint8_t>& packet);
   bool unprotect_rtcp(std::vector<uint8_t>& packet);
+  /// After connect: a DTLS datagram from the server (first byte 20..63),
+  /// and the application data (SCTP) it carried.
+  void on_dtls(const uint8_t* data, std::size_t size);
+  std::vector<std::vector<uint8_t>> take_application();
+  bool send_application(const uint8_t* data, std::size_t size);
   /// A fresh binding request on the selected pair: RFC 7675 consent
   /// freshness, which an ICE-lite server expires without (its answer needs
   /// no handling).

@@ -1,6 +1,8 @@
 #include "media/lamp/lamp_client.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -9,6 +11,7 @@
 #include <poll.h>
 
 #include "media/rtcp_packet.hpp"
+#include "media/sdp_answer.hpp"
 #include "media/sdp_offer.hpp"
 #include "protocol/codec.hpp"
 #include "transport/ice_lite.hpp"
@@ -79,6 +82,8 @@ struct leg {
   std::unique_ptr<transport::rtc_peer> peer;
   std::unique_ptr<track_sender> sender;
   std::unique_ptr<track_receiver> receiver;
+  bool offers_data = false;
+  std::unique_ptr<transport::data_channel_endpoint> data;
   int64_t last_feedback_ms = 0;
   int64_t last_consent_ms = 0;
 };
@@ -92,8 +97,11 @@ struct lamp_client::impl {
   uint64_t next_request = 1;
   std::deque<sig::ServerMessage> kept;
 
-  mutable std::mutex mtx;  // legs and their stats, between the media thread and report()
+  mutable std::mutex mtx;  // legs, their stats and data channels, with the media thread
+  std::condition_variable data_changed;
   std::vector<std::unique_ptr<leg>> legs;
+  leg* data_leg = nullptr;
+  std::deque<transport::data_channel_message> inbox;
   std::thread media_thread;
   std::atomic<bool> stop{false};
 
@@ -146,18 +154,55 @@ struct lamp_client::impl {
       return protocol::error{errc::timeout, "ICE/DTLS for track " + l->track_id + " did not complete"};
     auto id = l->track_id;
     l->last_consent_ms = now_ms();
+    if (l->offers_data && read_answer_accepts_data(answer_sdp)) {
+      l->data = std::make_unique<transport::data_channel_endpoint>(true);
+      l->data->start();
+    }
     {
       std::lock_guard<std::mutex> guard(mtx);
+      if (l->data)
+        data_leg = l.get();
       legs.push_back(std::move(l));
+      flush_data(*legs.back());
     }
     if (!media_thread.joinable())
       media_thread = std::thread([this] { run_media(); });
     return id;
   }
 
+  static bool read_answer_accepts_data(const std::string& answer_sdp) {
+    auto a = parse_sdp(answer_sdp);
+    if (!a)
+      return false;
+    for (const auto& m : a->media)
+      if (m.port != 0 && is_data_channel_section(m))
+        return true;
+    return false;
+  }
+
+  /// SCTP out through DTLS (call with mtx held).
+  static void flush_data(leg& l) {
+    if (l.data)
+      for (auto& p : l.data->take_outgoing())
+        l.peer->send_application(p.data(), p.size());
+  }
+
+  void on_dtls(leg& l, const std::vector<uint8_t>& d) {
+    l.peer->on_dtls(d.data(), d.size());
+    if (!l.data)
+      return;
+    for (auto& a : l.peer->take_application())
+      l.data->on_dtls_data(a.data(), a.size());
+    for (auto& m : l.data->take_messages())
+      inbox.push_back(std::move(m));
+    data_changed.notify_all();
+  }
+
   void on_datagram(leg& l, std::vector<uint8_t>& d, int64_t now, std::vector<std::vector<uint8_t>>& out) {
-    // RFC 7983: only SRTP/SRTCP matter once connected; STUN answers to
-    // consent checks and stray DTLS need nothing.
+    // RFC 7983: DTLS carries the data channels; STUN answers to consent
+    // checks need nothing.
+    if (!d.empty() && d[0] >= 20 && d[0] <= 63)
+      return on_dtls(l, d);
     if (d.size() < 12 || d[0] < 128 || d[0] > 191)
       return;
     if (looks_like_rtcp(d.data(), d.size())) {
@@ -209,6 +254,10 @@ struct lamp_client::impl {
           auto fb = l.receiver->feedback(now);
           if (!fb.empty())
             l.peer->send_rtcp(std::move(fb));
+        }
+        if (l.data) {
+          transport::sctp_association::tick();
+          flush_data(l);
         }
         if (now - l.last_consent_ms >= consent_interval_ms) {
           l.last_consent_ms = now;
@@ -266,6 +315,12 @@ protocol::result<std::string> lamp_client::publish(sig::TrackSource source) {
   op.ice_pwd = transport::random_ice_string(22);
   op.fingerprint = l->peer->fingerprint();
   op.track_id = sig::TrackSource_Name(source);
+  {
+    std::lock_guard<std::mutex> guard(impl_->mtx);
+    bool first = std::none_of(impl_->legs.begin(), impl_->legs.end(),
+                              [](const auto& x) { return x->publishing; });
+    l->offers_data = op.data_channel = impl_->opts.data_channels && first;
+  }
   sig::ClientMessage m;
   auto* p = m.mutable_publish();
   p->set_kind(clip->kind == clip_kind::video ? sig::TRACK_KIND_VIDEO : sig::TRACK_KIND_AUDIO);
@@ -329,6 +384,51 @@ lamp_client::wait_for(const std::function<bool(const sig::ServerMessage&)>& pred
     impl_->kept.push_back(std::move(*msg));
   }
   return std::nullopt;
+}
+
+protocol::result<uint16_t> lamp_client::open_channel(const std::string& label) {
+  auto& d = *impl_;
+  std::unique_lock<std::mutex> lock(d.mtx);
+  auto deadline = std::chrono::steady_clock::now() + d.opts.timeout;
+  auto up = [&] {
+    return d.data_leg && d.data_leg->data->state() == transport::sctp_state::open;
+  };
+  if (!d.data_changed.wait_until(lock, deadline, up))
+    return protocol::error{errc::unavailable, "no data channel connection (publish a track first)"};
+  auto stream = d.data_leg->data->open(label);
+  if (!stream)
+    return protocol::error{errc::unavailable, "the data channel could not be opened"};
+  impl::flush_data(*d.data_leg);
+  auto acked = [&] {
+    auto* c = d.data_leg->data->channel(*stream);
+    return c && c->open;
+  };
+  if (!d.data_changed.wait_until(lock, deadline, acked))
+    return protocol::error{errc::timeout, "the node did not acknowledge channel " + label};
+  return *stream;
+}
+
+protocol::result<bool> lamp_client::send_text(const std::string& label, const std::string& text) {
+  auto& d = *impl_;
+  std::lock_guard<std::mutex> guard(d.mtx);
+  auto* c = d.data_leg ? d.data_leg->data->channel(label) : nullptr;
+  if (!c)
+    return protocol::error{errc::not_found, "no data channel " + label};
+  auto r = d.data_leg->data->send_text(c->stream, text);
+  impl::flush_data(*d.data_leg);
+  if (r != transport::sctp_association::send_result::ok)
+    return protocol::error{errc::unavailable, std::string("data channel send: ") + to_string(r)};
+  return true;
+}
+
+std::optional<transport::data_channel_message> lamp_client::next_message(milliseconds timeout) {
+  auto& d = *impl_;
+  std::unique_lock<std::mutex> lock(d.mtx);
+  if (!d.data_changed.wait_for(lock, timeout, [&] { return !d.inbox.empty(); }))
+    return std::nullopt;
+  auto m = std::move(d.inbox.front());
+  d.inbox.pop_front();
+  return m;
 }
 
 std::vector<leg_report> lamp_client::report() const {

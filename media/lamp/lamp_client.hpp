@@ -13,6 +13,7 @@
 #include "media/lamp/track_receiver.hpp"
 #include "media/lamp/track_sender.hpp"
 #include "protocol/errc.hpp"
+#include "transport/data_channel.hpp"
 
 namespace lamplight::media::lamp {
 
@@ -35,6 +36,8 @@ struct lamp_options {
   std::string media_via_ip;
   uint16_t media_via_port = 0;
   std::chrono::milliseconds timeout = std::chrono::seconds(10);
+  /// Offer data channels with the first published track.
+  bool data_channels = true;
 };
 
 /// One media leg as the lamp saw it.
@@ -49,7 +52,8 @@ struct leg_report {
 /// A lamp in C++: signaling over a WebSocket in binary protobuf, as lamps
 /// speak it; one WebRTC leg per published or subscribed track (ICE as the
 /// controlling agent, DTLS client, SRTP); replayed VP8/Opus clips out,
-/// decoded and checked media in. Signaling calls block with deadlines on
+/// decoded and checked media in; data channels (SCTP over the DTLS of the
+/// first published track). Signaling calls block with deadlines on
 /// the caller's thread; media runs on a thread of its own, started by the
 /// first leg and stopped by close() or the destructor.
 class lamp_client {
@@ -74,6 +78,15 @@ public:
   std::optional<signal::v1::ServerMessage>
   wait_for(const std::function<bool(const signal::v1::ServerMessage&)>& pred,
            std::chrono::milliseconds timeout);
+
+  /// Opens a data channel on the connection of the first published track
+  /// and waits (bounded) until the node acknowledged it; its stream id.
+  protocol::result<uint16_t> open_channel(const std::string& label);
+  /// Sends a string message on the channel with that label.
+  protocol::result<bool> send_text(const std::string& label, const std::string& text);
+  /// The next data channel message received (in order), waiting up to
+  /// `timeout`.
+  std::optional<transport::data_channel_message> next_message(std::chrono::milliseconds timeout);
 
   std::vector<leg_report> report() const;
   /// Stops media and closes the WebSocket.

@@ -168,7 +168,7 @@ BOOST_AUTO_TEST_CASE(answers_a_chromium_publish_offer) {
   auto answer = make_answer(*offer, p);
   BOOST_REQUIRE_MESSAGE(bool(answer), (answer ? "" : answer.err().message));
   BOOST_TEST(answer->ice_lite);
-  BOOST_TEST(answer->bundle == (std::vector<std::string>{"0", "1", "2"}),
+  BOOST_TEST(answer->bundle == (std::vector<std::string>{"0", "1", "2", "3"}),
              boost::test_tools::per_element());
   BOOST_REQUIRE(answer->media.size() == 4u);
   const auto& audio = answer->media[0];
@@ -182,7 +182,16 @@ BOOST_AUTO_TEST_CASE(answers_a_chromium_publish_offer) {
   BOOST_TEST(cam.rids.size() == 3u);
   BOOST_TEST(cam.extmap_id("urn:ietf:params:rtp-hdrext:sdes:mid") != 0);
   BOOST_TEST(cam.candidates[0] == "1 1 udp 2130706431 127.0.0.1 40000 typ host");
-  BOOST_TEST(answer->media[3].port == 0);  // data channel: not yet
+  const auto& data = answer->media[3];  // RFC 8841
+  BOOST_TEST(data.port == 9);
+  BOOST_TEST(data.protocol == "UDP/DTLS/SCTP");
+  BOOST_TEST(data.formats == std::vector<std::string>{"webrtc-datachannel"});
+  BOOST_TEST(data.sctp_port == 5000);
+  BOOST_TEST(data.max_message_size == data_channel_max_message);
+  BOOST_TEST(data.setup == "passive");
+  BOOST_TEST(offers_data_channels(*offer));
+  p.data_channels = false;
+  BOOST_TEST(make_answer(*offer, p)->media[3].port == 0);  // refused when not served
   // The publisher's SSRCs: none for the simulcast camera (rids instead).
   auto ssrcs = offered_ssrcs(*offer);
   BOOST_TEST(ssrcs[0] != 0u);

@@ -147,6 +147,27 @@ BOOST_AUTO_TEST_CASE(teacher_and_student_lamps_decode_each_others_cameras_in_ord
     check_received(*lamp, c.source_of, 90, 150, false);
 }
 
+BOOST_AUTO_TEST_CASE(a_data_channel_message_round_trips_between_the_lamps_through_the_node) {
+  call c(0);
+  require(c.teacher->open_channel("classroom"), "teacher opens the channel");
+  require(c.student->open_channel("classroom"), "student opens the channel");
+  require(c.teacher->send_text("classroom", "please show me exercise 3"), "teacher sends");
+  auto at_student = c.student->next_message(10s);
+  BOOST_REQUIRE_MESSAGE(at_student.has_value(), "the student's lamp got nothing");
+  BOOST_TEST(at_student->label == "classroom");
+  BOOST_TEST(std::string(at_student->data.begin(), at_student->data.end())
+             == "please show me exercise 3");
+  // A reply larger than one SCTP chunk (and one DTLS record) on the way back.
+  std::string page(100 * 1024, 'x');
+  page.replace(0, 12, "exercise 3: ");
+  require(c.student->send_text("classroom", page), "student replies");
+  auto at_teacher = c.teacher->next_message(10s);
+  BOOST_REQUIRE_MESSAGE(at_teacher.has_value(), "the teacher's lamp got nothing back");
+  BOOST_TEST(!at_teacher->binary);
+  BOOST_TEST((std::string(at_teacher->data.begin(), at_teacher->data.end()) == page));
+  BOOST_TEST(!c.teacher->next_message(100ms).has_value());  // exactly once
+}
+
 BOOST_AUTO_TEST_CASE(nack_recovers_every_frame_with_five_percent_loss_on_the_path) {
   call c(20);
   c.wait_for_media(90, 140, 30s);
