@@ -13,12 +13,21 @@
 
 namespace lamplight::transport {
 
-rtc_peer::rtc_peer()
+rtc_peer::rtc_peer(ice_mode mode)
   : local_ufrag(random_ice_string(4)),
+    local_pwd(random_ice_string(22)),
     server_ufrag(random_ice_string(4)),
     server_pwd(random_ice_string(22)),
     cert_(dtls_certificate::generate()) {
   RAND_bytes(reinterpret_cast<unsigned char*>(&tie_breaker_), sizeof(tie_breaker_));
+  if (mode == ice_mode::libnice) {
+    nice_ = nice_agent::create();
+    if (nice_) {
+      local_ufrag = nice_->ufrag();
+      local_pwd = nice_->pwd();
+    }
+    return;
+  }
   fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
@@ -27,7 +36,12 @@ rtc_peer::rtc_peer()
 }
 
 rtc_peer::~rtc_peer() {
-  ::close(fd_);
+  if (fd_ >= 0)
+    ::close(fd_);
+}
+
+int rtc_peer::fd() const {
+  return nice_ ? nice_->fd() : fd_;
 }
 
 const std::string& rtc_peer::fingerprint() const {
@@ -41,10 +55,14 @@ void rtc_peer::aim(const std::string& ip, uint16_t port) {
 }
 
 void rtc_peer::send_raw(const uint8_t* data, std::size_t size) {
+  if (nice_)
+    return nice_->send(data, size);
   ::sendto(fd_, data, size, 0, reinterpret_cast<sockaddr*>(&server_), sizeof(server_));
 }
 
 std::optional<std::vector<uint8_t>> rtc_peer::recv(std::chrono::milliseconds timeout) {
+  if (nice_)
+    return nice_->recv(timeout);
   pollfd p{fd_, POLLIN, 0};
   if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0)
     return std::nullopt;
@@ -66,21 +84,15 @@ std::vector<uint8_t> rtc_peer::binding_request(const std::array<uint8_t, 12>& ti
 }
 
 void rtc_peer::send_consent_check() {
+  if (nice_)
+    return;  // libnice's keepalives are the checks
   std::array<uint8_t, 12> tid{};
   RAND_bytes(tid.data(), static_cast<int>(tid.size()));
   auto bytes = binding_request(tid);
   send_raw(bytes.data(), bytes.size());
 }
 
-bool rtc_peer::connect(const std::string& ip, uint16_t port,
-                       const std::string& server_fingerprint,
-                       std::chrono::milliseconds timeout) {
-  aim(ip, port);
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  auto left = [&] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - std::chrono::steady_clock::now());
-  };
+bool rtc_peer::lite_check(const std::function<std::chrono::milliseconds()>& left) {
   std::array<uint8_t, 12> tid{};
   RAND_bytes(tid.data(), static_cast<int>(tid.size()));
   auto bytes = binding_request(tid);
@@ -102,6 +114,20 @@ bool rtc_peer::connect(const std::string& ip, uint16_t port,
       }
     }
   }
+  return checked;
+}
+
+bool rtc_peer::connect(const std::string& ip, uint16_t port,
+                       const std::string& server_fingerprint,
+                       std::chrono::milliseconds timeout) {
+  aim(ip, port);
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto left = [&] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  };
+  bool checked = nice_ ? nice_->connect(server_ufrag, server_pwd, ip, port, timeout)
+                       : lite_check(left);
   if (!checked)
     return false;
   dtls_ = std::make_unique<dtls_session>(cert_, dtls_role::client, server_fingerprint,

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -11,23 +12,30 @@
 #include <netinet/in.h>
 
 #include "transport/dtls_session.hpp"
+#include "transport/nice_agent.hpp"
 #include "transport/srtp_session.hpp"
 
 namespace lamplight::transport {
 
 /// The client end of one WebRTC media leg, as a lamp, a test or the bench
-/// runs it against an ICE-lite SFU port: its own UDP socket, one ICE
-/// connectivity check as the controlling agent (with USE-CANDIDATE), DTLS as
-/// client, then SRTP both ways. Blocking calls, each with a deadline.
+/// runs it against an ICE-lite SFU port: ICE as the controlling agent
+/// (with USE-CANDIDATE), DTLS as client, then SRTP both ways, and DTLS
+/// application data for SCTP. Blocking calls, each with a deadline.
 class rtc_peer {
 public:
-  rtc_peer();
+  /// How the ICE side runs: one check of our own against an ICE-lite
+  /// server (cheap: the bench runs hundreds), or libnice as a full
+  /// controlling agent (what a lamp runs).
+  enum class ice_mode : uint8_t { lite_check, libnice };
+
+  explicit rtc_peer(ice_mode mode = ice_mode::lite_check);
   ~rtc_peer();
   rtc_peer(const rtc_peer&) = delete;
   rtc_peer& operator=(const rtc_peer&) = delete;
 
   /// What the SFU needs from this peer's SDP, and what it gives in its own.
   std::string local_ufrag;
+  std::string local_pwd;
   std::string server_ufrag;
   std::string server_pwd;
   const std::string& fingerprint() const;
@@ -63,14 +71,21 @@ public:
   /// A fresh inbound SRTP state: packets seen before count as never seen.
   void reset_inbound();
 
-  int fd() const { return fd_; }
+  /// Readable when a datagram waits.
+  int fd() const;
+  /// False if libnice could not be set up (libnice mode only).
+  bool usable() const { return fd_ >= 0 || nice_ != nullptr; }
 
 private:
   /// A binding request as the controlling agent, with USE-CANDIDATE.
   std::vector<uint8_t> binding_request(const std::array<uint8_t, 12>& transaction_id) const;
+  /// Our one check, retransmitted every 200 ms until answered or `left`
+  /// runs out.
+  bool lite_check(const std::function<std::chrono::milliseconds()>& left);
 
   uint64_t tie_breaker_ = 0;
-  int fd_ = -1;
+  int fd_ = -1;                       // lite_check: our own UDP socket
+  std::unique_ptr<nice_agent> nice_;  // libnice: its queue instead
   sockaddr_in server_{};
   std::shared_ptr<dtls_certificate> cert_;
   std::unique_ptr<dtls_session> dtls_;

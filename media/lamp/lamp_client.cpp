@@ -14,8 +14,6 @@
 #include "media/sdp_answer.hpp"
 #include "media/sdp_offer.hpp"
 #include "protocol/codec.hpp"
-#include "transport/ice_lite.hpp"
-#include "transport/rtc_peer.hpp"
 #include "transport/websocket_client.hpp"
 
 namespace lamplight::media::lamp {
@@ -305,14 +303,16 @@ protocol::result<std::string> lamp_client::publish(sig::TrackSource source) {
   auto l = std::make_unique<leg>();
   l->publishing = true;
   l->kind = clip->kind;
-  l->peer = std::make_unique<transport::rtc_peer>();
+  l->peer = std::make_unique<transport::rtc_peer>(impl_->opts.ice);
+  if (!l->peer->usable())
+    return protocol::error{errc::internal, "no ICE agent (libnice) could be set up"};
   auto ssrc = random_ssrc();
   offer_params op;
   op.kind = to_string(clip->kind);
   op.send = true;
   op.ssrc = ssrc;
   op.ice_ufrag = l->peer->local_ufrag;
-  op.ice_pwd = transport::random_ice_string(22);
+  op.ice_pwd = l->peer->local_pwd;
   op.fingerprint = l->peer->fingerprint();
   op.track_id = sig::TrackSource_Name(source);
   {
@@ -341,12 +341,14 @@ protocol::result<std::string> lamp_client::subscribe(const sig::TrackInfo& track
   auto l = std::make_unique<leg>();
   l->track_id = track.track_id();
   l->kind = track.kind() == sig::TRACK_KIND_AUDIO ? clip_kind::audio : clip_kind::video;
-  l->peer = std::make_unique<transport::rtc_peer>();
+  l->peer = std::make_unique<transport::rtc_peer>(impl_->opts.ice);
+  if (!l->peer->usable())
+    return protocol::error{errc::internal, "no ICE agent (libnice) could be set up"};
   offer_params op;
   op.kind = to_string(l->kind);
   op.send = false;
   op.ice_ufrag = l->peer->local_ufrag;
-  op.ice_pwd = transport::random_ice_string(22);
+  op.ice_pwd = l->peer->local_pwd;
   op.fingerprint = l->peer->fingerprint();
   sig::ClientMessage m;
   m.mutable_subscribe()->set_track_id(track.track_id());

@@ -14,6 +14,7 @@
 #include "media/lamp/track_sender.hpp"
 #include "protocol/errc.hpp"
 #include "transport/data_channel.hpp"
+#include "transport/rtc_peer.hpp"
 
 namespace lamplight::media::lamp {
 
@@ -36,6 +37,9 @@ struct lamp_options {
   std::string media_via_ip;
   uint16_t media_via_port = 0;
   std::chrono::milliseconds timeout = std::chrono::seconds(10);
+  /// libnice as a full ICE agent, as a lamp runs it; lite_check is one
+  /// check of our own (cheaper, for load tests of many lamps).
+  transport::rtc_peer::ice_mode ice = transport::rtc_peer::ice_mode::libnice;
   /// Offer data channels with the first published track.
   bool data_channels = true;
 };
@@ -51,7 +55,7 @@ struct leg_report {
 
 /// A lamp in C++: signaling over a WebSocket in binary protobuf, as lamps
 /// speak it; one WebRTC leg per published or subscribed track (ICE as the
-/// controlling agent, DTLS client, SRTP); replayed VP8/Opus clips out,
+/// controlling agent, libnice by default, DTLS client, SRTP); replayed VP8/Opus clips out,
 /// decoded and checked media in; data channels (SCTP over the DTLS of the
 /// first published track). Signaling calls block with deadlines on
 /// the caller's thread; media runs on a thread of its own, started by the

@@ -1,6 +1,7 @@
 // Two C++ lamps, a teacher's and a student's, through a real lamplight-node:
-// signaling over WebSocket (binary protobuf), one ICE + DTLS + SRTP leg per
-// track, the microphone and both cameras published by each and subscribed
+// signaling over WebSocket (binary protobuf), one leg per track (libnice as
+// the lamp's full controlling ICE agent, DTLS, SRTP; data channels on the
+// first), the microphone and both cameras published by each and subscribed
 // by the other. Every receiving leg decodes with libvpx/libopus and checks
 // the frame stamps: media is proven, not assumed. The second case puts a
 // relay on the path that drops one SRTP packet in twenty each way, and
