@@ -389,7 +389,7 @@ classroom_actor::behavior_type classroom_impl(self_ptr self,
       signal::Subscribed out;
       out.set_track_id(x.track_id());
       if (!x.sdp().empty()) {
-        auto answer = s.media.subscribe(x.track_id(), who, x.sdp());
+        auto answer = s.media.subscribe(x.track_id(), who, x.sdp(), x.layer());
         if (!answer)
           return to_caf(answer.err());
         out.set_sdp(*answer);
@@ -449,6 +449,7 @@ classroom_actor::behavior_type classroom_impl(self_ptr self,
       auto i = self->state.tracks.find(x.track_id());
       if (i == self->state.tracks.end())
         return make_error(errc::not_found, "no track " + x.track_id());
+      self->state.media.set_layer(x.track_id(), who, x.layer());
       return self->delegate(i->second, atoms::layer::value, who, x.layer());
     },
 

@@ -70,7 +70,7 @@ caf::expected<classroom_actor> start_classroom(self_ptr self, classroom_spec spe
   cfg.absent_grace = st.cfg.absent_grace;
   cfg.flush_interval = st.cfg.flush_interval;
   cfg.device_deadline = st.cfg.timeouts.device_deadline;
-  cfg.media = st.cfg.media;
+  cfg.media = st.cfg.media ? st.cfg.media->place() : nullptr;
   cfg.spec = spec;
   auto c = spawn_classroom(self->system(), std::move(cfg));
   if (!c)

@@ -11,6 +11,7 @@
 #include "actors/classroom_actor.hpp"
 #include "actors/dispatcher_actor.hpp"
 #include "actors/messages.hpp"
+#include "media/worker_pool.hpp"
 
 namespace lamplight::actors {
 
@@ -46,8 +47,9 @@ struct directory_config {
   participant_timeouts timeouts;
   caf::timespan absent_grace = std::chrono::seconds(30);
   caf::timespan flush_interval = std::chrono::milliseconds(200);
-  /// Shared by the node's classrooms (nullptr: no media on this node).
-  std::shared_ptr<media::media_worker> media;
+  /// The node's media workers; each new classroom is placed on one
+  /// (nullptr: no media on this node).
+  std::shared_ptr<media::worker_pool> media;
 };
 
 caf::expected<directory_actor> spawn_directory(caf::actor_system& sys, directory_config cfg);

@@ -30,8 +30,7 @@ track_media::~track_media() {
 
 protocol::result<track_media::negotiated>
 track_media::negotiate(const std::string& offer_sdp, uint32_t send_ssrc,
-                       const std::string& track_id, uint32_t* offered_ssrc,
-                       bool serve_data) {
+                       const std::string& track_id, bool serve_data) {
   if (!worker_)
     return protocol::error{errc::unavailable, "no media worker on this node"};
   auto offer = media::parse_sdp(offer_sdp);
@@ -57,14 +56,6 @@ track_media::negotiate(const std::string& offer_sdp, uint32_t send_ssrc,
   auto answer = media::make_answer(*offer, ap);
   if (!answer)
     return answer.err();
-  if (offered_ssrc) {
-    *offered_ssrc = 0;
-    for (auto s : media::offered_ssrcs(*offer))
-      if (s != 0) {
-        *offered_ssrc = s;
-        break;
-      }
-  }
   media::media_worker::peer_params pp{ap.ice_ufrag,
                                       ap.ice_pwd,
                                       first->ice_ufrag,
@@ -75,43 +66,83 @@ track_media::negotiate(const std::string& offer_sdp, uint32_t send_ssrc,
   auto peer = worker_->add_peer(pp);
   if (!peer)
     return protocol::error{errc::internal, "the media worker refused the peer"};
-  return negotiated{*peer, media::write_sdp(*answer)};
+  return negotiated{*peer, media::write_sdp(*answer), std::move(*offer)};
 }
 
 protocol::result<std::string> track_media::publish(const std::string& track_id,
                                                    const std::string& owner,
                                                    const std::string& offer_sdp) {
-  uint32_t ssrc = 0;
-  auto n = negotiate(offer_sdp, 0, track_id, &ssrc, true);
+  auto n = negotiate(offer_sdp, 0, track_id, true);
   if (!n)
     return n.err();
-  if (ssrc == 0) {
+  auto stream = media::first_offered_stream(n->offer);
+  if (!stream) {
     worker_->remove_peer(n->peer);
-    // Simulcast publishes name their streams by rid; learning SSRCs from
-    // the rid header extension comes with simulcast forwarding.
-    return protocol::error{errc::bad_request, "offer names no SSRC (simulcast is not served yet)"};
+    return protocol::error{errc::bad_request, "the offer sends no VP8 video or Opus audio"};
   }
-  tracks_[track_id] = published{owner, n->peer, ssrc, {}};
+  media::media_worker::track_params tp;
+  tp.publisher = n->peer;
+  tp.clock_rate = stream->clock_rate;
+  tp.vp8 = stream->codec == "VP8";
+  tp.rid_extension = stream->rid_extension;
+  if (!stream->rids.empty()) {
+    if (stream->rid_extension == 0) {
+      worker_->remove_peer(n->peer);
+      return protocol::error{errc::bad_request,
+                             "a simulcast offer by rid must offer the rtp-stream-id extension"};
+    }
+    for (const auto& r : stream->rids)
+      tp.layers.push_back({0, r});
+  } else if (!stream->layer_ssrcs.empty()) {
+    for (auto s : stream->layer_ssrcs)
+      tp.layers.push_back({s, ""});
+  } else {
+    // Without an SSRC in the offer, the first one the publisher sends.
+    tp.layers.push_back({stream->ssrc, ""});
+  }
+  if (auto old = tracks_.find(track_id); old != tracks_.end())
+    unpublish(track_id);
+  auto layers = static_cast<int>(tp.layers.size());
+  auto track = worker_->add_track(std::move(tp));
+  tracks_[track_id] = published{owner, n->peer, track, layers, {}};
   return n->answer;
+}
+
+int track_media::layer_index(signal::Layer layer, int layers) {
+  switch (layer) {
+    case signal::LAYER_LOW: return 0;
+    case signal::LAYER_MEDIUM: return layers / 2;
+    default: return layers - 1;
+  }
 }
 
 protocol::result<std::string> track_media::subscribe(const std::string& track_id,
                                                      const std::string& subscriber,
-                                                     const std::string& offer_sdp) {
+                                                     const std::string& offer_sdp,
+                                                     signal::Layer layer) {
   auto t = tracks_.find(track_id);
   if (t == tracks_.end())
     return protocol::error{errc::not_found, "track " + track_id + " has no media"};
   uint32_t out_ssrc = 0;
   while (out_ssrc == 0)
     RAND_bytes(reinterpret_cast<unsigned char*>(&out_ssrc), sizeof(out_ssrc));
-  auto n = negotiate(offer_sdp, out_ssrc, track_id, nullptr, false);
+  auto n = negotiate(offer_sdp, out_ssrc, track_id, false);
   if (!n)
     return n.err();
   if (auto old = t->second.subscribers.find(subscriber); old != t->second.subscribers.end())
     worker_->remove_peer(old->second);
   t->second.subscribers[subscriber] = n->peer;
-  worker_->add_route(t->second.peer, t->second.ssrc, n->peer, out_ssrc);
+  worker_->add_route(t->second.track, n->peer, out_ssrc, layer_index(layer, t->second.layers));
   return n->answer;
+}
+
+void track_media::set_layer(const std::string& track_id, const std::string& subscriber,
+                            signal::Layer layer) {
+  auto t = tracks_.find(track_id);
+  if (t == tracks_.end())
+    return;
+  if (auto s = t->second.subscribers.find(subscriber); s != t->second.subscribers.end())
+    worker_->set_layer(t->second.track, s->second, layer_index(layer, t->second.layers));
 }
 
 void track_media::unsubscribe(const std::string& track_id, const std::string& subscriber) {

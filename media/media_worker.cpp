@@ -18,10 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <openssl/rand.h>
-
 #include "media/rtcp_packet.hpp"
-#include "media/rtp_packet.hpp"
 #include "transport/data_channel.hpp"
 #include "transport/ice_lite.hpp"
 #include "transport/srtp_session.hpp"
@@ -32,8 +29,6 @@ namespace lamplight::media {
 namespace {
 
 constexpr std::size_t batch = 32;
-/// The SSRC our own RTCP (PLI, NACK, REMB) is sent from: "LAMP".
-constexpr uint32_t sender_ssrc = 0x4C414D50;
 constexpr std::size_t max_datagram = 1500;
 
 socklen_t addr_len(const sockaddr_storage& a) {
@@ -42,13 +37,8 @@ socklen_t addr_len(const sockaddr_storage& a) {
 
 } // namespace
 
-struct media_worker::impl {
-  struct route {
-    peer_id subscriber;
-    uint32_t out_ssrc;
-    bool started = false;
-    uint16_t seq_delta = 0;
-  };
+struct media_worker::impl final : forwarder::sink {
+  explicit impl(config c) : cfg(std::move(c)) {}
 
   struct peer {
     transport::ice_lite::session_id ice = 0;
@@ -72,6 +62,8 @@ struct media_worker::impl {
   uint16_t bound_port = 0;
   std::shared_ptr<transport::dtls_certificate> cert;
   std::atomic<bool> stopping{false};
+  std::atomic<track_id> next_track{1};
+  std::atomic<std::size_t> peer_count{0};
   std::thread thread;
 
   std::mutex mtx;  // guards `commands` only
@@ -83,26 +75,11 @@ struct media_worker::impl {
   std::map<peer_id, peer> peers;
   std::map<transport::ice_lite::session_id, peer_id> by_ice;
   worker_stats wst;
+  forwarder fwd{*this, cfg.remb_bps};
   std::vector<outgoing> out;
   // sendmmsg's headers, allocated once: flush runs on every loop turn.
   std::vector<mmsghdr> send_msgs = std::vector<mmsghdr>(64);
   std::vector<iovec> send_iov = std::vector<iovec>(64);
-
-  /// Per published stream (publisher, SSRC): where it goes, the highest
-  /// sequence number seen (to find gaps and NACK them), the last packets,
-  /// decrypted, by sequence number (to answer subscribers' NACKs; one buffer
-  /// per source, shared by every subscriber, since each route only adds a
-  /// sequence offset), and when it was last asked for a key frame.
-  struct source {
-    std::vector<route> routes;
-    bool seen = false;
-    uint16_t highest = 0;
-    int64_t last_pli_ms = 0;
-    std::vector<std::vector<uint8_t>> history = std::vector<std::vector<uint8_t>>(history_size);
-  };
-  static constexpr std::size_t history_size = 512;
-  std::map<std::pair<peer_id, uint32_t>, source> sources;
-  int64_t last_remb_ms = 0;
 
   void post(std::function<void()> f) {
     {
@@ -129,19 +106,6 @@ struct media_worker::impl {
     out.push_back({std::move(data), to});
   }
 
-  /// Protects an RTCP packet with `to_peer`'s key and queues it to its
-  /// selected tuple; false if the peer has no keys or no tuple yet.
-  bool send_rtcp(peer_id to_peer, std::vector<uint8_t> pkt) {
-    auto p = peers.find(to_peer);
-    if (p == peers.end() || !p->second.srtp_out)
-      return false;
-    auto to = ice.selected(p->second.ice);
-    if (!to || !p->second.srtp_out->protect_rtcp(pkt))
-      return false;
-    send_to(std::move(pkt), *to);
-    return true;
-  }
-
   /// sendmmsg in batches: one system call for a fan-out.
   void flush() {
     std::size_t i = 0;
@@ -165,97 +129,40 @@ struct media_worker::impl {
     out.clear();
   }
 
-  /// Asks a publisher for a key frame of `ssrc` (RFC 4585 PLI), at most
-  /// every 500 ms per source: subscribers that join, lose packets or ask
-  /// themselves all funnel into this.
-  void request_keyframe(peer_id publisher, uint32_t ssrc, source& src) {
-    auto now = now_ms();
-    if (src.last_pli_ms != 0 && now - src.last_pli_ms < 500)
-      return;
-    std::vector<uint8_t> pkt;
-    write_rtcp(pkt, pli{sender_ssrc, ssrc});
-    if (!send_rtcp(publisher, std::move(pkt)))
-      return;
-    src.last_pli_ms = now;
-    ++wst.plis_sent;
-  }
+  // -- forwarder::sink: what the forwarder sends, protected per peer ----------
 
-  /// RFC 4585 generic NACK to a publisher for the sequence numbers it
-  /// missed: it retransmits them (Chrome does so from its own buffer).
-  void send_nack(peer_id publisher, uint32_t ssrc, std::vector<uint16_t> lost) {
-    std::vector<uint8_t> pkt;
-    write_rtcp(pkt, nack{sender_ssrc, ssrc, std::move(lost)});
-    if (send_rtcp(publisher, std::move(pkt)))
-      ++wst.nacks_sent;
-  }
-
-  /// Resends what a subscriber's NACK asks for, from the source's history.
-  /// What the history lacks was lost on the way in too (and our own NACK
-  /// for it, or its answer, with it): the subscriber's repeated NACKs are
-  /// passed on to the publisher, so recovery keeps trying end to end.
-  void retransmit(peer_id subscriber, const nack& n) {
-    auto sub = peers.find(subscriber);
-    if (sub == peers.end() || !sub->second.srtp_out)
-      return;
-    auto to = ice.selected(sub->second.ice);
+  /// A peer with keys and its ICE-selected tuple, if it has both.
+  struct ready_peer {
+    peer* p;
+    sockaddr_storage to;
+  };
+  std::optional<ready_peer> ready(peer_id id) {
+    auto p = peers.find(id);
+    if (p == peers.end() || !p->second.srtp_out)
+      return std::nullopt;
+    auto to = ice.selected(p->second.ice);
     if (!to)
-      return;
-    for (auto& [key, src] : sources)
-      for (auto& rt : src.routes) {
-        if (rt.subscriber != subscriber || rt.out_ssrc != n.media_ssrc || !rt.started)
-          continue;
-        std::vector<uint16_t> upstream;
-        for (uint16_t out_seq : n.lost) {
-          auto original = static_cast<uint16_t>(out_seq - rt.seq_delta);
-          const auto& kept = src.history[original % history_size];
-          auto view = kept.empty() ? std::nullopt
-                                   : rtp_packet::parse(const_cast<uint8_t*>(kept.data()),
-                                                       kept.size());
-          if (!view || view->sequence() != original) {
-            // Never received, or so old it left the buffer: only the first
-            // is worth asking the publisher for.
-            if (seq_diff(original, src.highest) <= 0
-                && seq_diff(src.highest, original) < static_cast<int>(history_size))
-              upstream.push_back(original);
-            continue;
-          }
-          std::vector<uint8_t> copy = kept;
-          auto out = rtp_packet::parse(copy.data(), copy.size());
-          out->set_ssrc(rt.out_ssrc);
-          out->set_sequence(out_seq);
-          if (!sub->second.srtp_out->protect_rtp(copy))
-            continue;
-          ++wst.retransmitted;
-          send_to(std::move(copy), *to);
-        }
-        if (!upstream.empty())
-          send_nack(key.first, key.second, std::move(upstream));
-      }
+      return std::nullopt;
+    return ready_peer{&p->second, *to};
   }
 
-  /// RTCP from a peer: key frame requests go to the publisher of the stream
-  /// they name; NACKs are answered from the history.
-  void on_subscriber_rtcp(peer_id subscriber, const std::vector<uint8_t>& pkt) {
-    auto msgs = parse_rtcp(pkt.data(), pkt.size());
-    if (!msgs)
-      return;
-    for (const auto& m : *msgs) {
-      if (auto* n = std::get_if<nack>(&m)) {
-        retransmit(subscriber, *n);
-        continue;
-      }
-      uint32_t media_ssrc = 0;
-      if (auto* x = std::get_if<pli>(&m))
-        media_ssrc = x->media_ssrc;
-      else if (auto* f = std::get_if<fir>(&m); f && !f->entries.empty())
-        media_ssrc = f->entries.front().ssrc;
-      if (media_ssrc == 0)
-        continue;
-      for (auto& [key, src] : sources)
-        for (const auto& rt : src.routes)
-          if (rt.subscriber == subscriber && rt.out_ssrc == media_ssrc)
-            request_keyframe(key.first, key.second, src);
-    }
+  bool can_send(peer_id to) override { return ready(to).has_value(); }
+
+  bool send_rtp(peer_id to, std::vector<uint8_t> pkt) override {
+    auto r = ready(to);
+    if (!r || !r->p->srtp_out->protect_rtp(pkt))
+      return false;
+    ++r->p->st.rtp_out;
+    send_to(std::move(pkt), r->to);
+    return true;
+  }
+
+  bool send_rtcp(peer_id to, std::vector<uint8_t> pkt) override {
+    auto r = ready(to);
+    if (!r || !r->p->srtp_out->protect_rtcp(pkt))
+      return false;
+    send_to(std::move(pkt), r->to);
+    return true;
   }
 
   void on_dtls(peer& p, const uint8_t* data, std::size_t size) {
@@ -323,49 +230,7 @@ struct media_worker::impl {
       return;
     }
     ++p.st.rtp_in;
-    auto parsed = rtp_packet::parse(pkt.data(), pkt.size());
-    if (!parsed)
-      return;
-    auto& src = sources[{id, parsed->ssrc()}];
-    auto seq = parsed->sequence();
-    if (!src.seen) {
-      src.seen = true;
-      src.highest = seq;
-    } else if (auto d = seq_diff(seq, src.highest); d > 0) {
-      if (d > 1 && d <= 100) {  // a bigger jump is a restart, not loss
-        std::vector<uint16_t> lost;
-        for (uint16_t s = static_cast<uint16_t>(src.highest + 1); s != seq; ++s)
-          lost.push_back(s);
-        send_nack(id, parsed->ssrc(), std::move(lost));
-      }
-      src.highest = seq;
-    }
-    src.history[seq % impl::history_size] = pkt;
-    for (auto& rt : src.routes) {
-      auto sub = peers.find(rt.subscriber);
-      if (sub == peers.end() || !sub->second.srtp_out)
-        continue;
-      auto to = ice.selected(sub->second.ice);
-      if (!to)
-        continue;
-      if (!rt.started) {
-        // Each subscriber's stream starts at a random sequence number.
-        uint16_t start = 0;
-        RAND_bytes(reinterpret_cast<unsigned char*>(&start), sizeof(start));
-        rt.seq_delta = static_cast<uint16_t>(start - parsed->sequence());
-        rt.started = true;
-        // A new subscriber can decode nothing before a key frame.
-        request_keyframe(id, parsed->ssrc(), src);
-      }
-      std::vector<uint8_t> copy = pkt;
-      auto view = rtp_packet::parse(copy.data(), copy.size());
-      view->set_ssrc(rt.out_ssrc);
-      view->set_sequence(static_cast<uint16_t>(parsed->sequence() + rt.seq_delta));
-      if (!sub->second.srtp_out->protect_rtp(copy))
-        continue;
-      ++sub->second.st.rtp_out;
-      send_to(std::move(copy), *to);
-    }
+    fwd.on_rtp(id, pkt, now_ms());
   }
 
   void on_datagram(const uint8_t* data, std::size_t size, const sockaddr_storage& from) {
@@ -405,37 +270,13 @@ struct media_worker::impl {
       std::vector<uint8_t> pkt(data, data + size);
       if (p.srtp_in->unprotect_rtcp(pkt)) {
         ++p.st.rtcp_in;
-        on_subscriber_rtcp(pid->second, pkt);
+        fwd.on_rtcp(pid->second, pkt.data(), pkt.size(), now_ms());
       } else {
         ++p.st.srtp_failures;
       }
       return;
     }
     on_rtp(pid->second, p, data, size);
-  }
-
-  /// REMB (draft-alvestrand-rmcat-remb) to every publisher for the streams
-  /// it sends, at most once a second.
-  void send_rembs() {
-    auto now = now_ms();
-    if (now - last_remb_ms < 1000)
-      return;
-    last_remb_ms = now;
-    // `sources` is ordered by publisher: one REMB per run of its streams.
-    auto i = sources.begin();
-    while (i != sources.end()) {
-      auto publisher = i->first.first;
-      std::vector<uint32_t> ssrcs;
-      for (; i != sources.end() && i->first.first == publisher; ++i)
-        if (i->second.seen)
-          ssrcs.push_back(i->first.second);
-      if (ssrcs.empty())
-        continue;
-      std::vector<uint8_t> pkt;
-      write_rtcp(pkt, remb{sender_ssrc, cfg.remb_bps, std::move(ssrcs)});
-      if (send_rtcp(publisher, std::move(pkt)))
-        ++wst.rembs_sent;
-    }
   }
 
   static int64_t now_ms() {
@@ -495,15 +336,14 @@ struct media_worker::impl {
           flush_sctp(p);
       }
       ice.expire(now_ms());
-      send_rembs();
+      fwd.tick(now_ms(), ntp_time(std::chrono::system_clock::now()));
       flush();
     }
   }
 };
 
-media_worker::media_worker(config cfg) : impl_(std::make_unique<impl>()) {
+media_worker::media_worker(config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {
   auto& d = *impl_;
-  d.cfg = std::move(cfg);
   d.cert = transport::dtls_certificate::generate();
   sockaddr_in a{};
   a.sin_family = AF_INET;
@@ -548,6 +388,10 @@ const std::string& media_worker::fingerprint() const {
   return impl_->cert->fingerprint();
 }
 
+std::size_t media_worker::peer_count() const {
+  return impl_->peer_count;
+}
+
 std::optional<media_worker::peer_id> media_worker::add_peer(peer_params params) {
   auto* d = impl_.get();
   auto r = d->call<std::optional<peer_id>>([d, params]() -> std::optional<peer_id> {
@@ -566,6 +410,7 @@ std::optional<media_worker::peer_id> media_worker::add_peer(peer_params params) 
           d->send_to(std::vector<uint8_t>(data, data + size), *to);
       });
     d->by_ice[*ice] = id;
+    ++d->peer_count;
     return id;
   });
   return r ? *r : std::nullopt;
@@ -580,34 +425,41 @@ void media_worker::remove_peer(peer_id id) {
     d->ice.remove_session(i->second.ice);
     d->by_ice.erase(i->second.ice);
     d->peers.erase(i);
-    for (auto src = d->sources.begin(); src != d->sources.end();) {
-      auto& v = src->second.routes;
-      v.erase(std::remove_if(v.begin(), v.end(), [&](auto& x) { return x.subscriber == id; }),
-              v.end());
-      src = src->first.first == id ? d->sources.erase(src) : std::next(src);
-    }
+    --d->peer_count;
+    d->fwd.remove_peer(id);
   });
 }
 
-void media_worker::add_route(peer_id publisher, uint32_t ssrc, peer_id subscriber,
-                             uint32_t out_ssrc) {
+media_worker::track_id media_worker::add_track(track_params params) {
   auto* d = impl_.get();
-  d->post([d, publisher, ssrc, subscriber, out_ssrc] {
-    d->sources[{publisher, ssrc}].routes.push_back(impl::route{subscriber, out_ssrc});
-  });
+  auto id = d->next_track++;
+  d->post([d, id, params = std::move(params)]() mutable { d->fwd.add_track(id, std::move(params)); });
+  return id;
 }
 
-void media_worker::remove_route(peer_id publisher, uint32_t ssrc, peer_id subscriber) {
+void media_worker::remove_track(track_id track) {
   auto* d = impl_.get();
-  d->post([d, publisher, ssrc, subscriber] {
-    auto r = d->sources.find({publisher, ssrc});
-    if (r == d->sources.end())
-      return;
-    auto& v = r->second.routes;
-    v.erase(std::remove_if(v.begin(), v.end(),
-                           [&](auto& x) { return x.subscriber == subscriber; }),
-            v.end());
-  });
+  d->post([d, track] { d->fwd.remove_track(track); });
+}
+
+void media_worker::add_route(track_id track, peer_id subscriber, uint32_t out_ssrc, int layer) {
+  auto* d = impl_.get();
+  d->post([=] { d->fwd.add_route(track, subscriber, out_ssrc, layer); });
+}
+
+void media_worker::set_layer(track_id track, peer_id subscriber, int layer) {
+  auto* d = impl_.get();
+  d->post([=] { d->fwd.set_layer(track, subscriber, layer); });
+}
+
+void media_worker::remove_route(track_id track, peer_id subscriber) {
+  auto* d = impl_.get();
+  d->post([=] { d->fwd.remove_route(track, subscriber); });
+}
+
+std::optional<int> media_worker::current_layer(track_id track, peer_id subscriber) {
+  auto* d = impl_.get();
+  return d->call<int>([=] { return d->fwd.current_layer(track, subscriber); });
 }
 
 std::optional<media_worker::peer_stats> media_worker::stats(peer_id id) {
@@ -623,7 +475,12 @@ std::optional<media_worker::peer_stats> media_worker::stats(peer_id id) {
 
 media_worker::worker_stats media_worker::stats() {
   auto* d = impl_.get();
-  return d->call<worker_stats>([d] { return d->wst; }).value_or(worker_stats{});
+  return d->call<worker_stats>([d] {
+           auto s = d->wst;
+           static_cast<forwarder::counters&>(s) = d->fwd.stats();
+           return s;
+         })
+    .value_or(worker_stats{});
 }
 
 } // namespace lamplight::media

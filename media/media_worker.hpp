@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "media/forwarder.hpp"
 #include "transport/dtls_session.hpp"
 
 namespace lamplight::media {
@@ -15,7 +16,7 @@ namespace lamplight::media {
 /// Every peer connection of the worker shares the port: STUN is routed by
 /// ICE ufrag, everything else by the 5-tuple ICE validated (RFC 7983 demux).
 /// Each ingress RTP packet is decrypted once, then per subscriber rewritten
-/// (SSRC, sequence number) and encrypted with that subscriber's key. Track
+/// (media::forwarder) and encrypted with that subscriber's key. Track
 /// actors program it through the thread-safe calls below; no actor message
 /// per packet, no lock on the packet path.
 class media_worker {
@@ -57,14 +58,12 @@ public:
     uint64_t data_out = 0;  // relayed to this peer
   };
 
-  struct worker_stats {
+  /// The forwarder's counters (RTCP sent, SSRCs dropped, layer switches)
+  /// and the worker's own.
+  struct worker_stats : forwarder::counters {
     uint64_t datagrams_in = 0;
     uint64_t unroutable = 0;  // not STUN and from no validated tuple
     uint64_t garbage = 0;     // no known protocol (RFC 7983)
-    uint64_t plis_sent = 0;   // key frame requests to publishers
-    uint64_t nacks_sent = 0;  // to publishers, for gaps in what they sent
-    uint64_t retransmitted = 0;  // packets resent to subscribers on their NACKs
-    uint64_t rembs_sent = 0;
     uint64_t data_relayed = 0;    // data channel messages, per receiving peer
     uint64_t data_unrelayed = 0;  // for a group member without the channel, or refused
   };
@@ -81,13 +80,26 @@ public:
   /// Our DTLS certificate's fingerprint, for SDP answers.
   const std::string& fingerprint() const;
 
+  /// Peers it holds now (placement reads it from other threads).
+  std::size_t peer_count() const;
+
   /// nullopt if the ufrag is taken.
   std::optional<peer_id> add_peer(peer_params params);
   void remove_peer(peer_id id);
 
-  /// Forwards RTP with `ssrc` from `publisher` to `subscriber` as `out_ssrc`.
-  void add_route(peer_id publisher, uint32_t ssrc, peer_id subscriber, uint32_t out_ssrc);
-  void remove_route(peer_id publisher, uint32_t ssrc, peer_id subscriber);
+  /// A track a peer publishes (its SSRCs or simulcast rids); see forwarder.
+  using track_id = forwarder::track_id;
+  using track_params = forwarder::track_params;
+  track_id add_track(track_params params);
+  void remove_track(track_id track);
+  /// Forwards `track` to `subscriber` as `out_ssrc`, preferring simulcast
+  /// layer `layer` (0: the lowest).
+  void add_route(track_id track, peer_id subscriber, uint32_t out_ssrc, int layer = 0);
+  void set_layer(track_id track, peer_id subscriber, int layer);
+  void remove_route(track_id track, peer_id subscriber);
+  /// The layer `subscriber` receives now (-1: none yet); nullopt if the
+  /// worker did not answer.
+  std::optional<int> current_layer(track_id track, peer_id subscriber);
 
   /// nullopt if no such peer (or the worker did not answer in time).
   std::optional<peer_stats> stats(peer_id id);

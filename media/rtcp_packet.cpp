@@ -274,4 +274,11 @@ void write_rtcp(std::vector<uint8_t>& out, const remb& x) {
   end_packet(out, at);
 }
 
+uint64_t ntp_time(std::chrono::system_clock::time_point t) {
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+  constexpr int64_t unix_to_ntp = 2208988800LL;  // 1900 to 1970, in seconds
+  return (static_cast<uint64_t>(us / 1000000 + unix_to_ntp) << 32)
+         | static_cast<uint64_t>((us % 1000000) * 4294967296LL / 1000000);
+}
+
 } // namespace lamplight::media

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -76,6 +77,10 @@ struct other_rtcp {
 
 using rtcp_message =
   std::variant<sender_report, receiver_report, nack, pli, fir, remb, other_rtcp>;
+
+/// A wall clock time as the 64-bit NTP timestamp of sender reports
+/// (RFC 3550 section 4): seconds since 1900 above, the fraction below.
+uint64_t ntp_time(std::chrono::system_clock::time_point t);
 
 /// Parses a compound RTCP packet (RFC 3550 section 6.1). nullopt if any
 /// packet's length does not fit, or a known packet is malformed: the whole

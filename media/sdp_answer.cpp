@@ -148,4 +148,69 @@ protocol::result<session_description> make_answer(const session_description& off
   return answer;
 }
 
+std::vector<std::string> simulcast_order(const sdp_media& m) {
+  std::vector<std::string> rids;
+  if (m.simulcast.rfind("send ", 0) != 0)
+    return rids;
+  // "send h;m;l" or "send q;h;f"; alternatives ("1,2") take their first,
+  // paused ones ("~x") are still layers.
+  auto list = m.simulcast.substr(5);
+  list = list.substr(0, list.find(' '));
+  std::size_t at = 0;
+  while (at <= list.size()) {
+    auto end = std::min(list.find(';', at), list.size());
+    auto alt = list.substr(at, end - at);
+    alt = alt.substr(0, alt.find(','));
+    if (!alt.empty() && alt[0] == '~')
+      alt.erase(0, 1);
+    if (!alt.empty())
+      rids.push_back(alt);
+    at = end + 1;
+  }
+  auto has = [&](const char* r) { return std::find(rids.begin(), rids.end(), r) != rids.end(); };
+  const char* qhf[] = {"q", "h", "f"};
+  const char* lmh[] = {"l", "m", "h"};
+  const char* const* names = has("q") || has("f") ? qhf : has("l") || has("m") ? lmh : nullptr;
+  if (names) {
+    auto rank = [&](const std::string& r) {
+      for (int i = 0; i < 3; ++i)
+        if (r == names[i])
+          return i;
+      return 3;
+    };
+    std::stable_sort(rids.begin(), rids.end(),
+                     [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
+  }
+  return rids;
+}
+
+std::optional<offered_stream> first_offered_stream(const session_description& offer) {
+  for (const auto& m : offer.media) {
+    const sdp_codec* codec = pick_codec(m);
+    bool sends = m.direction == sdp_direction::sendonly || m.direction == sdp_direction::sendrecv;
+    if (m.port == 0 || !codec || !sends)
+      continue;
+    offered_stream s;
+    s.kind = m.kind;
+    s.codec = codec->name;
+    s.clock_rate = codec->clock_rate;
+    for (const auto& g : m.ssrc_groups) {
+      if (g.semantics == "FID" && !g.ssrcs.empty() && s.ssrc == 0)
+        s.ssrc = g.ssrcs.front();
+      if (g.semantics == "SIM")
+        s.layer_ssrcs = g.ssrcs;
+    }
+    if (!s.layer_ssrcs.empty())
+      s.ssrc = s.layer_ssrcs.front();
+    if (s.ssrc == 0 && !m.ssrcs.empty())
+      s.ssrc = m.ssrcs.front().ssrc;
+    s.rids = simulcast_order(m);
+    for (const auto& e : m.extmaps)
+      if (e.uri == "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id")
+        s.rid_extension = e.id;
+    return s;
+  }
+  return std::nullopt;
+}
+
 } // namespace lamplight::media

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,5 +52,30 @@ bool offers_data_channels(const session_description& offer);
 /// The SSRC of each section of an offer that sends media (a=ssrc, the
 /// primary of an FID group), 0 where the offer gives none (simulcast by rid).
 std::vector<uint32_t> offered_ssrcs(const session_description& offer);
+
+/// What a publisher's offer sends in its first audio or video section, as
+/// the SFU's answer accepts it.
+struct offered_stream {
+  std::string kind;  // "audio" | "video"
+  std::string codec;  // the one answered: "VP8" | "opus"
+  uint32_t clock_rate = 0;
+  uint32_t ssrc = 0;  // 0 where the offer names its streams by rid, or not at all
+  /// Simulcast layers (RFC 8853) by rid, lowest quality first (see
+  /// simulcast_order); empty without simulcast.
+  std::vector<std::string> rids;
+  uint8_t rid_extension = 0;  // extmap id of rtp-stream-id (RFC 8852); 0: none
+  /// Simulcast layers by SSRC (a=ssrc-group:SIM, lowest first, as libwebrtc
+  /// writes it); empty without.
+  std::vector<uint32_t> layer_ssrcs;
+};
+/// nullopt if no section sends audio or video the SFU can take.
+std::optional<offered_stream> first_offered_stream(const session_description& offer);
+
+/// The rids of `a=simulcast:send`, lowest quality first. RFC 8853 orders
+/// them by preference, which senders use differently, so the two common
+/// namings are recognised: q < h < f (quarter, half, full: Chrome's and
+/// our pages'), and l < m < h (low, medium, high); any other naming is
+/// taken as listed, lowest first, which is how sendEncodings are written.
+std::vector<std::string> simulcast_order(const sdp_media& m);
 
 } // namespace lamplight::media

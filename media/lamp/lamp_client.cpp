@@ -67,6 +67,9 @@ uint32_t random_ssrc() {
   return v;
 }
 
+// Sender reports, per published leg (RFC 3550 suggests about 5 s at low
+// rates; a second keeps lip sync and round-trip times fresh).
+constexpr int64_t report_interval_ms = 1000;
 // Feedback (NACK, PLI) goes out at most this often per leg.
 constexpr int64_t feedback_interval_ms = 20;
 // RFC 7675 suggests a consent check every 5 s (randomised); one interval
@@ -83,6 +86,7 @@ struct leg {
   bool offers_data = false;
   std::unique_ptr<transport::data_channel_endpoint> data;
   int64_t last_feedback_ms = 0;
+  int64_t last_report_ms = 0;
   int64_t last_consent_ms = 0;
 };
 
@@ -243,8 +247,15 @@ struct lamp_client::impl {
         if (fds[i].revents & POLLIN)
           while (auto d = l.peer->recv(milliseconds(0)))
             on_datagram(l, *d, now, out);
-        if (l.sender)
+        if (l.sender) {
           l.sender->due(now, out);
+          if (now - l.last_report_ms >= report_interval_ms) {
+            l.last_report_ms = now;
+            auto sr = l.sender->sender_report(now);
+            if (!sr.empty())
+              l.peer->send_rtcp(std::move(sr));
+          }
+        }
         for (auto& p : out)
           l.peer->send_rtp(std::move(p));
         if (l.receiver && now - l.last_feedback_ms >= feedback_interval_ms) {

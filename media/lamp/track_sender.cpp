@@ -57,6 +57,8 @@ void track_sender::due(int64_t now_ms, std::vector<std::vector<uint8_t>>& out) {
   if (now_ms - next_ms_ > max_catch_up * clip_->frame_interval_ms)
     next_ms_ = now_ms;
   while (next_ms_ <= now_ms) {
+    last_frame_ms_ = next_ms_;
+    last_frame_ts_ = timestamp_;
     send_frame(out);
     next_ms_ += clip_->frame_interval_ms;
   }
@@ -77,6 +79,7 @@ void track_sender::send_frame(std::vector<std::vector<uint8_t>>& out) {
     auto pkt = rtp_header(payload_type_, i + 1 == payloads.size(), seq_, timestamp_, ssrc_);
     pkt.insert(pkt.end(), payloads[i].begin(), payloads[i].end());
     history_[seq_ % history_size] = pkt;
+    octets_ += payloads[i].size();
     out.push_back(std::move(pkt));
     ++seq_;
     ++stats_.packets;
@@ -84,6 +87,18 @@ void track_sender::send_frame(std::vector<std::vector<uint8_t>>& out) {
   timestamp_ += clip_->frame_ticks;
   ++frame_no_;
   ++stats_.frames;
+}
+
+std::vector<uint8_t> track_sender::sender_report(int64_t now_ms) const {
+  std::vector<uint8_t> out;
+  if (stats_.frames == 0)
+    return out;
+  auto rtp = last_frame_ts_
+             + static_cast<uint32_t>((now_ms - last_frame_ms_) * clip_->clock_rate / 1000);
+  write_rtcp(out, media::sender_report{ssrc_, ntp_time(std::chrono::system_clock::now()), rtp,
+                                       static_cast<uint32_t>(stats_.packets),
+                                       static_cast<uint32_t>(octets_), {}});
+  return out;
 }
 
 void track_sender::on_rtcp(const std::vector<rtcp_message>& msgs,

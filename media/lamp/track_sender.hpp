@@ -36,6 +36,11 @@ public:
   /// Feedback from the far end; retransmissions are appended to `out`.
   void on_rtcp(const std::vector<rtcp_message>& msgs, std::vector<std::vector<uint8_t>>& out);
 
+  /// An RTCP SR (RFC 3550 section 6.4.1) for now: this stream's RTP time
+  /// against the wall clock (receivers sync audio and video with it) and
+  /// what was sent; empty before the first frame.
+  std::vector<uint8_t> sender_report(int64_t now_ms) const;
+
   uint32_t ssrc() const { return ssrc_; }
   const sender_stats& stats() const { return stats_; }
 
@@ -51,6 +56,9 @@ private:
   uint32_t timestamp_;
   uint16_t picture_id_;
   uint64_t frame_no_ = 0;
+  uint32_t last_frame_ts_ = 0;     // RTP time of the last frame sent
+  int64_t last_frame_ms_ = 0;      // and when (the caller's clock)
+  uint64_t octets_ = 0;
   int64_t next_ms_ = 0;
   bool started_ = false;
   bool key_wanted_ = false;

@@ -65,7 +65,8 @@ protocol::result<load_result> load_config(const std::vector<std::string>& args,
     ("shell-bind", po::value(&c.shell_bind)->default_value(c.shell_bind), "address of the actor shell endpoint")
     ("shell-port", po::value(&c.shell_port)->default_value(c.shell_port), "port of the actor shell endpoint (0: any)")
     ("media-bind", po::value(&c.media_bind)->default_value(c.media_bind), "address of the media UDP port (also the ICE candidate)")
-    ("media-port", po::value(&c.media_port)->default_value(c.media_port), "media UDP port (0: any)")
+    ("media-port", po::value(&c.media_port)->default_value(c.media_port), "first media UDP port, worker i on port + i (0: any)")
+    ("media-workers", po::value(&c.media_workers)->default_value(c.media_workers), "media forwarding threads, one UDP port each (0: one per core)")
     ("data-dir", po::value(&c.data_dir)->default_value(c.data_dir), "journals and the token secret live here")
     ("web-root", po::value(&c.web_root), "folder of the web clients")
     ("token-secret-file", po::value(&c.token_secret_file), "HMAC-SHA256 key for join tokens (default <data-dir>/token.secret, created if absent)")
@@ -137,6 +138,8 @@ protocol::result<load_result> load_config(const std::vector<std::string>& args,
                              std::string("bad duration for ") + name + ": " + *text};
   if (c.dev_tokens != "on" && c.dev_tokens != "off" && c.dev_tokens != "auto")
     return protocol::error{protocol::errc::bad_request, "dev-tokens is on, off or auto"};
+  if (c.media_workers > 64)
+    return protocol::error{protocol::errc::bad_request, "media-workers is 0..64"};
   if (c.io_threads == 0 || c.io_threads > 64)
     return protocol::error{protocol::errc::bad_request, "io-threads must be 1..64"};
   if (c.max_frame_bytes < 1024 || c.max_frame_bytes > 16 * 1024 * 1024)

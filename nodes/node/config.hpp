@@ -23,7 +23,8 @@ struct node_config {
   std::string shell_bind = "127.0.0.1";  // CAF middleman endpoint for lamplight-shell
   uint16_t shell_port = 4243;            // 0 = any free port
   std::string media_bind = "127.0.0.1";  // the media worker's UDP port (ICE, DTLS, SRTP)
-  uint16_t media_port = 0;               // 0 = any free port
+  uint16_t media_port = 0;               // 0 = any free port; else worker i binds port + i
+  uint32_t media_workers = 0;            // forwarding threads (0 = one per core)
   std::string data_dir = "lamplight-data";
   std::string web_root;                  // default: the web/ folder next to the sources
   std::string token_secret_file;         // default: <data-dir>/token.secret

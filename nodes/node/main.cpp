@@ -72,10 +72,10 @@ int main(int argc, char** argv) {
   // Idle nodes should not spin: CAF's default polling burns a core.
   caf_cfg.set("work-stealing.aggressive-poll-attempts", 0);
   caf_cfg.set("work-stealing.moderate-poll-attempts", 0);
-  std::shared_ptr<media::media_worker> media;
+  std::shared_ptr<media::worker_pool> media;
   try {
-    media = std::make_shared<media::media_worker>(
-      media::media_worker::config{cfg.media_bind, cfg.media_port});
+    media = std::make_shared<media::worker_pool>(
+      media::media_worker::config{cfg.media_bind, cfg.media_port}, cfg.media_workers);
   } catch (const std::exception& e) {
     std::cerr << "lamplight-node: cannot open the media port " << cfg.media_bind << ":"
               << cfg.media_port << ": " << e.what() << std::endl;
@@ -150,14 +150,17 @@ int main(int argc, char** argv) {
     caf::anon_send_exit(*directory, caf::exit_reason::user_shutdown);
     return 1;
   }
+  std::string media_ports;  // "40000,40001"
+  for (const auto& w : media->workers())
+    media_ports += (media_ports.empty() ? "" : ",") + std::to_string(w->port());
   std::cout << "lamplight-node '" << cfg.name << "': web clients and signaling on http://"
             << cfg.bind << ":" << http_port << "/ (WebSocket /signal), shell endpoint "
             << cfg.shell_bind << ":" << *shell_port << ", media on udp " << cfg.media_bind << ":"
-            << media->port() << ", data in " << cfg.data_dir
+            << media_ports << ", data in " << cfg.data_dir
             << (cfg.dev_tokens_enabled() ? ", dev tokens on" : "") << std::endl;
   // For scripts and tests that start a node on port 0.
   std::cout << "READY http=" << http_port << " shell=" << *shell_port
-            << " media=" << media->port() << std::endl;
+            << " media=" << media_ports << std::endl;
 
   int sig = 0;
   sigwait(&stop_signals, &sig);

@@ -65,7 +65,10 @@ struct call {
   std::unique_ptr<lamp_client> teacher, student;
   std::map<std::string, sig::TrackSource> source_of;  // track id -> source
 
-  explicit call(unsigned drop_every) {
+  // The relay stands before one media port: one worker then.
+  explicit call(unsigned drop_every)
+    : node(drop_every ? std::vector<std::string>{"--media-workers", "1"}
+                      : std::vector<std::string>{}) {
     lamp_options o;
     o.port = node.http_port;
     if (drop_every != 0) {

@@ -93,6 +93,15 @@ BOOST_AUTO_TEST_CASE(every_frame_is_decoded_in_order_on_a_clean_path) {
   BOOST_TEST(*st.last_stamp == 90 % 60);
   BOOST_TEST(st.source == static_cast<uint8_t>(camera::desk));
   BOOST_TEST(st.nacks_sent == 0u);
+  // Its SR: RTP time 20 ms past the last frame (2970 ms), what was sent.
+  auto sr_bytes = tx.sender_report(2990);
+  auto sr = parse_rtcp(sr_bytes.data(), sr_bytes.size());
+  BOOST_REQUIRE(sr.has_value());
+  auto& report = std::get<sender_report>(sr->at(0));
+  BOOST_TEST(report.ssrc == 0x1234u);
+  BOOST_TEST(report.packet_count == tx.stats().packets);
+  auto first_ts = track_sender(clip, 1, 96).sender_report(0);
+  BOOST_TEST(first_ts.empty());  // nothing sent, nothing to report
 }
 
 BOOST_AUTO_TEST_CASE(nack_recovers_every_frame_when_one_packet_in_twenty_is_lost) {
