@@ -38,12 +38,27 @@
     }, 33);
   }
 
-  async function framesDecoded(pc) {
-    let frames = 0;
+  async function inboundVideo(pc) {
+    let video = { framesDecoded: 0, frameWidth: 0 };
     (await pc.getStats()).forEach((s) => {
-      if (s.type === "inbound-rtp" && s.kind === "video") frames = s.framesDecoded || 0;
+      if (s.type === "inbound-rtp" && s.kind === "video") video = s;
     });
-    return frames;
+    return video;
+  }
+
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+  // Waits until the subscriber decodes frames `width` wide; the widths seen.
+  async function waitForWidth(pc, width, ms) {
+    const deadline = Date.now() + ms;
+    let v;
+    while (Date.now() < deadline) {
+      v = await inboundVideo(pc);
+      if (v.frameWidth === width) return true;
+      await sleep(200);
+    }
+    log(`still ${v && v.frameWidth} wide, not ${width}`);
+    return false;
   }
 
   async function run() {
@@ -58,10 +73,18 @@
     const joined = await request({ join: { token } });
     if (joined.error) throw new Error("join: " + joined.error.message);
 
+    // ?simulcast=1: two layers by rid (q at half size, f at full), as the
+    // large-class view publishes; the subscriber starts on q and switches.
+    const simulcast = q.get("simulcast") === "1";
     const canvas = document.querySelector("canvas");
+    if (simulcast) { canvas.width = 640; canvas.height = 360; }
     animate(canvas);
     const pub = new RTCPeerConnection();
-    pub.addTransceiver(canvas.captureStream(30).getVideoTracks()[0], { direction: "sendonly" });
+    pub.addTransceiver(canvas.captureStream(30).getVideoTracks()[0], {
+      direction: "sendonly",
+      sendEncodings: simulcast
+        ? [{ rid: "q", scaleResolutionDownBy: 2 }, { rid: "f" }] : undefined,
+    });
     await pub.setLocalDescription(await pub.createOffer());
     const published = await request({ publish: {
       kind: "TRACK_KIND_VIDEO", source: "TRACK_SOURCE_FACE_CAMERA", sdp: pub.localDescription.sdp } });
@@ -73,16 +96,36 @@
     sub.addTransceiver("video", { direction: "recvonly" });
     sub.ontrack = (e) => { document.querySelector("video").srcObject = new MediaStream([e.track]); };
     await sub.setLocalDescription(await sub.createOffer());
+    const trackId = published.published.trackId;
     const subscribed = await request({ subscribe: {
-      trackId: published.published.trackId, sdp: sub.localDescription.sdp } });
+      trackId, sdp: sub.localDescription.sdp, layer: simulcast ? "LAYER_LOW" : undefined } });
     if (subscribed.error) throw new Error("subscribe: " + subscribed.error.message);
     await sub.setRemoteDescription({ type: "answer", sdp: subscribed.subscribed.sdp });
     log("subscribed");
 
+    if (simulcast) {
+      // Low, then high on request, then low again: each at a key frame.
+      const steps = [];
+      steps.push(await waitForWidth(sub, 320, 20000));
+      const up = await request({ preferLayer: { trackId, layer: "LAYER_HIGH" } });
+      steps.push(!up.error && await waitForWidth(sub, 640, 20000));
+      const down = await request({ preferLayer: { trackId, layer: "LAYER_LOW" } });
+      steps.push(!down.error && await waitForWidth(sub, 320, 20000));
+      // And it goes on decoding after the switches (no freeze).
+      const before = (await inboundVideo(sub)).framesDecoded;
+      const until = Date.now() + 10000;
+      while (Date.now() < until && (await inboundVideo(sub)).framesDecoded < before + 15)
+        await sleep(200);
+      const v = await inboundVideo(sub);
+      steps.push(v.framesDecoded >= before + 15);
+      done({ ok: steps.every(Boolean), steps, framesDecoded: v.framesDecoded,
+             publisher: pub.connectionState, subscriber: sub.connectionState });
+      return;
+    }
     const deadline = Date.now() + 20000;
     let frames = 0;
-    while (Date.now() < deadline && (frames = await framesDecoded(sub)) < want)
-      await new Promise((r) => setTimeout(r, 250));
+    while (Date.now() < deadline && (frames = (await inboundVideo(sub)).framesDecoded) < want)
+      await sleep(250);
     done({ ok: frames >= want, framesDecoded: frames, publisher: pub.connectionState,
            subscriber: sub.connectionState });
   }
