@@ -18,6 +18,7 @@
 #include "protocol/whiteboard.hpp"
 #include "protocol/device_command.hpp"
 #include "protocol/permissions.hpp"
+#include "actors/photo_receiver.hpp"
 
 namespace lamplight::actors {
 
@@ -30,6 +31,12 @@ classroom_actor::behavior_type classroom_impl(self_ptr self,
   auto& st = self->state;
   st.cfg = std::move(init->cfg);
   st.media = track_media(st.cfg.media);
+  if (st.cfg.media && st.cfg.photos) {
+    auto receiver = spawn_photo_receiver(
+      self->system(), {st.cfg.spec.tenant, st.cfg.spec.classroom_id, st.cfg.photos, st.cfg.media});
+    self->link_to(receiver);
+    st.media.set_photo_receiver(receiver);
+  }
   st.model = std::move(init->model);
   st.journal = std::move(init->journal);
   if (init->rebuilt)
@@ -286,9 +293,12 @@ classroom_actor::behavior_type classroom_impl(self_ptr self,
       if (i == s.commands.end() || !from_member(self, i->second.target))
         return;
       auto cmd = i->second;
+      auto out = o;
+      if (o.state() == signal::DEVICE_STATE_DONE && cmd.request.has_capture_photo())
+        out = photo_outcome(self, cmd, o);
       if (auto p = s.participants.find(cmd.requester); p != s.participants.end())
-        self->send(p->second, atoms::outcome::value, o);
-      if (o.state() == signal::DEVICE_STATE_DONE) {
+        self->send(p->second, atoms::outcome::value, out);
+      if (out.state() == signal::DEVICE_STATE_DONE) {
         signal::ClassroomEvent ev;
         auto* d = ev.mutable_device();
         d->set_identity(cmd.target);
@@ -299,7 +309,7 @@ classroom_actor::behavior_type classroom_impl(self_ptr self,
         if (d->camera() != signal::CAMERA_UNSPECIFIED || d->screen() != signal::SCREEN_UNSPECIFIED)
           commit(self, std::move(ev));
       }
-      if (o.state() != signal::DEVICE_STATE_SENT && o.state() != signal::DEVICE_STATE_ACKED)
+      if (out.state() != signal::DEVICE_STATE_SENT && out.state() != signal::DEVICE_STATE_ACKED)
         s.commands.erase(o.command_id());
     },
 

@@ -11,6 +11,7 @@
 #include "actors/messages.hpp"
 #include "actors/participant_actor.hpp"
 #include "actors/session_actor.hpp"
+#include "actors/photo_store.hpp"
 #include "media/media_worker.hpp"
 
 namespace lamplight::actors {
@@ -98,6 +99,10 @@ struct classroom_config {
   /// The node's media worker; without one, tracks are control state only and
   /// Publish/Subscribe with SDP get errc::unavailable.
   std::shared_ptr<media::media_worker> media;
+  /// Where homework photos go; with `media`, the classroom takes its lamps'
+  /// photo uploads (a photo_receiver) and checks each photo command's
+  /// result against it.
+  std::shared_ptr<photo_store> photos;
 };
 
 /// Spawns a classroom; errors (unreadable journal, spec mismatch) are returned

@@ -194,4 +194,30 @@ void settle_after_rebuild(self_ptr self) {
   }
 }
 
+signal::DeviceOutcome photo_outcome(self_ptr self, const pending_command& cmd,
+                                    const signal::DeviceOutcome& done) {
+  auto& s = self->state;
+  auto out = done;
+  const auto& id = done.detail();
+  if (!s.cfg.photos
+      || !s.cfg.photos->has(s.cfg.spec.tenant, s.cfg.spec.classroom_id, cmd.target, id)) {
+    out.set_state(signal::DEVICE_STATE_FAILED);
+    out.set_detail("photo '" + id + "' was not stored by " + cmd.target);
+    return out;
+  }
+  signal::ClassroomEvent ev;
+  auto* p = ev.mutable_photo_taken();
+  p->set_photo_id(id);
+  p->set_owner(cmd.target);
+  p->set_taken_by(cmd.requester);
+  p->set_command_id(cmd.request.command_id());
+  p->set_width(cmd.request.capture_photo().width());
+  p->set_height(cmd.request.capture_photo().height());
+  if (auto err = commit(self, std::move(ev)); err.code != protocol::errc::none) {
+    out.set_state(signal::DEVICE_STATE_FAILED);
+    out.set_detail("the photo is stored but could not be journaled: " + err.message);
+  }
+  return out;
+}
+
 } // namespace lamplight::actors::classroom_detail

@@ -95,6 +95,12 @@ void set_presence(self_ptr self, const std::string& identity, bool online);
 
 void arm_flush_timer(self_ptr self);
 
+/// A lamp's DONE for a photo command: DONE (and a PhotoTaken event) only if
+/// the photo it names is in the store, from that lamp, in this classroom;
+/// FAILED otherwise, since a teacher could not fetch it.
+signal::DeviceOutcome photo_outcome(self_ptr self, const pending_command& cmd,
+                                    const signal::DeviceOutcome& done);
+
 void settle_after_rebuild(self_ptr self);
 
 } // namespace lamplight::actors::classroom_detail

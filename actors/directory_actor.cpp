@@ -71,6 +71,7 @@ caf::expected<classroom_actor> start_classroom(self_ptr self, classroom_spec spe
   cfg.flush_interval = st.cfg.flush_interval;
   cfg.device_deadline = st.cfg.timeouts.device_deadline;
   cfg.media = st.cfg.media ? st.cfg.media->place() : nullptr;
+  cfg.photos = st.cfg.photos;
   cfg.spec = spec;
   auto c = spawn_classroom(self->system(), std::move(cfg));
   if (!c)

@@ -50,6 +50,8 @@ struct directory_config {
   /// The node's media workers; each new classroom is placed on one
   /// (nullptr: no media on this node).
   std::shared_ptr<media::worker_pool> media;
+  /// Homework photos of every classroom (nullptr: photos are refused).
+  std::shared_ptr<photo_store> photos;
 };
 
 caf::expected<directory_actor> spawn_directory(caf::actor_system& sys, directory_config cfg);

@@ -2,9 +2,11 @@
 
 #include <atomic>
 
+#include <caf/send.hpp>
 #include <openssl/rand.h>
 
 #include "media/sdp_answer.hpp"
+#include "protocol/photo_transfer.hpp"
 #include "transport/ice_lite.hpp"
 
 namespace lamplight::actors {
@@ -30,7 +32,8 @@ track_media::~track_media() {
 
 protocol::result<track_media::negotiated>
 track_media::negotiate(const std::string& offer_sdp, uint32_t send_ssrc,
-                       const std::string& track_id, bool serve_data) {
+                       const std::string& track_id, const std::string& data_owner) {
+  bool serve_data = !data_owner.empty();
   if (!worker_)
     return protocol::error{errc::unavailable, "no media worker on this node"};
   auto offer = media::parse_sdp(offer_sdp);
@@ -63,6 +66,14 @@ track_media::negotiate(const std::string& offer_sdp, uint32_t send_ssrc,
                                       transport::dtls_role::server,
                                       serve_data && media::offers_data_channels(*offer),
                                       data_group_};
+  if (photos_ && pp.data_channels)
+    pp.on_node_channel = [photos = photos_, data_owner](media::media_worker::peer_id peer,
+                                                         const transport::data_channel_message& m) {
+      // On the media thread: hand over, never block.
+      if (m.label == protocol::photo_channel)
+        caf::anon_send(photos, atoms::photo::value, peer, data_owner, m.binary,
+                       std::string(m.data.begin(), m.data.end()));
+    };
   auto peer = worker_->add_peer(pp);
   if (!peer)
     return protocol::error{errc::internal, "the media worker refused the peer"};
@@ -72,7 +83,7 @@ track_media::negotiate(const std::string& offer_sdp, uint32_t send_ssrc,
 protocol::result<std::string> track_media::publish(const std::string& track_id,
                                                    const std::string& owner,
                                                    const std::string& offer_sdp) {
-  auto n = negotiate(offer_sdp, 0, track_id, true);
+  auto n = negotiate(offer_sdp, 0, track_id, owner);
   if (!n)
     return n.err();
   auto stream = media::first_offered_stream(n->offer);
@@ -126,7 +137,7 @@ protocol::result<std::string> track_media::subscribe(const std::string& track_id
   uint32_t out_ssrc = 0;
   while (out_ssrc == 0)
     RAND_bytes(reinterpret_cast<unsigned char*>(&out_ssrc), sizeof(out_ssrc));
-  auto n = negotiate(offer_sdp, out_ssrc, track_id, false);
+  auto n = negotiate(offer_sdp, out_ssrc, track_id, "");
   if (!n)
     return n.err();
   if (auto old = t->second.subscribers.find(subscriber); old != t->second.subscribers.end())

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "lamplight/signal/v1/stream.pb.h"
+#include "actors/photo_receiver.hpp"
 #include "media/media_worker.hpp"
 #include "media/sdp.hpp"
 #include "protocol/errc.hpp"
@@ -28,6 +29,9 @@ public:
   track_media& operator=(track_media&&) = default;
 
   bool available() const { return worker_ != nullptr; }
+
+  /// Where the photo channel messages of publishers' connections go.
+  void set_photo_receiver(photo_receiver_actor r) { photos_ = std::move(r); }
 
   /// A publisher's offer for `track_id`; returns our answer.
   protocol::result<std::string> publish(const std::string& track_id, const std::string& owner,
@@ -59,8 +63,11 @@ private:
     std::string answer;
     media::session_description offer;
   };
+  /// `data_owner`: whose data channels the peer carries (publishers), or
+  /// empty for none.
   protocol::result<negotiated> negotiate(const std::string& offer_sdp, uint32_t send_ssrc,
-                                         const std::string& track_id, bool serve_data);
+                                         const std::string& track_id,
+                                         const std::string& data_owner);
   /// A protocol layer as an index into a track's layers (lowest first);
   /// unspecified means the best.
   static int layer_index(signal::Layer layer, int layers);
@@ -70,6 +77,7 @@ private:
   /// sends on a channel reaches the others' channels of that label.
   uint64_t data_group_;
   std::map<std::string, published> tracks_;
+  photo_receiver_actor photos_;
 };
 
 } // namespace lamplight::actors

@@ -235,10 +235,10 @@ void forwarder::forward(track& t, int layer, const std::vector<uint8_t>& pkt,
   // Audio and other codecs can start anywhere; VP8 only at a key frame.
   bool can_start = !t.p.vp8 || (d && d->keyframe);
   for (auto& rt : t.routes) {
-    if (!out_.can_send(rt.subscriber))
-      continue;
     auto want = wanted_layer(t, rt.target, now_ms);
-    if (rt.rw.source() != want) {
+    // Only a subscriber that can receive it starts at a key frame; once
+    // started, a packet without a path is just lost (and NACKed).
+    if (rt.rw.source() != want && out_.can_send(rt.subscriber)) {
       if (want == layer && can_start) {
         if (rt.rw.source() >= 0)
           ++st_.layer_switches;

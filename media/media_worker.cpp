@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "media/rtcp_packet.hpp"
+#include "protocol/photo_transfer.hpp"
 #include "transport/data_channel.hpp"
 #include "transport/ice_lite.hpp"
 #include "transport/srtp_session.hpp"
@@ -47,6 +48,7 @@ struct media_worker::impl final : forwarder::sink {
     std::unique_ptr<transport::srtp_session> srtp_out;
     bool wants_data = false;
     uint64_t data_group = 0;
+    std::function<void(const transport::data_channel_message&)> on_node_channel;
     std::unique_ptr<transport::data_channel_endpoint> data;  // once DTLS is up
     peer_stats st;
   };
@@ -191,6 +193,11 @@ struct media_worker::impl final : forwarder::sink {
     p.st.sctp_open = p.data->state() == transport::sctp_state::open;
     for (auto& m : p.data->take_messages()) {
       ++p.st.data_in;
+      if (protocol::is_node_channel(m.label)) {
+        if (p.on_node_channel)
+          p.on_node_channel(m);
+        continue;
+      }
       relay_data(p, m);
     }
     flush_sctp(p);
@@ -403,6 +410,8 @@ std::optional<media_worker::peer_id> media_worker::add_peer(peer_params params) 
     p.ice = *ice;
     p.wants_data = params.data_channels;
     p.data_group = params.data_group;
+    if (params.on_node_channel)
+      p.on_node_channel = [f = params.on_node_channel, id](const auto& m) { f(id, m); };
     p.dtls = std::make_unique<transport::dtls_session>(
       d->cert, params.role, params.remote_fingerprint,
       [d, ice = *ice](const uint8_t* data, std::size_t size) {
@@ -460,6 +469,21 @@ void media_worker::remove_route(track_id track, peer_id subscriber) {
 std::optional<int> media_worker::current_layer(track_id track, peer_id subscriber) {
   auto* d = impl_.get();
   return d->call<int>([=] { return d->fwd.current_layer(track, subscriber); });
+}
+
+void media_worker::send_data(peer_id peer, std::string label, bool binary, std::string data) {
+  auto* d = impl_.get();
+  d->post([d, peer, label = std::move(label), binary, data = std::move(data)] {
+    auto p = d->peers.find(peer);
+    if (p == d->peers.end() || !p->second.data)
+      return;
+    auto* c = p->second.data->channel(label);
+    if (!c)
+      return;
+    (void) p->second.data->send(c->stream, binary, reinterpret_cast<const uint8_t*>(data.data()),
+                                data.size());
+    impl::flush_sctp(p->second);
+  });
 }
 
 std::optional<media_worker::peer_stats> media_worker::stats(peer_id id) {

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "media/forwarder.hpp"
+#include "transport/data_channel.hpp"
 #include "transport/dtls_session.hpp"
 
 namespace lamplight::media {
@@ -44,6 +45,10 @@ public:
     /// label, as an SFU forwards media: no actor sees them.
     bool data_channels = false;
     uint64_t data_group = 0;
+    /// Messages on the node's own channels (labels "lamplight.*", e.g.
+    /// photo uploads) are not relayed but handed to this, on the worker
+    /// thread: it must not block.
+    std::function<void(peer_id, const transport::data_channel_message&)> on_node_channel = {};
   };
 
   struct peer_stats {
@@ -97,6 +102,11 @@ public:
   void add_route(track_id track, peer_id subscriber, uint32_t out_ssrc, int layer = 0);
   void set_layer(track_id track, peer_id subscriber, int layer);
   void remove_route(track_id track, peer_id subscriber);
+
+  /// Sends a message on a data channel of `peer` that it opened with
+  /// `label` (the node's answers on its own channels); dropped if the peer
+  /// has none.
+  void send_data(peer_id peer, std::string label, bool binary, std::string data);
   /// The layer `subscriber` receives now (-1: none yet); nullopt if the
   /// worker did not answer.
   std::optional<int> current_layer(track_id track, peer_id subscriber);

@@ -253,6 +253,13 @@ errc classroom_model::apply(const v1::ClassroomEvent& ev) {
     case E::kClosed:
       state_.set_closed(true);
       break;
+    case E::kPhotoTaken: {
+      const auto& ph = ev.photo_taken();
+      if (ph.photo_id().empty() || !member(ph.owner()))
+        return errc::bad_request;
+      *state_.add_photos() = ph;
+      break;
+    }
     case E::KIND_NOT_SET:
       return errc::bad_request;
   }
@@ -317,6 +324,7 @@ v1::ClassroomSnapshot classroom_model::snapshot_for(const std::string& viewer) c
   });
   erase_if(out.mutable_calls(), [&](const v1::CallInfo& c) { return !call_visible(v, c); });
   erase_if(out.mutable_tracks(), [&](const v1::TrackInfo& t) { return !v.sees(t.owner()); });
+  erase_if(out.mutable_photos(), [&](const v1::PhotoTaken& p) { return !v.sees(p.owner()); });
   return out;
 }
 
@@ -358,6 +366,8 @@ bool classroom_model::visible_to(const v1::ClassroomEvent& ev, const std::string
       auto* t = track(ev.track_muted().track_id());
       return t && v.sees(t->owner());
     }
+    case E::kPhotoTaken:
+      return v.sees(ev.photo_taken().owner());
     default:
       return true; // created, closed, whiteboard: everyone's
   }

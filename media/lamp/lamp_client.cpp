@@ -197,6 +197,8 @@ struct lamp_client::impl {
       l.data->on_dtls_data(a.data(), a.size());
     for (auto& m : l.data->take_messages())
       inbox.push_back(std::move(m));
+    // SACKs free the send buffer: what waited goes out now.
+    flush_data(l);
     data_changed.notify_all();
   }
 
@@ -432,6 +434,49 @@ protocol::result<bool> lamp_client::send_text(const std::string& label, const st
   if (r != transport::sctp_association::send_result::ok)
     return protocol::error{errc::unavailable, std::string("data channel send: ") + to_string(r)};
   return true;
+}
+
+bool lamp_client::has_channel(const std::string& label) const {
+  std::lock_guard<std::mutex> guard(impl_->mtx);
+  auto* c = impl_->data_leg ? impl_->data_leg->data->channel(label) : nullptr;
+  return c && c->open;
+}
+
+protocol::result<bool> lamp_client::send_binary(const std::string& label, const std::string& data) {
+  auto& d = *impl_;
+  std::unique_lock<std::mutex> lock(d.mtx);
+  auto deadline = std::chrono::steady_clock::now() + d.opts.timeout;
+  for (;;) {
+    auto* c = d.data_leg ? d.data_leg->data->channel(label) : nullptr;
+    if (!c)
+      return protocol::error{errc::not_found, "no data channel " + label};
+    auto r = d.data_leg->data->send(c->stream, true,
+                                    reinterpret_cast<const uint8_t*>(data.data()), data.size());
+    impl::flush_data(*d.data_leg);
+    if (r == transport::sctp_association::send_result::ok)
+      return true;
+    if (r != transport::sctp_association::send_result::would_block)
+      return protocol::error{errc::unavailable, std::string("data channel send: ") + to_string(r)};
+    // The media thread drains the buffer as SACKs come back and says so.
+    if (d.data_changed.wait_until(lock, deadline) == std::cv_status::timeout)
+      return protocol::error{errc::timeout, "data channel " + label + " stays full"};
+  }
+}
+
+std::optional<transport::data_channel_message>
+lamp_client::next_message_on(const std::string& label, milliseconds timeout) {
+  auto& d = *impl_;
+  std::unique_lock<std::mutex> lock(d.mtx);
+  auto match = [&] {
+    return std::find_if(d.inbox.begin(), d.inbox.end(),
+                        [&](const auto& m) { return m.label == label; });
+  };
+  if (!d.data_changed.wait_for(lock, timeout, [&] { return match() != d.inbox.end(); }))
+    return std::nullopt;
+  auto it = match();
+  auto m = std::move(*it);
+  d.inbox.erase(it);
+  return m;
 }
 
 std::optional<transport::data_channel_message> lamp_client::next_message(milliseconds timeout) {

@@ -86,11 +86,19 @@ public:
   /// Opens a data channel on the connection of the first published track
   /// and waits (bounded) until the node acknowledged it; its stream id.
   protocol::result<uint16_t> open_channel(const std::string& label);
+  /// Whether a channel with that label is open.
+  bool has_channel(const std::string& label) const;
   /// Sends a string message on the channel with that label.
   protocol::result<bool> send_text(const std::string& label, const std::string& text);
+  /// Sends a binary message; waits (bounded by the options' timeout) while
+  /// SCTP's send buffer is full, so large transfers pace themselves.
+  protocol::result<bool> send_binary(const std::string& label, const std::string& data);
   /// The next data channel message received (in order), waiting up to
   /// `timeout`.
   std::optional<transport::data_channel_message> next_message(std::chrono::milliseconds timeout);
+  /// The next one on `label` (others stay for next_message).
+  std::optional<transport::data_channel_message> next_message_on(const std::string& label,
+                                                                 std::chrono::milliseconds timeout);
 
   std::vector<leg_report> report() const;
   /// Stops media and closes the WebSocket.

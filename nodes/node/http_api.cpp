@@ -46,15 +46,23 @@ std::string get(const std::map<std::string, std::string>& q, const std::string& 
 } // namespace
 
 http_api::http_api(caf::actor_system& sys, actors::directory_actor directory,
-                   const node_config& cfg, std::string secret)
+                   const node_config& cfg, std::string secret,
+                   std::shared_ptr<actors::photo_store> photos)
   : sys_(sys),
     directory_(std::move(directory)),
     dev_tokens_(cfg.dev_tokens_enabled()),
-    secret_(std::move(secret)) {}
+    secret_(std::move(secret)),
+    photos_(std::move(photos)) {}
 
-std::optional<api_response> http_api::handle(const std::string& method, const std::string& path,
-                                             const std::map<std::string, std::string>& query,
-                                             bool remote_is_loopback) {
+std::optional<api_response> http_api::handle(const transport::http_request& req) {
+  const auto& method = req.method;
+  const auto& path = req.path;
+  const auto& query = req.query;
+  if (path.rfind("/photos/", 0) == 0) {
+    if (method != "GET" && method != "HEAD")
+      return error_response(405, "use GET");
+    return photo(req, path.substr(8));
+  }
   if (path == "/healthz") {
     if (method != "GET" && method != "HEAD")
       return error_response(405, "use GET");
@@ -62,7 +70,7 @@ std::optional<api_response> http_api::handle(const std::string& method, const st
   }
   if (path == "/dev/token") {
     // Not there at all unless enabled and asked from this machine.
-    if (!dev_tokens_ || !remote_is_loopback)
+    if (!dev_tokens_ || !req.remote_is_loopback)
       return error_response(404, "not found");
     if (method != "GET")
       return error_response(405, "use GET");
@@ -125,6 +133,42 @@ api_response http_api::dev_token(const std::map<std::string, std::string>& q) {
   if (token.empty())
     return error_response(400, "claims must be UTF-8");
   return {200, "text/plain", token};
+}
+
+api_response http_api::photo(const transport::http_request& req, const std::string& id) {
+  auto token = get(req.query, "token");
+  if (auto auth = req.header("authorization"); token.empty() && auth.rfind("Bearer ", 0) == 0)
+    token = auth.substr(7);
+  if (token.empty())
+    return error_response(401, "a join token is needed (?token= or Authorization: Bearer)");
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+               .count();
+  auto claims = protocol::verify_token(token, secret_, now);
+  if (!claims)
+    return error_response(401, claims.err().message);
+  if (!photos_ || !actors::photo_store::valid_photo_id(id))
+    return error_response(404, "no such photo");
+  auto records = photos_->records(claims->tenant, id);
+  if (records.empty())
+    return error_response(404, "no such photo");
+  bool staff = claims->role == signal::v1::ROLE_TEACHER
+               || claims->role == signal::v1::ROLE_ASSISTANT;
+  bool allowed = false;
+  for (const auto& r : records)
+    if (r.classroom() == claims->classroom
+        && (staff || (claims->role == signal::v1::ROLE_PARENT && claims->child == r.owner())))
+      allowed = true;
+  if (!allowed)
+    return error_response(403, "this photo is for the classroom's teachers and the child's parent");
+  auto bytes = photos_->read(claims->tenant, id);
+  if (!bytes)
+    return error_response(500, "the photo cannot be read");
+  api_response out{200, "image/jpeg", std::move(*bytes), {}};
+  // Content-addressed: it never changes, but it is nobody else's to cache.
+  out.headers = {{"Cache-Control", "private, max-age=86400, immutable"},
+                 {"X-Content-Type-Options", "nosniff"}};
+  return out;
 }
 
 } // namespace lamplight::node

@@ -94,6 +94,8 @@ int main(int argc, char** argv) {
   dc.absent_grace = cfg.absent_grace;
   dc.flush_interval = cfg.journal_flush;
   dc.media = media;
+  auto photos = std::make_shared<actors::photo_store>(std::filesystem::path(cfg.data_dir) / "photos");
+  dc.photos = photos;
   auto directory = actors::spawn_directory(sys, dc);
   if (!directory) {
     std::cerr << "lamplight-node: " << actors::to_protocol_error(directory.error()).message
@@ -109,7 +111,7 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  node::http_api api(sys, *directory, cfg, *secret);
+  node::http_api api(sys, *directory, cfg, *secret, photos);
   auto web_root = cfg.web_root.empty() ? default_web_root() : cfg.web_root;
   transport::http_router router;
   router.add_static("/", web_root);
@@ -125,11 +127,12 @@ int main(int argc, char** argv) {
   wcfg.io_threads = cfg.io_threads;
   transport::websocket_server server(wcfg);
   server.set_http_handler([&](const transport::http_request& req) {
-    if (auto r = api.handle(req.method, req.path, req.query, req.remote_is_loopback)) {
+    if (auto r = api.handle(req)) {
       transport::http_response res;
       res.status = r->status;
       res.content_type = r->content_type;
       res.body = std::move(r->body);
+      res.headers = std::move(r->headers);
       return res;
     }
     return router.handle(req);

@@ -40,6 +40,13 @@ struct events {
     m->set_presence(v1::PRESENCE_ONLINE);
     return ev;
   }
+  v1::ClassroomEvent photo(const std::string& id, const std::string& owner) {
+    auto ev = next();
+    ev.mutable_photo_taken()->set_photo_id(id);
+    ev.mutable_photo_taken()->set_owner(owner);
+    ev.mutable_photo_taken()->set_taken_by("t");
+    return ev;
+  }
   v1::ClassroomEvent left(const std::string& id) {
     auto ev = next();
     ev.mutable_member_left()->set_identity(id);
@@ -338,6 +345,20 @@ BOOST_FIXTURE_TEST_CASE(closed_is_final, fixture) {
   BOOST_TEST(m.closed());
   bad(e.presence("t", v1::PRESENCE_OFFLINE), errc::wrong_state);
   bad(e.joined("x", v1::ROLE_STUDENT), errc::wrong_state);
+}
+
+BOOST_FIXTURE_TEST_CASE(photos_are_kept_and_parents_see_their_childs_only, fixture) {
+  basic();
+  ok(e.photo("ph1", "s1"));
+  ok(e.photo("ph2", "s2"));
+  bad(e.photo("ph3", "nobody"), errc::bad_request);
+  bad(e.photo("", "s1"), errc::bad_request);
+  BOOST_TEST(m.snapshot().photos_size() == 2);
+  auto p = m.snapshot_for("p1");
+  BOOST_REQUIRE(p.photos_size() == 1);
+  BOOST_TEST(p.photos(0).photo_id() == "ph1");
+  BOOST_TEST(m.visible_to(e.photo("ph4", "s1"), "p1"));
+  BOOST_TEST(!m.visible_to(e.photo("ph5", "s2"), "p1"));
 }
 
 BOOST_FIXTURE_TEST_CASE(empty_event_rejected, fixture) {

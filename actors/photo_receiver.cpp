@@ -1,0 +1,78 @@
+#include "actors/photo_receiver.hpp"
+
+#include <map>
+
+#include <caf/actor_system.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/clock.hpp"
+#include "protocol/photo_transfer.hpp"
+
+namespace lamplight::actors {
+
+namespace {
+
+using status = protocol::photo_assembler::status;
+
+struct photo_receiver_state {
+  photo_receiver_config cfg;
+  /// One upload at a time per media peer (a lamp's data channel).
+  std::map<uint64_t, protocol::photo_assembler> uploads;
+  static inline const char* name = "lamplight.photo_receiver";
+};
+
+void answer(photo_receiver_state& st, uint64_t peer, const std::string& type,
+            const std::string& command_id, const std::string& photo_id,
+            const std::string& reason) {
+  signal::v1::PhotoControl m;
+  m.set_type(type);
+  m.set_command_id(command_id);
+  m.set_photo_id(photo_id);
+  m.set_reason(reason);
+  st.cfg.worker->send_data(peer, protocol::photo_channel, false,
+                           protocol::write_photo_control(m));
+}
+
+photo_receiver_actor::behavior_type
+photo_receiver_impl(photo_receiver_actor::stateful_pointer<photo_receiver_state> self,
+                    photo_receiver_config cfg) {
+  self->state.cfg = std::move(cfg);
+  return {
+    [=](atoms::photo, uint64_t peer, const std::string& owner, bool binary,
+        const std::string& data) {
+      auto& st = self->state;
+      auto& up = st.uploads[peer];
+      auto s = binary ? up.on_binary(reinterpret_cast<const uint8_t*>(data.data()), data.size())
+                      : up.on_text(data);
+      const auto& cmd = up.header().command_id();
+      if (s == status::failed) {
+        answer(st, peer, "photo-failed", cmd, "", up.reason());
+        return;
+      }
+      if (s != status::complete)
+        return;
+      signal::v1::PhotoRecord rec;
+      rec.set_tenant(st.cfg.tenant);
+      rec.set_classroom(st.cfg.classroom);
+      rec.set_owner(owner);
+      rec.set_command_id(cmd);
+      rec.set_width(up.header().width());
+      rec.set_height(up.header().height());
+      rec.set_stored_at_ms(wall_ms());
+      auto id = st.cfg.store->put(rec, up.take());
+      if (id)
+        answer(st, peer, "photo-stored", cmd, *id, "");
+      else
+        answer(st, peer, "photo-failed", cmd, "", "the node could not store it: " + id.err().message);
+    },
+  };
+}
+
+} // namespace
+
+photo_receiver_actor spawn_photo_receiver(caf::actor_system& sys, photo_receiver_config cfg) {
+  return sys.spawn<caf::detached>(photo_receiver_impl, std::move(cfg));
+}
+
+} // namespace lamplight::actors
