@@ -37,6 +37,9 @@ public:
   protocol::result<std::string> upload_photo(const std::string& command_id, uint32_t width,
                                              uint32_t height);
 
+  /// The lamp published its tracks itself: calls will not publish again.
+  void mark_published() { published_ = true; }
+
   signal::v1::Camera camera() const { return camera_; }
   signal::v1::ScreenMode screen() const { return screen_; }
   uint64_t photos_stored() const { return photos_; }
