@@ -5,6 +5,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "bench/lamps/lamps.hpp"
 #include "bench/media/fanout.hpp"
 #include "bench/signaling/signaling.hpp"
 
@@ -46,10 +47,14 @@ int main(int argc, char** argv) {
     return lamplight::bench::run_signaling(argc - 1, argv + 1);
   if (cmd == "fanout")
     return fanout(argc - 1, argv + 1);
+  if (cmd == "lamps")
+    return lamplight::bench::run_lamps(argc - 1, argv + 1);
   std::fprintf(stderr,
                "usage: lamplight-bench <scenario> [options]  (--help after a scenario)\n"
                "  signaling   joins, hands and calls through gateway sessions, in process\n"
                "  fanout      1 publisher -> N subscribers through one media worker (ICE, DTLS, "
-               "SRTP on loopback)\n");
+               "SRTP on loopback)\n"
+               "  lamps       hundreds of simulated lamps in a scenario against a node (see "
+               "lamps --help)\n");
   return cmd.empty() || cmd == "--help" || cmd == "-h" ? 0 : 2;
 }

@@ -22,12 +22,13 @@ namespace sig = signal::v1;
 using protocol::errc;
 using std::chrono::milliseconds;
 
-protocol::result<std::shared_ptr<const lamp_media>> lamp_media::make(int video_frames) {
+protocol::result<std::shared_ptr<const lamp_media>> lamp_media::make(int video_frames, int fps) {
   auto mic = make_audio_clip();
   if (!mic)
     return mic.err();
   video_clip_params p;
   p.frames = video_frames;
+  p.fps = fps;
   p.source = camera::face;
   auto face = make_video_clip(p);
   if (!face)

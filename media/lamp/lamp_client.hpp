@@ -25,7 +25,9 @@ struct lamp_media {
   std::shared_ptr<const media_clip> face;
   std::shared_ptr<const media_clip> desk;
 
-  static protocol::result<std::shared_ptr<const lamp_media>> make(int video_frames = 150);
+  /// `fps`: the cameras' frame rate (lamps send 15 to 30).
+  static protocol::result<std::shared_ptr<const lamp_media>> make(int video_frames = 150,
+                                                                  int fps = 30);
   std::shared_ptr<const media_clip> clip_for(signal::v1::TrackSource source) const;
 };
 

@@ -165,7 +165,9 @@ std::string lamp_device::on_call(const sig::IncomingCall& call) {
   sig::ClientMessage snap;
   snap.mutable_get_snapshot();
   int watched = 0;
-  if (auto s = lamp_.request(std::move(snap)); s && s->has_snapshot())
+  if (auto s = policy_.watch_caller ? lamp_.request(std::move(snap))
+                                    : protocol::result<sig::ServerMessage>(sig::ServerMessage{});
+      s && s->has_snapshot())
     for (const auto& t : s->snapshot().tracks())
       if (t.owner() == call.caller() && lamp_.subscribe(t))
         ++watched;

@@ -17,8 +17,9 @@ struct device_policy {
   enum class calls : uint8_t { accept, reject, ignore };
   calls answer = calls::accept;
   /// In a call: publish the microphone and both cameras (if not yet) and
-  /// watch the caller's tracks, then report media ready.
+  /// watch the caller's tracks (if `watch_caller`), then report media ready.
   bool call_media = true;
+  bool watch_caller = true;
   /// Photo uploads that fail are tried again this many times before the
   /// command is reported failed.
   int photo_retries = 1;

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace lamplight::bench {
+
+/// Samples of one quantity (milliseconds), summarised by percentiles.
+struct distribution {
+  std::vector<double> values;
+  void add(double v) { values.push_back(v); }
+  double percentile(double p) const;  // nearest rank; 0 if empty
+  double max() const;
+};
+
+/// What the node did in one second of the run.
+struct timeline_point {
+  double t_s = 0;
+  double cpu_percent = 0;    // of one core
+  double forwarded_pps = 0;  // RTP packets to subscribers
+  double rss_mb = 0;
+  int decoding = 0;          // lamps with every watched stream decoding
+};
+
+struct run_result {
+  std::string scenario;
+  std::string node;  // host:port
+  int lamps = 0;
+  int legs_watched = 0;
+  double media_seconds = 0;
+  distribution join_ms, first_frame_ms, rtt_ms;
+  distribution call_setup_ms;  // invite to connected, calls placed during the run
+  uint64_t video_frames_sent = 0;    // by the publishers the lamps watched, per watcher
+  uint64_t video_frames_decoded = 0;
+  uint64_t video_gaps = 0;           // frames missing or out of order
+  uint64_t audio_frames_decoded = 0;
+  uint64_t audio_lost = 0;
+  double forwarded_pps = 0;
+  double cpu_s_per_1000_forwarded = 0;
+  double rss_bytes_per_participant = 0;
+  std::vector<timeline_point> timeline;
+  std::vector<std::string> failures;  // lamps that never got media, and why
+};
+
+/// The summary a person reads at the end of a run.
+void print_summary(const run_result& r);
+void write_json(const run_result& r, const std::filesystem::path& file);
+/// A self-contained HTML page: the figures, the latency distributions as
+/// cumulative plots, CPU and packets per second over time (inline SVG).
+void write_html(const run_result& r, const std::filesystem::path& file);
+
+} // namespace lamplight::bench
