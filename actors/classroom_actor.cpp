@@ -30,6 +30,7 @@ classroom_actor::behavior_type classroom_impl(self_ptr self,
                                               std::shared_ptr<classroom_init> init) {
   auto& st = self->state;
   st.cfg = std::move(init->cfg);
+  st.tally = std::move(init->tally);
   st.media = track_media(st.cfg.media);
   if (st.cfg.media && st.cfg.photos) {
     auto receiver = spawn_photo_receiver(
@@ -172,12 +173,17 @@ classroom_actor::behavior_type classroom_impl(self_ptr self,
       for (auto& [id, c] : s.calls) {
         if (c.caller == caller || c.callee == caller)
           return make_error(errc::wrong_state, caller + " is already in a call");
-        if (c.caller == callee || c.callee == callee)
+        if (c.caller == callee || c.callee == callee) {
+          // The caller's call ends busy: an outcome, not only an error.
+          count_call(self, call_outcome::busy);
           return make_error(errc::busy, callee + " is busy");
+        }
       }
       auto p = s.participants.find(callee);
-      if (p == s.participants.end() || target->presence() != signal::PRESENCE_ONLINE)
+      if (p == s.participants.end() || target->presence() != signal::PRESENCE_ONLINE) {
+        count_call(self, call_outcome::failed);
         return make_error(errc::unavailable, callee + " is not connected");
+      }
       s.calls[call_id] = call_record{caller, callee};
       auto caller_name = s.model.member(caller)->display_name();
       auto rp = self->make_response_promise<caf::ok_atom>();
@@ -188,7 +194,11 @@ classroom_actor::behavior_type classroom_impl(self_ptr self,
             rp.deliver(caf::ok_atom::value);
           },
           [=](caf::error& err) mutable {
-            self->state.calls.erase(call_id);
+            // Never rang: busy if the callee said so, else it was unreachable
+            // (the caller's call ends the same way).
+            if (self->state.calls.erase(call_id) != 0)
+              count_call(self, to_protocol_error(err).code == errc::busy ? call_outcome::busy
+                                                                         : call_outcome::failed);
             rp.deliver(err);
           });
       return rp;
@@ -488,6 +498,10 @@ classroom_actor::behavior_type classroom_impl(self_ptr self,
         self->send(w, atoms::kick::value, why);
       for (auto& [id, t] : s.tracks)
         caf::anon_send(t, atoms::close::value);
+      // Calls still running lose both parties with the classroom.
+      for (std::size_t i = 0; i < s.calls.size(); ++i)
+        count_call(self, call_outcome::peer_dropped);
+      s.calls.clear();
       s.participants.clear();
       s.tracks.clear();
       s.journal.close();
@@ -534,7 +548,13 @@ const char* to_string(timer_kind x) {
 }
 
 caf::expected<classroom_actor> spawn_classroom(caf::actor_system& sys, classroom_config cfg) {
+  return spawn_classroom(sys, std::move(cfg), tally_actor{});
+}
+
+caf::expected<classroom_actor> spawn_classroom(caf::actor_system& sys, classroom_config cfg,
+                                               tally_actor tally) {
   auto init = std::make_shared<classroom_init>();
+  init->tally = std::move(tally);
   const auto& spec = cfg.spec;
   if (spec.tenant.empty() || spec.classroom_id.empty())
     return make_error(errc::bad_request, "tenant and classroom id must not be empty");

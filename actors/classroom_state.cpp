@@ -1,6 +1,7 @@
 #include "actors/classroom_state.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include <caf/send.hpp>
 
@@ -95,11 +96,43 @@ caf::result<caf::ok_atom> take_hand(self_ptr self, const std::string& who,
   return caf::ok_atom::value;
 }
 
+void count_call(self_ptr self, call_outcome x) {
+  if (self->state.tally)
+    self->send(self->state.tally, atoms::tally::value, x);
+}
+
+namespace {
+
+std::optional<call_outcome> outcome_of(signal::CallEndReason r) {
+  switch (r) {
+    case signal::CALL_END_REJECTED: return call_outcome::rejected;
+    case signal::CALL_END_CANCELLED: return call_outcome::cancelled;
+    case signal::CALL_END_BUSY: return call_outcome::busy;
+    case signal::CALL_END_RING_TIMEOUT: return call_outcome::ring_timeout;
+    case signal::CALL_END_MEDIA_TIMEOUT: return call_outcome::media_timeout;
+    case signal::CALL_END_HANGUP: return call_outcome::hangup;
+    case signal::CALL_END_PEER_DROPPED: return call_outcome::peer_dropped;
+    case signal::CALL_END_FAILED: return call_outcome::failed;
+    default: return std::nullopt;
+  }
+}
+
+} // namespace
+
 void record_call(self_ptr self, const std::string& call_id, signal::CallPhase phase,
                  signal::CallEndReason reason) {
   auto i = self->state.calls.find(call_id);
   if (i == self->state.calls.end())
     return;
+  // Each call counts once per outcome: ENDED erases it below, and connected
+  // is remembered.
+  if (phase == signal::CALL_PHASE_CONNECTED && !i->second.connected) {
+    i->second.connected = true;
+    count_call(self, call_outcome::connected);
+  } else if (phase == signal::CALL_PHASE_ENDED) {
+    if (auto x = outcome_of(reason))
+      count_call(self, *x);
+  }
   signal::ClassroomEvent ev;
   auto* c = ev.mutable_call()->mutable_call();
   c->set_call_id(call_id);
@@ -128,6 +161,7 @@ void remove_member(self_ptr self, const std::string& identity, const std::string
       auto& other = c.caller == identity ? c.callee : c.caller;
       if (auto p = st.participants.find(other); p != st.participants.end())
         self->send(p->second, atoms::call::value, i->first, call_signal::dropped);
+      count_call(self, call_outcome::peer_dropped);
       i = st.calls.erase(i);
     } else {
       ++i;

@@ -14,6 +14,7 @@
 
 #include "actors/classroom_actor.hpp"
 #include "actors/clock.hpp"
+#include "actors/directory_actor.hpp"
 #include "actors/journal.hpp"
 #include "actors/track_actor.hpp"
 #include "actors/track_media.hpp"
@@ -37,6 +38,7 @@ struct classroom_init {
   protocol::classroom_model model;
   journal_writer journal;
   bool rebuilt = false;
+  tally_actor tally;
 };
 
 struct call_record {
@@ -45,6 +47,7 @@ struct call_record {
   bool caller_ready = false;
   bool callee_ready = false;
   bool recorded = false; // a CallChanged event exists for it
+  bool connected = false; // counted as connected (once per call)
 };
 
 struct pending_command {
@@ -66,6 +69,7 @@ struct classroom_state {
   track_media media;
   uint64_t next_id = 1;
   uint64_t timer_generation = 0;
+  tally_actor tally;  // the directory's metrics; may be invalid (tests)
   static inline const char* name = "lamplight.classroom";
 };
 
@@ -86,8 +90,13 @@ signal::Error kick_reason(errc code, std::string message);
 caf::result<caf::ok_atom> take_hand(self_ptr self, const std::string& who,
                                     const std::string& student_arg, signal::HandOutcome outcome);
 
+/// Records a call's phase (a CallChanged event once it rang) and counts its
+/// outcome; ENDED forgets the call.
 void record_call(self_ptr self, const std::string& call_id, signal::CallPhase phase,
                  signal::CallEndReason reason = signal::CALL_END_UNSPECIFIED);
+
+/// Tells the directory how a call turned out (see tally_actor).
+void count_call(self_ptr self, call_outcome x);
 
 void remove_member(self_ptr self, const std::string& identity, const std::string& reason);
 

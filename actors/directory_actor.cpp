@@ -21,12 +21,20 @@ namespace {
 using protocol::errc;
 
 constexpr auto classroom_timeout = std::chrono::seconds(5);
+/// Shorter for status: the health and metrics endpoints wait 2 s for the
+/// whole answer, so one stuck classroom must not make the node look down.
+constexpr auto status_timeout = std::chrono::seconds(1);
 
 struct directory_state {
   directory_config cfg;
   std::map<std::string, classroom_actor> classrooms;  // "tenant/classroom"
   std::map<std::string, dispatcher_actor> dispatchers;  // tenant
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  // Tallies (see tally_actor): kept here, not in the classrooms, so they
+  // outlive the classrooms that reported them.
+  std::vector<uint64_t> call_outcomes = std::vector<uint64_t>(call_outcome_count);
+  std::vector<uint64_t> requests_failed =
+    std::vector<uint64_t>(static_cast<std::size_t>(errc::already_exists) + 1);
   static inline const char* name = "lamplight.directory";
 };
 
@@ -73,7 +81,7 @@ caf::expected<classroom_actor> start_classroom(self_ptr self, classroom_spec spe
   cfg.media = st.cfg.media ? st.cfg.media->place() : nullptr;
   cfg.photos = st.cfg.photos;
   cfg.spec = spec;
-  auto c = spawn_classroom(self->system(), std::move(cfg));
+  auto c = spawn_classroom(self->system(), std::move(cfg), tally_actor{self});
   if (!c)
     return c;
   self->monitor(*c);
@@ -193,29 +201,67 @@ directory_actor::behavior_type directory_impl(self_ptr self, directory_config cf
       base.uptime_s = std::chrono::duration_cast<std::chrono::seconds>(
                         std::chrono::steady_clock::now() - st.started)
                         .count();
+      base.call_outcomes = st.call_outcomes;
+      base.requests_failed = st.requests_failed;
+      // Port and peer count are plain reads, safe from this thread; the
+      // workers' packet counters are the HTTP side's to ask (a blocking call).
+      if (st.cfg.media)
+        for (const auto& w : st.cfg.media->workers())
+          base.media_workers.push_back({w->port(), static_cast<uint32_t>(w->peer_count())});
+      for (const auto& [k, c] : st.classrooms) {
+        auto slash = k.find('/');
+        classroom_status row;
+        row.tenant = k.substr(0, slash);
+        row.classroom_id = k.substr(slash + 1);
+        base.rooms.push_back(std::move(row));
+      }
       if (st.classrooms.empty())
         return base;
       // Ask every classroom; one that does not answer in time counts as empty.
       auto rp = self->make_response_promise<node_status>();
-      auto acc = std::make_shared<node_status>(base);
+      auto acc = std::make_shared<node_status>(std::move(base));
       auto pending = std::make_shared<size_t>(st.classrooms.size());
       auto one_done = [=]() mutable {
         if (--*pending == 0)
           rp.deliver(*acc);
       };
-      for (auto& [k, c] : st.classrooms)
-        self->request(c, classroom_timeout, caf::get_atom::value, std::string{})
+      std::size_t index = 0;
+      for (auto& [k, c] : st.classrooms) {
+        auto row = index++;
+        self->request(c, status_timeout, caf::get_atom::value, std::string{})
           .then(
             [=](const signal::ClassroomSnapshot& snap) mutable {
+              auto& r = acc->rooms[row];
+              r.answered = true;
+              r.mode = snap.mode();
+              r.tracks = static_cast<uint32_t>(snap.tracks_size());
               for (const auto& m : snap.members()) {
-                ++acc->members;
+                ++r.members;
                 if (m.presence() == signal::PRESENCE_ONLINE)
-                  ++acc->online;
+                  ++r.online;
               }
+              acc->members += r.members;
+              acc->online += r.online;
+              acc->tracks += r.tracks;
               one_done();
             },
             [=](caf::error&) mutable { one_done(); });
+      }
       return rp;
+    },
+    [=](atoms::tally, call_outcome x) {
+      auto i = static_cast<std::size_t>(x);
+      if (i < self->state.call_outcomes.size())
+        ++self->state.call_outcomes[i];
+    },
+    [=](atoms::tally, errc code) {
+      auto i = static_cast<std::size_t>(code);
+      auto& v = self->state.requests_failed;
+      if (code == errc::none)
+        return;
+      if (i >= v.size())  // a code newer than this table
+        v.resize(i + 1);
+      ++v[i];
     },
     [=](atoms::shutdown) -> caf::result<caf::ok_atom> {
       auto& st = self->state;
@@ -244,6 +290,21 @@ directory_actor::behavior_type directory_impl(self_ptr self, directory_config cf
 }
 
 } // namespace
+
+const char* to_string(call_outcome x) {
+  switch (x) {
+    case call_outcome::connected: return "connected";
+    case call_outcome::rejected: return "rejected";
+    case call_outcome::cancelled: return "cancelled";
+    case call_outcome::busy: return "busy";
+    case call_outcome::ring_timeout: return "ring_timeout";
+    case call_outcome::media_timeout: return "media_timeout";
+    case call_outcome::hangup: return "hangup";
+    case call_outcome::peer_dropped: return "peer_dropped";
+    case call_outcome::failed: return "failed";
+  }
+  return "unknown";
+}
 
 caf::expected<directory_actor> spawn_directory(caf::actor_system& sys, directory_config cfg) {
   if (cfg.token_secret.size() < 16)

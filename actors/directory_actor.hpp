@@ -15,6 +15,16 @@
 
 namespace lamplight::actors {
 
+/// What classrooms and gateway sessions tell their directory as it happens,
+/// for the node's metrics (a narrow view of directory_actor: they can do
+/// nothing else with it). One message per counted event; none on the
+/// packet path.
+using tally_actor = caf::typed_actor<
+  /// From a classroom: how one of its calls turned out.
+  caf::reacts_to<atoms::tally, call_outcome>,
+  /// From a gateway session: an Error it returned to its client.
+  caf::reacts_to<atoms::tally, protocol::errc>>;
+
 /// A node's directory of classrooms and per-tenant dispatchers; the actor
 /// `lamplight-node` publishes for the shell. Keys are (tenant, classroom id):
 /// nothing crosses tenants. On start it rebuilds every classroom whose journal
@@ -33,7 +43,13 @@ using directory_actor = caf::typed_actor<
   caf::replies_to<atoms::dispatch, std::string>::with<dispatcher_actor>,
   /// Signs a join token with the node's secret (shell, Q&A dispatcher).
   caf::replies_to<atoms::token, protocol::token_claims>::with<std::string>,
+  /// Classrooms (each asked for its members, 1 s at most; one that does not
+  /// answer is listed with answered = false), media workers, and the
+  /// tallies below, summed since the directory started: they survive the
+  /// classrooms and sessions that reported them.
   caf::replies_to<atoms::status>::with<node_status>,
+  caf::reacts_to<atoms::tally, call_outcome>,
+  caf::reacts_to<atoms::tally, protocol::errc>,
   /// Flush and close every journal, stop every classroom and dispatcher.
   caf::replies_to<atoms::shutdown>::with<caf::ok_atom>>;
 
@@ -61,6 +77,11 @@ caf::expected<directory_actor> spawn_directory(caf::actor_system& sys, directory
 participant_actor spawn_participant(caf::actor_system& sys, protocol::token_claims member,
                                     classroom_actor classroom, dispatcher_actor dispatcher,
                                     participant_timeouts timeouts);
+
+/// spawn_classroom for a directory: the classroom reports how each of its
+/// calls turns out to `tally` (see tally_actor).
+caf::expected<classroom_actor> spawn_classroom(caf::actor_system& sys, classroom_config cfg,
+                                               tally_actor tally);
 
 /// Spawns the Q&A dispatcher of `tenant`; it opens classrooms and signs tokens
 /// through `directory`.

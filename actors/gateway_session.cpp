@@ -35,12 +35,23 @@ void send_out(self_ptr self, const signal::ServerMessage& msg) {
   st.link->send(protocol::encode_server(msg, st.fmt), st.fmt);
 }
 
+/// The answer to one of the client's frames. An Error is also tallied at
+/// the directory (lamplight_requests_failed_total): every WebSocket
+/// client's failed requests pass here, whoever produced the error. Pushes
+/// and kicks are not answers and go through send_out alone.
+void reply(self_ptr self, const signal::ServerMessage& msg) {
+  auto& st = self->state;
+  if (msg.has_error() && st.cfg.directory)
+    self->send(st.cfg.directory, atoms::tally::value, protocol::from_proto(msg.error().code()));
+  send_out(self, msg);
+}
+
 void send_error(self_ptr self, uint64_t rid, errc code, std::string message) {
-  send_out(self, protocol::make_error(rid, code, std::move(message)));
+  reply(self, protocol::make_error(rid, code, std::move(message)));
 }
 
 void send_error(self_ptr self, uint64_t rid, const caf::error& err) {
-  send_out(self, protocol::make_error(rid, to_protocol_error(err)));
+  reply(self, protocol::make_error(rid, to_protocol_error(err)));
 }
 
 void join(self_ptr self, uint64_t rid, const signal::Join& j) {
@@ -111,7 +122,7 @@ void on_frame(self_ptr self, const std::string& data, wire_format fmt) {
   if (msg->body_case() == M::kJoin)
     return send_error(self, rid, errc::already_joined, "already joined");
   self->request(st.participant, request_timeout, atoms::client::value, *msg)
-    .then([=](const signal::ServerMessage& reply) { send_out(self, reply); },
+    .then([=](const signal::ServerMessage& answer) { reply(self, answer); },
           [=](caf::error& err) { send_error(self, rid, err); });
 }
 

@@ -5,9 +5,11 @@
 // live on any node.
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include <caf/error.hpp>
 #include <caf/meta/load_callback.hpp>
@@ -97,7 +99,55 @@ typename Inspector::result_type inspect(Inspector& f, classroom_spec& x) {
            x.mode, x.capacity);
 }
 
-/// What a node reports about itself (shell `status`, health endpoint).
+/// How a call turned out, as a node's metrics count it: `connected` once
+/// when both sides' media came up, and once more with how it ended (the
+/// CallEndReason values). Attempts the classroom refused because the callee
+/// was busy or not connected count as busy and failed: the caller's call
+/// ends that way.
+enum class call_outcome : uint8_t {
+  connected,
+  rejected,
+  cancelled,
+  busy,
+  ring_timeout,
+  media_timeout,
+  hangup,
+  peer_dropped,
+  failed,
+};
+inline constexpr std::size_t call_outcome_count = 9;
+const char* to_string(call_outcome x);
+
+/// One classroom as a node's status lists it.
+struct classroom_status {
+  std::string tenant;
+  std::string classroom_id;
+  signal::ClassroomMode mode = signal::MODE_UNSPECIFIED;
+  uint32_t members = 0;
+  uint32_t online = 0;
+  uint32_t tracks = 0;
+  bool answered = false;  // false: it did not answer the status request in time
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, classroom_status& x) {
+  return f(caf::meta::type_name("lamplight.classroom_status"), x.tenant, x.classroom_id,
+           x.mode, x.members, x.online, x.tracks, x.answered);
+}
+
+/// One media worker of a node: its UDP port and the peers it holds.
+struct media_worker_status {
+  uint16_t port = 0;
+  uint32_t peers = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, media_worker_status& x) {
+  return f(caf::meta::type_name("lamplight.media_worker_status"), x.port, x.peers);
+}
+
+/// What a node reports about itself (shell `status`, health endpoint,
+/// /metrics and /admin/status). The counters count since the node started.
 struct node_status {
   std::string node_name;
   std::string data_dir;
@@ -105,12 +155,20 @@ struct node_status {
   uint32_t members = 0;
   uint32_t online = 0;
   int64_t uptime_s = 0;
+  uint32_t tracks = 0;
+  std::vector<classroom_status> rooms;  // in "tenant/classroom" order
+  std::vector<media_worker_status> media_workers;
+  /// Indexed by call_outcome.
+  std::vector<uint64_t> call_outcomes = std::vector<uint64_t>(call_outcome_count);
+  /// Errors returned to clients, indexed by protocol::errc.
+  std::vector<uint64_t> requests_failed;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_status& x) {
   return f(caf::meta::type_name("lamplight.node_status"), x.node_name, x.data_dir,
-           x.classrooms, x.members, x.online, x.uptime_s);
+           x.classrooms, x.members, x.online, x.uptime_s, x.tracks, x.rooms, x.media_workers,
+           x.call_outcomes, x.requests_failed);
 }
 
 } // namespace lamplight::actors

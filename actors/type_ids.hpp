@@ -29,6 +29,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(lamplight, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::participant_timeouts))
   CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::classroom_spec))
   CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::node_status))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::call_outcome))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::protocol::errc))
 
   // -- protobuf messages (travel as their wire bytes)
   CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::ClientMessage))

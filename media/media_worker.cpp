@@ -92,12 +92,19 @@ struct media_worker::impl final : forwarder::sink {
     (void) ::write(wake_fd, &one, sizeof(one));
   }
 
-  /// Runs `f` on the worker thread and waits (bounded) for its result.
+  /// Runs `f` on the worker thread; the future has its result.
   template <class T>
-  std::optional<T> call(std::function<T()> f) {
+  std::future<T> call_async(std::function<T()> f) {
     auto p = std::make_shared<std::promise<T>>();
     auto fut = p->get_future();
     post([p, f = std::move(f)] { p->set_value(f()); });
+    return fut;
+  }
+
+  /// Runs `f` on the worker thread and waits (bounded) for its result.
+  template <class T>
+  std::optional<T> call(std::function<T()> f) {
+    auto fut = call_async<T>(std::move(f));
     if (fut.wait_for(std::chrono::seconds(5)) != std::future_status::ready)
       return std::nullopt;
     return fut.get();
@@ -126,7 +133,14 @@ struct media_worker::impl final : forwarder::sink {
       }
       int sent = ::sendmmsg(fd, msgs.data(), static_cast<unsigned>(n), 0);
       // A full socket buffer drops the rest of this batch, as a router would.
-      i += sent > 0 ? static_cast<std::size_t>(sent) : n;
+      if (sent > 0) {
+        for (int k = 0; k < sent; ++k)
+          wst.bytes_out += msgs[static_cast<std::size_t>(k)].msg_len;
+        i += static_cast<std::size_t>(sent);
+      } else {
+        wst.send_dropped += n;
+        i += n;
+      }
     }
     out.clear();
   }
@@ -155,6 +169,7 @@ struct media_worker::impl final : forwarder::sink {
     if (!r || !r->p->srtp_out->protect_rtp(pkt))
       return false;
     ++r->p->st.rtp_out;
+    ++wst.rtp_forwarded;
     send_to(std::move(pkt), r->to);
     return true;
   }
@@ -234,9 +249,11 @@ struct media_worker::impl final : forwarder::sink {
     std::vector<uint8_t> pkt(data, data + size);
     if (!p.srtp_in->unprotect_rtp(pkt)) {
       ++p.st.srtp_failures;
+      ++wst.srtp_failures;
       return;
     }
     ++p.st.rtp_in;
+    ++wst.rtp_in;
     fwd.on_rtp(id, pkt, now_ms());
   }
 
@@ -271,6 +288,7 @@ struct media_worker::impl final : forwarder::sink {
       return on_dtls(p, data, size);
     if (!p.srtp_in) {
       ++p.st.srtp_failures;
+      ++wst.srtp_failures;
       return;
     }
     if (looks_like_rtcp(data, size)) {
@@ -280,6 +298,7 @@ struct media_worker::impl final : forwarder::sink {
         fwd.on_rtcp(pid->second, pkt.data(), pkt.size(), now_ms());
       } else {
         ++p.st.srtp_failures;
+        ++wst.srtp_failures;
       }
       return;
     }
@@ -498,13 +517,19 @@ std::optional<media_worker::peer_stats> media_worker::stats(peer_id id) {
 }
 
 media_worker::worker_stats media_worker::stats() {
+  auto fut = stats_async();
+  if (fut.wait_for(std::chrono::seconds(5)) != std::future_status::ready)
+    return worker_stats{};
+  return fut.get();
+}
+
+std::future<media_worker::worker_stats> media_worker::stats_async() {
   auto* d = impl_.get();
-  return d->call<worker_stats>([d] {
-           auto s = d->wst;
-           static_cast<forwarder::counters&>(s) = d->fwd.stats();
-           return s;
-         })
-    .value_or(worker_stats{});
+  return d->call_async<worker_stats>([d] {
+    auto s = d->wst;
+    static_cast<forwarder::counters&>(s) = d->fwd.stats();
+    return s;
+  });
 }
 
 } // namespace lamplight::media

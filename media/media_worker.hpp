@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -64,9 +65,16 @@ public:
   };
 
   /// The forwarder's counters (RTCP sent, SSRCs dropped, layer switches)
-  /// and the worker's own.
+  /// and the worker's own, since it started. Plain integers of the worker
+  /// thread, copied out by stats(): counting costs the packet path an
+  /// increment, no atomic and no lock.
   struct worker_stats : forwarder::counters {
     uint64_t datagrams_in = 0;
+    uint64_t rtp_in = 0;         // RTP packets that decrypted (all peers)
+    uint64_t rtp_forwarded = 0;  // RTP packets sent to subscribers, retransmissions included
+    uint64_t bytes_out = 0;      // UDP payload bytes sent (media, RTCP, DTLS, STUN)
+    uint64_t send_dropped = 0;   // datagrams the socket refused (buffer full)
+    uint64_t srtp_failures = 0;  // SRTP/SRTCP that did not decrypt, or came before keys
     uint64_t unroutable = 0;  // not STUN and from no validated tuple
     uint64_t garbage = 0;     // no known protocol (RFC 7983)
     uint64_t data_relayed = 0;    // data channel messages, per receiving peer
@@ -113,7 +121,12 @@ public:
 
   /// nullopt if no such peer (or the worker did not answer in time).
   std::optional<peer_stats> stats(peer_id id);
+  /// The worker's counters; all zero if it did not answer within 5 s.
   worker_stats stats();
+  /// The same, asked without waiting: ready once the worker thread ran the
+  /// request (never, if that thread is stuck), so a caller can ask many
+  /// workers at once and wait for all against one deadline.
+  std::future<worker_stats> stats_async();
 
 private:
   struct impl;

@@ -1,5 +1,6 @@
 #include "media/worker_pool.hpp"
 
+#include <future>
 #include <thread>
 
 namespace lamplight::media {
@@ -25,6 +26,26 @@ std::shared_ptr<media_worker> worker_pool::place() {
     if (load(w) < load(best))
       best = w;
   return best;
+}
+
+std::vector<std::optional<media_worker::worker_stats>>
+worker_pool::stats(std::chrono::steady_clock::time_point deadline) const {
+  std::vector<std::future<media_worker::worker_stats>> asked;
+  for (const auto& w : workers_)
+    asked.push_back(w->stats_async());
+  std::vector<std::optional<media_worker::worker_stats>> out;
+  for (auto& f : asked) {
+    if (f.wait_until(deadline) != std::future_status::ready) {
+      out.emplace_back();
+      continue;
+    }
+    try {
+      out.emplace_back(f.get());
+    } catch (const std::future_error&) {
+      out.emplace_back();  // a worker going away dropped the request
+    }
+  }
+  return out;
 }
 
 } // namespace lamplight::media

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "media/media_worker.hpp"
@@ -24,6 +26,12 @@ public:
   std::shared_ptr<media_worker> place();
 
   const std::vector<std::shared_ptr<media_worker>>& workers() const { return workers_; }
+
+  /// Every worker's counters, asked of all at once and awaited until
+  /// `deadline` (a bounded wait however many workers there are); nullopt
+  /// for a worker that did not answer by then.
+  std::vector<std::optional<media_worker::worker_stats>>
+  stats(std::chrono::steady_clock::time_point deadline) const;
 
 private:
   std::vector<std::shared_ptr<media_worker>> workers_;

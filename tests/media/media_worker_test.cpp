@@ -95,8 +95,18 @@ BOOST_AUTO_TEST_CASE(forwards_rtp_from_publisher_to_subscribers) {
   BOOST_TEST((ps->dtls == transport::dtls_state::connected));
   BOOST_TEST(ps->rtp_in == 50u);
   BOOST_TEST(worker.stats(*s1)->rtp_out == 50u);
+  // The worker's own totals (what /metrics sums): one decrypt per packet
+  // in, one send per subscriber out.
+  auto totals = worker.stats();
+  BOOST_TEST(totals.rtp_in == 50u);
+  BOOST_TEST(totals.rtp_forwarded == 100u);
+  BOOST_TEST(totals.datagrams_in >= 50u);
+  BOOST_TEST(totals.bytes_out >= 100u * (12u + 200u));  // plus SRTP tags, DTLS, STUN
+  BOOST_TEST(totals.srtp_failures == 0u);
+  BOOST_TEST(totals.send_dropped == 0u);
+  BOOST_TEST(totals.retransmitted == 0u);
   // Not video: the routes started at once, asking for no key frame.
-  BOOST_TEST(worker.stats().plis_sent == 0u);
+  BOOST_TEST(totals.plis_sent == 0u);
 
   // Unsubscribing stops the flow to that subscriber only.
   worker.remove_route(track, *s2);
@@ -155,6 +165,9 @@ BOOST_AUTO_TEST_CASE(nack_recovers_losses_on_both_legs) {
   auto ws = worker.stats();
   BOOST_TEST(ws.nacks_sent >= 1u);
   BOOST_TEST(ws.retransmitted == 1u);
+  // Four packets in, four forwarded plus the one resent.
+  BOOST_TEST(ws.rtp_in == 4u);
+  BOOST_TEST(ws.rtp_forwarded == 5u);
   // And the publisher hears a bandwidth estimate for its stream.
   std::optional<remb> estimate;
   for (int i = 0; i < 5 && !estimate; ++i)
@@ -328,6 +341,17 @@ BOOST_AUTO_TEST_CASE(a_pool_places_classrooms_on_its_least_loaded_worker) {
   auto c = pool.place();
   BOOST_TEST(c != a);
   BOOST_TEST(a->peer_count() == 2u);
+  // Every worker's counters at once, against one deadline.
+  auto t0 = std::chrono::steady_clock::now();
+  auto all = pool.stats(t0 + std::chrono::seconds(2));
+  BOOST_REQUIRE(all.size() == 2u);
+  BOOST_TEST(all[0].has_value());
+  BOOST_TEST(all[1].has_value());
+  BOOST_TEST((std::chrono::steady_clock::now() - t0 < std::chrono::seconds(2)));
+  // A deadline already past answers at once, with whatever is ready.
+  t0 = std::chrono::steady_clock::now();
+  BOOST_TEST(pool.stats(t0 - std::chrono::seconds(1)).size() == 2u);
+  BOOST_TEST((std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(500)));
 }
 
 BOOST_AUTO_TEST_CASE(garbage_and_strangers_are_dropped_and_counted) {
@@ -342,12 +366,19 @@ BOOST_AUTO_TEST_CASE(garbage_and_strangers_are_dropped_and_counted) {
   stranger.send_raw(std::vector<uint8_t>(100, 0x42));
   stranger.send_raw(std::vector<uint8_t>(60, 0x16));
   stranger.send_raw(std::vector<uint8_t>(60, 0x80));
+  // And the known peer's own tuple sending "SRTP" that does not
+  // authenticate (the failed connect below gives them time to arrive).
+  known.send_raw(std::vector<uint8_t>(60, 0x80));
+  known.send_raw(std::vector<uint8_t>(60, 0x81));
   stranger.server_pwd = "definitely-not-it-0000";
   stranger.server_ufrag = known.server_ufrag;
   BOOST_TEST(!stranger.connect(worker.port(), worker.fingerprint()));
+  BOOST_TEST(worker.stats(*k)->srtp_failures == 2u);
   auto ws = worker.stats();
   BOOST_TEST(ws.garbage >= 1u);
   BOOST_TEST(ws.unroutable >= 2u);
+  BOOST_TEST(ws.srtp_failures == 2u);
+  BOOST_TEST(ws.rtp_in == 0u);
   // The known peer is unaffected.
   BOOST_TEST((worker.stats(*k)->dtls == transport::dtls_state::connected));
   // A duplicate ufrag is refused.
