@@ -29,6 +29,7 @@ struct node_config {
   std::string web_root;                  // default: the web/ folder next to the sources
   std::string token_secret_file;         // default: <data-dir>/token.secret
   std::string dev_tokens = "auto";       // /dev/token: on | off | auto (on when bind is loopback)
+  bool admin_bind_any = false;           // /admin/status for any client, not loopback only
   uint32_t io_threads = 1;
   uint32_t max_frame_bytes = 64 * 1024;
   std::chrono::milliseconds ring_timeout{30000};

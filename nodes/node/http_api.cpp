@@ -47,10 +47,13 @@ std::string get(const std::map<std::string, std::string>& q, const std::string& 
 
 http_api::http_api(caf::actor_system& sys, actors::directory_actor directory,
                    const node_config& cfg, std::string secret,
-                   std::shared_ptr<actors::photo_store> photos)
+                   std::shared_ptr<actors::photo_store> photos,
+                   std::shared_ptr<media::worker_pool> media)
   : sys_(sys),
     directory_(std::move(directory)),
     dev_tokens_(cfg.dev_tokens_enabled()),
+    admin_bind_any_(cfg.admin_bind_any),
+    media_(std::move(media)),
     secret_(std::move(secret)),
     photos_(std::move(photos)) {}
 
@@ -67,6 +70,19 @@ std::optional<api_response> http_api::handle(const transport::http_request& req)
     if (method != "GET" && method != "HEAD")
       return error_response(405, "use GET");
     return health();
+  }
+  if (path == "/metrics") {
+    if (method != "GET" && method != "HEAD")
+      return error_response(405, "use GET");
+    return metrics();
+  }
+  if (path == "/admin/status") {
+    // Every tenant's classrooms: not there at all for other machines.
+    if (!admin_allowed(req.remote_is_loopback, admin_bind_any_))
+      return error_response(404, "not found");
+    if (method != "GET" && method != "HEAD")
+      return error_response(405, "use GET");
+    return admin_status();
   }
   if (path == "/dev/token") {
     // Not there at all unless enabled and asked from this machine.
@@ -97,6 +113,38 @@ api_response http_api::health() {
       [&](caf::error& e) {
         out = error_response(503, actors::to_protocol_error(e).message);
       });
+  return out;
+}
+
+std::optional<actors::node_status> http_api::ask_status(std::chrono::milliseconds timeout) {
+  if (shutting_down_)
+    return std::nullopt;
+  std::optional<actors::node_status> out;
+  caf::scoped_actor self{sys_};
+  self->request(directory_, timeout, atoms::status::value)
+    .receive([&](actors::node_status& st) { out = std::move(st); }, [&](caf::error&) {});
+  return out;
+}
+
+api_response http_api::metrics() {
+  // One budget for the whole answer: the directory (which gives each
+  // classroom 1 s) first, then the media workers, asked all at once.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  auto st = ask_status(std::chrono::milliseconds(1500));
+  if (!st)
+    return {503, "text/plain", "the directory did not answer in time\n"};
+  auto media = media_.collect(deadline);
+  return {200, metrics_content_type, render_metrics(*st, media, read_process_usage())};
+}
+
+api_response http_api::admin_status() {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  auto st = ask_status(std::chrono::milliseconds(1500));
+  if (!st)
+    return error_response(503, "the directory did not answer in time");
+  auto media = media_.collect(deadline);
+  api_response out{200, "application/json", render_admin_status(*st, media, read_process_usage())};
+  out.headers = {{"Cache-Control", "no-store"}};
   return out;
 }
 

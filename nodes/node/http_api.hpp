@@ -1,7 +1,9 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -11,7 +13,9 @@
 
 #include "actors/directory_actor.hpp"
 #include "actors/photo_store.hpp"
+#include "media/worker_pool.hpp"
 #include "nodes/node/config.hpp"
+#include "nodes/node/metrics.hpp"
 #include "transport/websocket_server.hpp"
 
 namespace lamplight::node {
@@ -26,6 +30,15 @@ struct api_response {
 /// The node's own HTTP endpoints (everything else is the web clients' files):
 ///   GET /healthz     200 with the node's status as JSON; 503 while shutting
 ///                    down or when the directory does not answer in 2 s.
+///   GET /metrics     the Prometheus text exposition (format 0.0.4) of the
+///                    node's classrooms, calls, errors, media workers and
+///                    process; answered within 2 s (503 if the directory
+///                    does not answer; a stalled media worker shows its
+///                    last counters).
+///   GET /admin/status the same facts as JSON for operators (classrooms with
+///                    tenant, id, mode and member counts; media workers with
+///                    port and peers); loopback clients only unless
+///                    --admin-bind-any, 404 otherwise.
 ///   GET /dev/token   ?tenant=&classroom=&identity=&role=[&mode=&child=&name=&ttl=]
 ///                    a signed join token as text, for loopback clients when
 ///                    dev tokens are enabled (demos, tests); 404 otherwise.
@@ -37,7 +50,8 @@ struct api_response {
 class http_api {
 public:
   http_api(caf::actor_system& sys, actors::directory_actor directory, const node_config& cfg,
-           std::string secret, std::shared_ptr<actors::photo_store> photos);
+           std::string secret, std::shared_ptr<actors::photo_store> photos,
+           std::shared_ptr<media::worker_pool> media = nullptr);
 
   /// nullopt: not one of ours.
   std::optional<api_response> handle(const transport::http_request& req);
@@ -46,12 +60,19 @@ public:
 
 private:
   api_response health();
+  api_response metrics();
+  api_response admin_status();
+  /// The directory's status, asked with a deadline; nullopt if it did not
+  /// answer (or is shutting down).
+  std::optional<actors::node_status> ask_status(std::chrono::milliseconds timeout);
   api_response dev_token(const std::map<std::string, std::string>& query);
   api_response photo(const transport::http_request& req, const std::string& id);
 
   caf::actor_system& sys_;
   actors::directory_actor directory_;
   bool dev_tokens_;
+  bool admin_bind_any_;
+  media_counters media_;
   std::string secret_;
   std::shared_ptr<actors::photo_store> photos_;
   std::atomic<bool> shutting_down_{false};

@@ -111,7 +111,7 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  node::http_api api(sys, *directory, cfg, *secret, photos);
+  node::http_api api(sys, *directory, cfg, *secret, photos, media);
   auto web_root = cfg.web_root.empty() ? default_web_root() : cfg.web_root;
   transport::http_router router;
   router.add_static("/", web_root);

@@ -73,6 +73,27 @@ BOOST_AUTO_TEST_CASE(help_lists_every_option) {
   BOOST_REQUIRE(bool(r));
   BOOST_TEST(r->help);
   BOOST_TEST(r->help_text.find("--shell-port") != std::string::npos);
+  BOOST_TEST(r->help_text.find("--admin-bind-any") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(admin_status_is_loopback_only_unless_a_flag_says_so) {
+  BOOST_TEST(!load_config({}, fake_env{})->config.admin_bind_any);
+  BOOST_TEST(load_config({"--admin-bind-any"}, fake_env{})->config.admin_bind_any);
+  BOOST_TEST(!load_config({"--admin-bind-any=false"}, fake_env{})->config.admin_bind_any);
+  fake_env env;
+  env.vars["LAMPLIGHT_ADMIN_BIND_ANY"] = "true";
+  BOOST_TEST(load_config({}, env)->config.admin_bind_any);
+  temp_dir dir;
+  auto file = (dir.path / "node.ini").string();
+  std::ofstream(file) << "admin-bind-any = 1\n";
+  auto r = load_config({"--config", file}, fake_env{});
+  BOOST_REQUIRE_MESSAGE(bool(r), (r ? "" : r.err().message));
+  BOOST_TEST(r->config.admin_bind_any);
+  // A flag right after it is not taken as its value.
+  auto next = load_config({"--admin-bind-any", "--port", "9"}, fake_env{});
+  BOOST_REQUIRE(bool(next));
+  BOOST_TEST(next->config.admin_bind_any);
+  BOOST_TEST(next->config.port == 9);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

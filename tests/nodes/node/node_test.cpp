@@ -5,9 +5,14 @@
 
 #include <csignal>
 #include <regex>
+#include <thread>
+
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
 
 #include "protocol/codec.hpp"
 #include "protocol/token.hpp"
+#include "tests/nodes/node/metrics_text.hpp"
 #include "tests/support/node_process.hpp"
 #include "transport/websocket_client.hpp"
 
@@ -98,6 +103,32 @@ bool phase(const sig::ServerMessage& m, sig::CallPhase p,
 
 lamplight::protocol::errc code_of(const sig::ServerMessage& m) {
   return m.has_error() ? protocol::from_proto(m.error().code()) : protocol::errc::none;
+}
+
+/// GET /metrics, checked as a scraper reads it.
+lamplight::test::metrics_text scrape(uint16_t port) {
+  auto r = transport::http_get("127.0.0.1", port, "/metrics");
+  BOOST_REQUIRE_MESSAGE(r.status == 200, r.status << " " << r.body);
+  BOOST_TEST(r.content_type == "text/plain; version=0.0.4");
+  auto m = lamplight::test::parse_metrics(r.body);
+  BOOST_TEST(m.errors.empty(), m.error_text());
+  return m;
+}
+
+/// Scrapes until `series` has `value` (classrooms and sessions report to
+/// the directory asynchronously); bounded.
+bool metric_becomes(uint16_t port, const std::string& series, double value,
+                    std::chrono::milliseconds timeout = 5s) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  double last = -1;
+  while (std::chrono::steady_clock::now() < deadline) {
+    last = scrape(port).value(series);
+    if (last == value)
+      return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  BOOST_TEST_MESSAGE(series << " stayed " << last << ", expected " << value);
+  return false;
 }
 
 } // namespace
@@ -195,6 +226,92 @@ BOOST_AUTO_TEST_CASE(bad_input_gets_typed_errors_and_the_node_survives) {
   ws_client t(node.http_port, wire_format::json);
   BOOST_TEST(t.join(node.token("t-ann", "teacher", "&mode=small_group")).has_joined());
   BOOST_TEST(transport::http_get("127.0.0.1", node.http_port, "/healthz").status == 200);
+}
+
+BOOST_AUTO_TEST_CASE(metrics_follow_members_calls_and_errors) {
+  node_process node({"--media-workers", "2"});
+  auto m = scrape(node.http_port);
+  BOOST_TEST(m.value("lamplight_classrooms") == 0);
+  BOOST_TEST(m.value("lamplight_members") == 0);
+  BOOST_TEST(m.value("lamplight_media_workers") == 2);
+  BOOST_TEST(m.value("lamplight_media_peers") == 0);
+  BOOST_TEST(m.value("lamplight_media_rtp_forwarded_total") == 0);
+  BOOST_TEST(m.value("lamplight_call_outcomes_total{outcome=\"rejected\"}") == 0);
+  BOOST_TEST(m.value("lamplight_process_resident_bytes") > 1e6);
+  BOOST_TEST(m.value("lamplight_process_cpu_seconds_total") > 0);
+  BOOST_TEST(m.value("lamplight_uptime_seconds") >= 0);
+  BOOST_TEST((transport::http_request_once("127.0.0.1", node.http_port, "POST", "/metrics").status
+              == 405));
+
+  ws_client teacher(node.http_port, wire_format::json);
+  ws_client lamp(node.http_port, wire_format::binary);
+  BOOST_REQUIRE(teacher.join(node.token("t-ann", "teacher", "&mode=one_on_one")).has_joined());
+  BOOST_REQUIRE(lamp.join(node.token("s-cy", "student")).has_joined());
+  m = scrape(node.http_port);
+  BOOST_TEST(m.value("lamplight_classrooms") == 1);
+  BOOST_TEST(m.value("lamplight_members") == 2);
+  BOOST_TEST(m.value("lamplight_members_online") == 2);
+
+  // A call the lamp rejects.
+  sig::ClientMessage invite;
+  invite.mutable_call_invite()->set_callee("s-cy");
+  auto r = teacher.request(invite);
+  BOOST_REQUIRE_MESSAGE(r.has_call_invited(), r.ShortDebugString());
+  BOOST_REQUIRE(lamp.wait([](auto& x) { return x.has_incoming_call(); }).has_value());
+  sig::ClientMessage reject;
+  reject.mutable_call_reject()->set_call_id(r.call_invited().call_id());
+  BOOST_TEST(lamp.request(reject).has_ack());
+  BOOST_TEST(metric_becomes(node.http_port, "lamplight_call_outcomes_total{outcome=\"rejected\"}",
+                            1));
+  m = scrape(node.http_port);
+  BOOST_TEST(m.value("lamplight_call_outcomes_total{outcome=\"connected\"}") == 0);
+  BOOST_TEST(m.value("lamplight_call_outcomes_total{outcome=\"cancelled\"}") == 0);
+
+  // Bad requests, each counted under its code.
+  teacher.send_raw(R"({"requestId":"70","raiseHand":)", wire_format::json);
+  BOOST_REQUIRE(teacher.wait([](auto& x) { return x.request_id() == 70; }).has_value());
+  ws_client stranger(node.http_port, wire_format::json);
+  sig::ClientMessage hand;
+  hand.mutable_raise_hand();
+  BOOST_TEST((code_of(stranger.request(hand)) == protocol::errc::not_joined));
+  BOOST_TEST(
+    metric_becomes(node.http_port, "lamplight_requests_failed_total{code=\"bad_request\"}", 1));
+  BOOST_TEST(
+    metric_becomes(node.http_port, "lamplight_requests_failed_total{code=\"not_joined\"}", 1));
+  BOOST_TEST(scrape(node.http_port).value("lamplight_requests_failed_total{code=\"internal\"}")
+             == 0);
+
+  // The operators' view, from loopback.
+  auto admin = transport::http_get("127.0.0.1", node.http_port, "/admin/status");
+  BOOST_REQUIRE_MESSAGE(admin.status == 200, admin.body);
+  BOOST_TEST(admin.content_type.find("application/json") != std::string::npos);
+  google::protobuf::Struct js;
+  BOOST_REQUIRE_MESSAGE(google::protobuf::util::JsonStringToMessage(admin.body, &js).ok(),
+                        admin.body);
+  const auto& f = js.fields();
+  BOOST_TEST(f.at("node").string_value() == "lamplight");
+  const auto& rooms = f.at("classrooms").list_value();
+  BOOST_REQUIRE(rooms.values_size() == 1);
+  const auto& room = rooms.values(0).struct_value().fields();
+  BOOST_TEST(room.at("tenant").string_value() == "acme");
+  BOOST_TEST(room.at("id").string_value() == "room-1");
+  BOOST_TEST(room.at("mode").string_value() == "one_on_one");
+  BOOST_TEST(room.at("members").number_value() == 2);
+  BOOST_TEST(room.at("online").number_value() == 2);
+  const auto& workers = f.at("mediaWorkers").list_value();
+  BOOST_REQUIRE(workers.values_size() == 2);
+  BOOST_TEST(workers.values(0).struct_value().fields().at("port").number_value()
+             == node.media_port);  // READY names the first worker's port first
+  BOOST_TEST(f.at("callOutcomes").struct_value().fields().at("rejected").number_value() == 1);
+  BOOST_TEST((transport::http_request_once("127.0.0.1", node.http_port, "POST", "/admin/status")
+                .status
+              == 405));
+
+  // The lamp drops: offline at once, its seat gone after the grace.
+  lamp.ws.abort();
+  BOOST_TEST(metric_becomes(node.http_port, "lamplight_members_online", 1));
+  BOOST_TEST(metric_becomes(node.http_port, "lamplight_members", 1));
+  BOOST_TEST(scrape(node.http_port).value("lamplight_classrooms") == 1);
 }
 
 BOOST_AUTO_TEST_CASE(graceful_restart_keeps_classroom_state) {
