@@ -8,6 +8,7 @@
 #include <csignal>
 #include <unistd.h>
 
+#include "transport/http_util.hpp"
 #include "transport/websocket_client.hpp"
 
 namespace lamplight::bench {
@@ -46,20 +47,6 @@ std::optional<double> proc_rss(pid_t pid) {
   return resident * static_cast<double>(sysconf(_SC_PAGESIZE));
 }
 
-std::string url_encode(const std::string& s) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
 
 } // namespace
 
@@ -142,8 +129,8 @@ std::optional<std::string> node_probe::token(const std::string& tenant,
                                              const std::string& identity, const std::string& role,
                                              const std::string& mode) {
   auto r = transport::http_get(host_, port_,
-                               "/dev/token?tenant=" + url_encode(tenant) + "&classroom="
-                                 + url_encode(classroom) + "&identity=" + url_encode(identity)
+                               "/dev/token?tenant=" + transport::percent_encode(tenant) + "&classroom="
+                                 + transport::percent_encode(classroom) + "&identity=" + transport::percent_encode(identity)
                                  + "&role=" + role + (mode.empty() ? "" : "&mode=" + mode),
                                std::chrono::seconds(5));
   if (r.status != 200)

@@ -13,6 +13,7 @@
 #include <boost/program_options.hpp>
 
 #include "media/lamp/lamp_device.hpp"
+#include "transport/http_util.hpp"
 #include "transport/websocket_client.hpp"
 
 using namespace lamplight;
@@ -26,20 +27,6 @@ std::atomic<bool> stopping{false};
 
 void on_signal(int) { stopping = true; }
 
-std::string url_encode(const std::string& s) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
 
 } // namespace
 
@@ -88,9 +75,9 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   if (token.empty()) {
     auto r = transport::http_get(host, port,
-                                 "/dev/token?tenant=" + url_encode(tenant) + "&classroom="
-                                   + url_encode(classroom) + "&identity=" + url_encode(identity)
-                                   + "&role=student&name=" + url_encode(name.empty() ? identity : name));
+                                 "/dev/token?tenant=" + transport::percent_encode(tenant) + "&classroom="
+                                   + transport::percent_encode(classroom) + "&identity=" + transport::percent_encode(identity)
+                                   + "&role=student&name=" + transport::percent_encode(name.empty() ? identity : name));
     if (r.status != 200) {
       std::cerr << "lamplight-lamp: no dev token from " << host << ":" << port << " ("
                 << (r.status ? r.body : "no answer") << "); pass --token" << std::endl;

@@ -250,6 +250,8 @@ BOOST_AUTO_TEST_CASE(percent_decoding) {
   BOOST_TEST(percent_decode("a%2Fb+c", false) == "a/b+c");
   BOOST_TEST(percent_decode("a%2Fb+c", true) == "a/b c");
   BOOST_TEST(percent_decode("%", true) == "%");
+  BOOST_TEST(percent_encode("Ms Li/é&x=1~") == "Ms%20Li%2F%C3%A9%26x%3D1~");
+  BOOST_TEST(percent_decode(percent_encode("a b+c%"), true) == "a b+c%");
   BOOST_TEST(percent_decode("%4", true) == "%4");
   auto q = parse_query("x=1&x=2&&y&z=%41");
   BOOST_TEST(q["x"] == "1");

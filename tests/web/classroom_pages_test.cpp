@@ -10,6 +10,7 @@
 
 #include "media/lamp/lamp_device.hpp"
 #include "tests/support/cdp_browser.hpp"
+#include "tests/support/lamp_support.hpp"
 #include "tests/support/node_process.hpp"
 
 using namespace std::chrono_literals;
@@ -21,12 +22,7 @@ namespace {
 
 std::filesystem::path artifacts() { return LAMPLIGHT_ARTIFACTS; }
 
-template <class T>
-T require(lamplight::protocol::result<T> r, const std::string& what) {
-  if (!r)
-    BOOST_FAIL(what << ": " << r.err().message);
-  return std::move(*r);
-}
+using lamplight::test::require;
 
 /// A lamp on its own thread: joined, publishing, answering.
 struct running_lamp {
@@ -36,12 +32,7 @@ struct running_lamp {
   std::thread loop;
 
   running_lamp(lamplight::test::node_process& node, const std::string& identity) {
-    static auto media = [] {
-      auto m = lamp_media::make(150);
-      if (!m)
-        BOOST_FAIL(m.err().message);
-      return *m;
-    }();
+    auto media = lamplight::test::shared_lamp_media();
     lamp_options o;
     o.port = node.http_port;
     client = std::make_unique<lamp_client>(media, o);

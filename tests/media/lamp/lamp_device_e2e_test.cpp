@@ -12,6 +12,7 @@
 #include "media/lamp/homework_page.hpp"
 #include "media/lamp/lamp_device.hpp"
 #include "protocol/photo_transfer.hpp"
+#include "tests/support/lamp_support.hpp"
 #include "tests/support/node_process.hpp"
 
 using namespace std::chrono_literals;
@@ -21,22 +22,9 @@ using lamplight::transport::http_get;
 
 namespace {
 
-std::shared_ptr<const lamp_media> shared_media() {
-  static auto media = [] {
-    auto m = lamp_media::make(30);
-    if (!m)
-      BOOST_FAIL(m.err().message);
-    return *m;
-  }();
-  return media;
-}
+using lamplight::test::require;
 
-template <class T>
-T require(lamplight::protocol::result<T> r, const std::string& what) {
-  if (!r)
-    BOOST_FAIL(what << ": " << r.err().message);
-  return std::move(*r);
-}
+std::shared_ptr<const lamp_media> shared_media() { return lamplight::test::shared_lamp_media(); }
 
 struct classroom {
   lamplight::test::node_process node;

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "media/lamp/lamp_client.hpp"
+#include "tests/support/lamp_support.hpp"
 #include "tests/support/node_process.hpp"
 #include "tests/support/udp_relay.hpp"
 
@@ -21,24 +22,9 @@ namespace sig = lamplight::signal::v1;
 
 namespace {
 
-std::shared_ptr<const lamp_media> shared_media() {
-  static auto media = [] {
-    auto m = lamp_media::make(150);
-    if (!m)
-      BOOST_FAIL(m.err().message);
-    return *m;
-  }();
-  return media;
-}
+using lamplight::test::require;
 
-/// Fails the test with the error's message (BOOST_REQUIRE_MESSAGE would
-/// build the message, and so touch the error, even on success).
-template <class T>
-T require(lamplight::protocol::result<T> r, const std::string& what) {
-  if (!r)
-    BOOST_FAIL(what << ": " << r.err().message);
-  return std::move(*r);
-}
+std::shared_ptr<const lamp_media> shared_media() { return lamplight::test::shared_lamp_media(); }
 
 const sig::TrackSource sources[] = {sig::TRACK_SOURCE_MICROPHONE, sig::TRACK_SOURCE_FACE_CAMERA,
                                     sig::TRACK_SOURCE_DESK_CAMERA};
