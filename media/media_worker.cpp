@@ -383,6 +383,12 @@ media_worker::media_worker(config cfg) : impl_(std::make_unique<impl>(std::move(
       ::close(d.fd);
     throw std::system_error(err, std::generic_category(), "cannot bind the media port");
   }
+  // One publisher's key frame fans out as a burst of hundreds of datagrams,
+  // and join storms bring bursts in: large buffers (the kernel caps them at
+  // net.core.[rw]mem_max) keep bursts from being dropped.
+  int buf = 4 << 20;
+  ::setsockopt(d.fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+  ::setsockopt(d.fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
   socklen_t len = sizeof(a);
   ::getsockname(d.fd, reinterpret_cast<sockaddr*>(&a), &len);
   d.bound_port = ntohs(a.sin_port);

@@ -29,6 +29,10 @@ rtc_peer::rtc_peer(ice_mode mode)
     return;
   }
   fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  // A video key frame arrives as a burst of packets; when many lamps share
+  // a machine (tests, the bench) their threads may be late to read it.
+  int buf = 1 << 20;
+  ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
