@@ -34,6 +34,7 @@ void forwarder::add_track(track_id id, track_params params) {
       s.layer = static_cast<int>(i);
       s.rx.set_clock_rate(params.clock_rate);
     }
+  tracks_of_.emplace(params.publisher, id);
   t.p = std::move(params);
 }
 
@@ -46,6 +47,12 @@ void forwarder::remove_track(track_id id) {
       sources_.erase({t->second.p.publisher, l.ssrc});
   for (const auto& r : t->second.routes)
     routes_by_out_.erase({r.subscriber, r.out_ssrc});
+  auto [b, e] = tracks_of_.equal_range(t->second.p.publisher);
+  for (auto i = b; i != e; ++i)
+    if (i->second == id) {
+      tracks_of_.erase(i);
+      break;
+    }
   tracks_.erase(t);
 }
 
@@ -106,9 +113,10 @@ forwarder::source* forwarder::find_or_learn(peer_id from, uint32_t ssrc, const r
     return &s->second;
   // Only SSRCs a track of this publisher is waiting for get an entry: a
   // peer sending random SSRCs must not grow the table.
-  for (auto& [id, t] : tracks_) {
-    if (t.p.publisher != from)
-      continue;
+  auto [first, last] = tracks_of_.equal_range(from);
+  for (auto it = first; it != last; ++it) {
+    auto id = it->second;
+    auto& t = tracks_.at(id);
     std::string rid;
     if (t.p.rid_extension != 0)
       if (auto ext = p.extension(t.p.rid_extension))

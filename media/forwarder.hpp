@@ -143,6 +143,9 @@ private:
   sink& out_;
   uint64_t remb_bps_;
   std::map<track_id, track> tracks_;
+  /// Each publisher's tracks: an unknown SSRC is looked up among these
+  /// only, so a peer sending random SSRCs costs little.
+  std::multimap<peer_id, track_id> tracks_of_;
   std::map<source_key, source> sources_;  // ordered by publisher: one RR each
   std::map<source_key, track_id> routes_by_out_;  // (subscriber, out SSRC)
   counters st_;
