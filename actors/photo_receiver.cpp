@@ -15,10 +15,19 @@ namespace {
 
 using status = protocol::photo_assembler::status;
 
+/// An upload that has not moved for this long was abandoned.
+constexpr int64_t abandoned_ms = 60'000;
+
 struct photo_receiver_state {
   photo_receiver_config cfg;
-  /// One upload at a time per media peer (a lamp's data channel).
-  std::map<uint64_t, protocol::photo_assembler> uploads;
+  /// One upload at a time per media peer (a lamp's data channel), with
+  /// when it last moved: a lamp that vanished mid-upload must not keep
+  /// megabytes here for the classroom's lifetime.
+  struct upload {
+    protocol::photo_assembler assembler;
+    int64_t last_ms = 0;
+  };
+  std::map<uint64_t, upload> uploads;
   static inline const char* name = "lamplight.photo_receiver";
 };
 
@@ -42,12 +51,19 @@ photo_receiver_impl(photo_receiver_actor::stateful_pointer<photo_receiver_state>
     [=](atoms::photo, uint64_t peer, const std::string& owner, bool binary,
         const std::string& data) {
       auto& st = self->state;
-      auto& up = st.uploads[peer];
+      auto now = wall_ms();
+      for (auto i = st.uploads.begin(); i != st.uploads.end();)
+        i = i->first != peer && now - i->second.last_ms > abandoned_ms ? st.uploads.erase(i)
+                                                                      : std::next(i);
+      auto& entry = st.uploads[peer];
+      entry.last_ms = now;
+      auto& up = entry.assembler;
       auto s = binary ? up.on_binary(reinterpret_cast<const uint8_t*>(data.data()), data.size())
                       : up.on_text(data);
-      const auto& cmd = up.header().command_id();
+      auto cmd = up.header().command_id();  // a copy: the entry may go below
       if (s == status::failed) {
         answer(st, peer, "photo-failed", cmd, "", up.reason());
+        st.uploads.erase(peer);
         return;
       }
       if (s != status::complete)
@@ -65,6 +81,7 @@ photo_receiver_impl(photo_receiver_actor::stateful_pointer<photo_receiver_state>
         answer(st, peer, "photo-stored", cmd, *id, "");
       else
         answer(st, peer, "photo-failed", cmd, "", "the node could not store it: " + id.err().message);
+      st.uploads.erase(peer);
     },
   };
 }
