@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <future>
 #include <map>
+#include <set>
 #include <mutex>
 #include <system_error>
 #include <thread>
@@ -65,7 +66,6 @@ struct media_worker::impl final : forwarder::sink {
   std::shared_ptr<transport::dtls_certificate> cert;
   std::atomic<bool> stopping{false};
   std::atomic<track_id> next_track{1};
-  std::atomic<std::size_t> peer_count{0};
   std::thread thread;
 
   std::mutex mtx;  // guards `commands` only
@@ -73,7 +73,12 @@ struct media_worker::impl final : forwarder::sink {
 
   // Everything below belongs to the worker thread.
   transport::ice_lite ice;
-  peer_id next_peer = 1;
+  // Peer ids and the ufrags in use are handed out on the caller's thread, so
+  // adding a peer never waits for the worker (a classroom actor calls it).
+  std::atomic<peer_id> next_peer{1};
+  std::mutex ufrags_mtx;
+  std::map<peer_id, std::string> ufrag_of;
+  std::set<std::string> ufrags;
   std::map<peer_id, peer> peers;
   std::map<transport::ice_lite::session_id, peer_id> by_ice;
   worker_stats wst;
@@ -421,16 +426,24 @@ const std::string& media_worker::fingerprint() const {
 }
 
 std::size_t media_worker::peer_count() const {
-  return impl_->peer_count;
+  std::lock_guard<std::mutex> guard(impl_->ufrags_mtx);
+  return impl_->ufrag_of.size();
 }
 
 std::optional<media_worker::peer_id> media_worker::add_peer(peer_params params) {
   auto* d = impl_.get();
-  auto r = d->call<std::optional<peer_id>>([d, params]() -> std::optional<peer_id> {
+  peer_id id = 0;
+  {
+    std::lock_guard<std::mutex> guard(d->ufrags_mtx);
+    if (!d->ufrags.insert(params.local_ufrag).second)
+      return std::nullopt;
+    id = d->next_peer++;
+    d->ufrag_of[id] = params.local_ufrag;
+  }
+  d->post([d, id, params = std::move(params)] {
     auto ice = d->ice.add_session(params.local_ufrag, params.local_pwd, params.remote_ufrag);
     if (!ice)
-      return std::nullopt;
-    auto id = d->next_peer++;
+      return;  // its ICE checks go unanswered; the caller's media timeout ends it
     auto& p = d->peers[id];
     p.ice = *ice;
     p.wants_data = params.data_channels;
@@ -444,14 +457,19 @@ std::optional<media_worker::peer_id> media_worker::add_peer(peer_params params) 
           d->send_to(std::vector<uint8_t>(data, data + size), *to);
       });
     d->by_ice[*ice] = id;
-    ++d->peer_count;
-    return id;
   });
-  return r ? *r : std::nullopt;
+  return id;
 }
 
 void media_worker::remove_peer(peer_id id) {
   auto* d = impl_.get();
+  {
+    std::lock_guard<std::mutex> guard(d->ufrags_mtx);
+    if (auto u = d->ufrag_of.find(id); u != d->ufrag_of.end()) {
+      d->ufrags.erase(u->second);
+      d->ufrag_of.erase(u);
+    }
+  }
   d->post([d, id] {
     auto i = d->peers.find(id);
     if (i == d->peers.end())
@@ -459,7 +477,6 @@ void media_worker::remove_peer(peer_id id) {
     d->ice.remove_session(i->second.ice);
     d->by_ice.erase(i->second.ice);
     d->peers.erase(i);
-    --d->peer_count;
     d->fwd.remove_peer(id);
   });
 }

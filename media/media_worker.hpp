@@ -96,7 +96,8 @@ public:
   /// Peers it holds now (placement reads it from other threads).
   std::size_t peer_count() const;
 
-  /// nullopt if the ufrag is taken.
+  /// nullopt if the ufrag is taken. Returns at once: the worker sets the
+  /// peer up in order with the commands that follow (routes, tracks).
   std::optional<peer_id> add_peer(peer_params params);
   void remove_peer(peer_id id);
 
