@@ -5,6 +5,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "bench/options.hpp"
 #include "bench/lamps/lamps.hpp"
 #include "bench/media/fanout.hpp"
 #include "bench/signaling/signaling.hpp"
@@ -23,13 +24,8 @@ int fanout(int argc, char** argv) {
     "rate", po::value(&rate)->default_value(rate), "publisher packets per second")(
     "size", po::value(&size)->default_value(size), "RTP packet size in bytes");
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, opts), vm);
-    po::notify(vm);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s\n", e.what());
+  if (!lamplight::bench::parse_options(opts, argc, argv, vm))
     return 2;
-  }
   if (vm.count("help") || subscribers < 1 || packets < 1 || rate < 1 || size < 32
       || size > 1400) {
     std::printf("one publisher fanned out to many subscribers through one media worker\n"

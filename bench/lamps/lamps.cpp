@@ -15,6 +15,7 @@
 #include <boost/program_options.hpp>
 
 #include "bench/lamps/node_probe.hpp"
+#include "bench/options.hpp"
 #include "bench/lamps/report.hpp"
 #include "bench/lamps/scenario.hpp"
 #include "media/lamp/lamp_device.hpp"
@@ -439,13 +440,8 @@ int parse(int argc, char** argv, options& o) {
     ("html", po::value(&o.html), "report file (default lamplight-bench-<scenario>.html)");
   // clang-format on
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, opts), vm);
-    po::notify(vm);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s\n", e.what());
+  if (!parse_options(opts, argc, argv, vm))
     return 2;
-  }
   if (vm.count("help") || o.n < 1 || o.seconds < 1 || o.fps < 1 || o.fps > 30) {
     std::printf("simulated lamps (real signaling, ICE, DTLS, SRTP, VP8/Opus, decoding) "
                 "against a node\n\nscenarios:\n%s\n", scenario_help());

@@ -26,6 +26,8 @@
 #include "protocol/codec.hpp"
 #include "bench/signaling/signaling.hpp"
 
+#include "bench/options.hpp"
+
 namespace po = boost::program_options;
 namespace sig = lamplight::signal::v1;
 using namespace lamplight;
@@ -138,13 +140,8 @@ int run_signaling(int argc, char** argv) {
                                         "small groups (1 teacher + 6 students each)")(
     "rounds", po::value(&rounds)->default_value(rounds), "hand raise/lower rounds per student");
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, opts), vm);
-    po::notify(vm);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s\n", e.what());
+  if (!parse_options(opts, argc, argv, vm))
     return 2;
-  }
   if (vm.count("help")) {
     std::printf("%s\n", (std::ostringstream{} << opts).str().c_str());
     return 0;
