@@ -50,6 +50,20 @@ public:
   void aim(uint16_t port) { rtc_peer::aim("127.0.0.1", port); }
 };
 
+/// A worker with one publisher and one subscriber, both connected (ICE,
+/// DTLS, SRTP).
+struct pub_sub {
+  media_worker worker{media_worker::config{}};
+  test_peer pub, sub;
+  std::optional<media_worker::peer_id> p = worker.add_peer(pub.params());
+  std::optional<media_worker::peer_id> s = worker.add_peer(sub.params());
+  pub_sub() {
+    BOOST_REQUIRE(p && s);
+    BOOST_REQUIRE(pub.connect(worker.port(), worker.fingerprint()));
+    BOOST_REQUIRE(sub.connect(worker.port(), worker.fingerprint()));
+  }
+};
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(media_worker_tests)
@@ -115,14 +129,7 @@ BOOST_AUTO_TEST_CASE(forwards_rtp_from_publisher_to_subscribers) {
   BOOST_TEST(!sub2.recv_rtp(std::chrono::milliseconds(300)).has_value());
 }
 
-BOOST_AUTO_TEST_CASE(nack_recovers_losses_on_both_legs) {
-  media_worker worker(media_worker::config{});
-  test_peer pub, sub;
-  auto p = worker.add_peer(pub.params());
-  auto s = worker.add_peer(sub.params());
-  BOOST_REQUIRE(p && s);
-  BOOST_REQUIRE(pub.connect(worker.port(), worker.fingerprint()));
-  BOOST_REQUIRE(sub.connect(worker.port(), worker.fingerprint()));
+BOOST_FIXTURE_TEST_CASE(nack_recovers_losses_on_both_legs, pub_sub) {
   worker.add_route(worker.add_track({*p, 90000, false, {{0x2222, ""}}, 0}), *s, 0xB2);
   auto payload_and_seq = [&](const std::vector<uint8_t>& pkt) {
     auto v = rtp_packet::parse(const_cast<uint8_t*>(pkt.data()), pkt.size());
@@ -180,14 +187,7 @@ BOOST_AUTO_TEST_CASE(nack_recovers_losses_on_both_legs) {
   BOOST_TEST(estimate->bitrate_bps > 2'400'000u);
 }
 
-BOOST_AUTO_TEST_CASE(reports_reception_upstream_and_sends_sender_reports_downstream) {
-  media_worker worker(media_worker::config{});
-  test_peer pub, sub;
-  auto p = worker.add_peer(pub.params());
-  auto s = worker.add_peer(sub.params());
-  BOOST_REQUIRE(p && s);
-  BOOST_REQUIRE(pub.connect(worker.port(), worker.fingerprint()));
-  BOOST_REQUIRE(sub.connect(worker.port(), worker.fingerprint()));
+BOOST_FIXTURE_TEST_CASE(reports_reception_upstream_and_sends_sender_reports_downstream, pub_sub) {
   worker.add_route(worker.add_track({*p, 90000, false, {{0x3333, ""}}, 0}), *s, 0xC3);
   // 20 packets, 7 never sent (lost for good).
   for (uint16_t seq = 1; seq <= 20; ++seq)
@@ -227,14 +227,7 @@ BOOST_AUTO_TEST_CASE(reports_reception_upstream_and_sends_sender_reports_downstr
   BOOST_TEST(worker.stats().rrs_sent >= 1u);
 }
 
-BOOST_AUTO_TEST_CASE(a_subscribers_nack_for_what_never_arrived_goes_upstream) {
-  media_worker worker(media_worker::config{});
-  test_peer pub, sub;
-  auto p = worker.add_peer(pub.params());
-  auto s = worker.add_peer(sub.params());
-  BOOST_REQUIRE(p && s);
-  BOOST_REQUIRE(pub.connect(worker.port(), worker.fingerprint()));
-  BOOST_REQUIRE(sub.connect(worker.port(), worker.fingerprint()));
+BOOST_FIXTURE_TEST_CASE(a_subscribers_nack_for_what_never_arrived_goes_upstream, pub_sub) {
   worker.add_route(worker.add_track({*p, 90000, false, {{0x4444, ""}}, 0}), *s, 0xD4);
   pub.send_rtp(100, 0x4444, 1);
   auto a = sub.recv_rtp(std::chrono::seconds(2));
@@ -260,14 +253,7 @@ BOOST_AUTO_TEST_CASE(a_subscribers_nack_for_what_never_arrived_goes_upstream) {
   BOOST_TEST(nacked(101));
 }
 
-BOOST_AUTO_TEST_CASE(simulcast_by_rid_switches_layers_on_request) {
-  media_worker worker(media_worker::config{});
-  test_peer pub, sub;
-  auto p = worker.add_peer(pub.params());
-  auto s = worker.add_peer(sub.params());
-  BOOST_REQUIRE(p && s);
-  BOOST_REQUIRE(pub.connect(worker.port(), worker.fingerprint()));
-  BOOST_REQUIRE(sub.connect(worker.port(), worker.fingerprint()));
+BOOST_FIXTURE_TEST_CASE(simulcast_by_rid_switches_layers_on_request, pub_sub) {
   auto track = worker.add_track({*p, 90000, true, {{0, "q"}, {0, "f"}}, 10});
   worker.add_route(track, *s, 0xE5, 0);
   uint16_t seq[2] = {1, 30000};
