@@ -26,17 +26,61 @@ namespace {
 
 using namespace classroom_detail;
 
+/// How long the media room may take to negotiate: Janus waits for a
+/// publisher's PeerConnection before it takes a subscription.
+constexpr auto rtc_timeout = std::chrono::seconds(15);
+
+/// The control side of a publish, once its media (if any) is negotiated.
+caf::error finish_publish(self_ptr self, const signal::TrackInfo& info) {
+  auto& s = self->state;
+  for (const auto& t : s.model.snapshot().tracks())
+    if (t.owner() == info.owner() && t.source() == info.source())
+      return make_error(errc::already_exists, "that source is already published");
+  signal::ClassroomEvent ev;
+  *ev.mutable_track_published()->mutable_track() = info;
+  if (auto err = commit(self, std::move(ev)); err.code != errc::none)
+    return to_caf(err);
+  s.tracks.emplace(info.track_id(), spawn_track(self->system(), info));
+  return {};
+}
+
+/// Registers the subscriber with the track actor, once its media (if any)
+/// is negotiated, and answers the client.
+void subscribe_track(self_ptr self, track_actor track, const std::string& who,
+                     signal::Layer layer, const signal::Subscribed& out,
+                     caf::typed_response_promise<signal::Subscribed> rp) {
+  self->request(track, peer_timeout, atoms::subscribe::value, who, layer)
+    .then([=](caf::ok_atom) mutable { rp.deliver(out); },
+          [=](caf::error& err) mutable {
+            // Already subscribed: keep the new media leg, it replaced the
+            // old one; anything else undoes it.
+            if (to_protocol_error(err).code == errc::already_exists && !out.sdp().empty()) {
+              rp.deliver(out);
+              return;
+            }
+            if (!out.sdp().empty() && self->state.rtc)
+              caf::anon_send(self->state.rtc, atoms::unsub::value, out.track_id(), who);
+            rp.deliver(err);
+          });
+}
+
 classroom_actor::behavior_type classroom_impl(self_ptr self,
                                               std::shared_ptr<classroom_init> init) {
   auto& st = self->state;
   st.cfg = std::move(init->cfg);
   st.tally = std::move(init->tally);
-  st.media = track_media(st.cfg.media);
-  if (st.cfg.media && st.cfg.photos) {
-    auto receiver = spawn_photo_receiver(
-      self->system(), {st.cfg.spec.tenant, st.cfg.spec.classroom_id, st.cfg.photos, st.cfg.media});
-    self->link_to(receiver);
-    st.media.set_photo_receiver(receiver);
+  auto provider = st.cfg.rtc.default_kind;
+  if (!st.cfg.spec.provider.empty())
+    from_string(st.cfg.spec.provider, provider);  // checked by spawn_classroom
+  auto room = spawn_rtc_room(self->system(), st.cfg.rtc, provider,
+                             {st.cfg.spec.tenant, st.cfg.spec.classroom_id, st.cfg.photos});
+  if (room) {
+    st.rtc = *room;
+    // The room holds media resources (ports, Janus handles) for this
+    // classroom only.
+    self->attach_functor([rtc = st.rtc] { caf::anon_send(rtc, atoms::close::value); });
+  } else {
+    st.rtc_down = to_protocol_error(room.error()).message;
   }
   st.model = std::move(init->model);
   st.journal = std::move(init->journal);
@@ -358,21 +402,32 @@ classroom_actor::behavior_type classroom_impl(self_ptr self,
       info.set_simulcast(x.simulcast());
       signal::Published out;
       out.set_track_id(info.track_id());
-      if (!x.sdp().empty()) {
-        // Negotiate first: a refused offer publishes nothing.
-        auto answer = s.media.publish(info.track_id(), who, x.sdp());
-        if (!answer)
-          return to_caf(answer.err());
-        out.set_sdp(*answer);
+      if (x.sdp().empty()) {
+        if (auto err = finish_publish(self, info))
+          return err;
+        return out;
       }
-      signal::ClassroomEvent ev;
-      *ev.mutable_track_published()->mutable_track() = info;
-      if (auto err = commit(self, std::move(ev)); err.code != errc::none) {
-        s.media.unpublish(info.track_id());
-        return to_caf(err);
-      }
-      s.tracks.emplace(info.track_id(), spawn_track(self->system(), info));
-      return out;
+      // Negotiate first: a refused offer publishes nothing.
+      if (!s.rtc)
+        return make_error(errc::unavailable, "no media here: " + s.rtc_down);
+      auto rp = self->make_response_promise<signal::Published>();
+      self->request(s.rtc, rtc_timeout, atoms::publish::value, info.track_id(), who, x.sdp())
+        .then(
+          [=](std::string& answer) mutable {
+            out.set_sdp(std::move(answer));
+            // The member may have left, or published that source, meanwhile.
+            auto err = self->state.participants.count(who)
+                         ? finish_publish(self, info)
+                         : make_error(errc::wrong_state, who + " left");
+            if (err) {
+              caf::anon_send(self->state.rtc, atoms::unpublish::value, info.track_id());
+              rp.deliver(std::move(err));
+              return;
+            }
+            rp.deliver(out);
+          },
+          [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      return rp;
     },
     [=](atoms::command, const std::string& who,
         const signal::Unpublish& x) -> caf::result<caf::ok_atom> {
@@ -393,7 +448,8 @@ classroom_actor::behavior_type classroom_impl(self_ptr self,
         caf::anon_send(i->second, atoms::close::value);
         s.tracks.erase(i);
       }
-      s.media.unpublish(x.track_id());
+      if (s.rtc)
+        caf::anon_send(s.rtc, atoms::unpublish::value, x.track_id());
       return caf::ok_atom::value;
     },
     [=](atoms::command, const std::string& who,
@@ -408,27 +464,35 @@ classroom_actor::behavior_type classroom_impl(self_ptr self,
         return make_error(errc::not_found, "no track " + x.track_id());
       signal::Subscribed out;
       out.set_track_id(x.track_id());
-      if (!x.sdp().empty()) {
-        auto answer = s.media.subscribe(x.track_id(), who, x.sdp(), x.layer());
-        if (!answer)
-          return to_caf(answer.err());
-        out.set_sdp(*answer);
-      }
       auto rp = self->make_response_promise<signal::Subscribed>();
-      auto track_id = x.track_id();
-      self->request(i->second, peer_timeout, atoms::subscribe::value, who, x.layer())
-        .then([=](caf::ok_atom) mutable { rp.deliver(out); },
-              [=](caf::error& err) mutable {
-                // Already subscribed: keep the new media leg, it replaced
-                // the old one; anything else undoes it.
-                if (to_protocol_error(err).code == errc::already_exists && !out.sdp().empty()) {
-                  rp.deliver(out);
-                  return;
-                }
-                self->state.media.unsubscribe(track_id, who);
-                rp.deliver(err);
-              });
+      auto track = i->second;
+      if (x.sdp().empty()) {
+        subscribe_track(self, track, who, x.layer(), out, rp);
+        return rp;
+      }
+      if (!s.rtc)
+        return make_error(errc::unavailable, "no media here: " + s.rtc_down);
+      self->request(s.rtc, rtc_timeout, atoms::subscribe::value, x.track_id(), who, x.sdp(),
+                    x.layer())
+        .then(
+          [=](rtc_negotiation& n) mutable {
+            out.set_sdp(std::move(n.sdp));
+            out.set_offer(n.server_offer);
+            subscribe_track(self, track, who, x.layer(), out, rp);
+          },
+          [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
       return rp;
+    },
+    [=](atoms::command, const std::string& who,
+        const signal::SubscribeAnswer& x) -> caf::result<caf::ok_atom> {
+      auto& s = self->state;
+      if (auto err = check_sender(self, who, action::subscribe))
+        return err;
+      if (!s.tracks.count(x.track_id()))
+        return make_error(errc::not_found, "no track " + x.track_id());
+      if (!s.rtc)
+        return make_error(errc::unavailable, "no media here: " + s.rtc_down);
+      return self->delegate(s.rtc, atoms::answer::value, x.track_id(), who, x.sdp());
     },
     [=](atoms::command, const std::string& who,
         const signal::Unsubscribe& x) -> caf::result<caf::ok_atom> {
@@ -437,7 +501,8 @@ classroom_actor::behavior_type classroom_impl(self_ptr self,
       auto i = self->state.tracks.find(x.track_id());
       if (i == self->state.tracks.end())
         return make_error(errc::not_found, "no track " + x.track_id());
-      self->state.media.unsubscribe(x.track_id(), who);
+      if (self->state.rtc)
+        caf::anon_send(self->state.rtc, atoms::unsub::value, x.track_id(), who);
       return self->delegate(i->second, atoms::unsub::value, who);
     },
     [=](atoms::command, const std::string& who,
@@ -469,7 +534,8 @@ classroom_actor::behavior_type classroom_impl(self_ptr self,
       auto i = self->state.tracks.find(x.track_id());
       if (i == self->state.tracks.end())
         return make_error(errc::not_found, "no track " + x.track_id());
-      self->state.media.set_layer(x.track_id(), who, x.layer());
+      if (self->state.rtc)
+        caf::anon_send(self->state.rtc, atoms::layer::value, x.track_id(), who, x.layer());
       return self->delegate(i->second, atoms::layer::value, who, x.layer());
     },
 
@@ -560,6 +626,8 @@ caf::expected<classroom_actor> spawn_classroom(caf::actor_system& sys, classroom
     return make_error(errc::bad_request, "tenant and classroom id must not be empty");
   if (spec.mode == signal::MODE_UNSPECIFIED || !signal::ClassroomMode_IsValid(spec.mode))
     return make_error(errc::bad_request, "unknown classroom mode");
+  if (rtc_provider_kind k; !spec.provider.empty() && !from_string(spec.provider, k))
+    return make_error(errc::bad_request, "unknown media provider '" + spec.provider + "'");
   auto contents = read_journal(cfg.journal_path);
   uint64_t valid_size = 0;
   if (contents) {
@@ -579,6 +647,8 @@ caf::expected<classroom_actor> spawn_classroom(caf::actor_system& sys, classroom
       if (snap.closed())
         return make_error(errc::wrong_state, "classroom " + spec.classroom_id + " is closed");
       init->rebuilt = true;
+      // The classroom's media stays on the provider it was created with.
+      cfg.spec.provider = contents->events.front().created().provider();
     } else {
       valid_size = 0;  // nothing usable: start the file afresh
     }
@@ -596,6 +666,7 @@ caf::expected<classroom_actor> spawn_classroom(caf::actor_system& sys, classroom
     c->set_classroom_id(spec.classroom_id);
     c->set_mode(spec.mode);
     c->set_capacity(spec.capacity);
+    c->set_provider(spec.provider);
     if (auto err = init->journal.append(ev); err.code != errc::none)
       return make_error(err.code, err.message);
     init->model.apply(ev);

@@ -12,7 +12,7 @@
 #include "actors/participant_actor.hpp"
 #include "actors/session_actor.hpp"
 #include "actors/photo_store.hpp"
-#include "media/media_worker.hpp"
+#include "actors/rtc_room.hpp"
 
 namespace lamplight::actors {
 
@@ -65,7 +65,10 @@ using classroom_actor = caf::typed_actor<
   // -- stream control ----------------------------------------------------------
   caf::replies_to<atoms::command, std::string, signal::Publish>::with<signal::Published>,
   caf::replies_to<atoms::command, std::string, signal::Unpublish>::with<caf::ok_atom>,
+  /// Subscribed.offer: the media room offered instead (Janus); the client
+  /// answers with SubscribeAnswer.
   caf::replies_to<atoms::command, std::string, signal::Subscribe>::with<signal::Subscribed>,
+  caf::replies_to<atoms::command, std::string, signal::SubscribeAnswer>::with<caf::ok_atom>,
   caf::replies_to<atoms::command, std::string, signal::Unsubscribe>::with<caf::ok_atom>,
   caf::replies_to<atoms::command, std::string, signal::Mute>::with<caf::ok_atom>,
   caf::replies_to<atoms::command, std::string, signal::PreferLayer>::with<caf::ok_atom>,
@@ -96,12 +99,12 @@ struct classroom_config {
   caf::timespan flush_interval = std::chrono::milliseconds(200);
   /// Default device command deadline.
   caf::timespan device_deadline = std::chrono::seconds(10);
-  /// The node's media worker; without one, tracks are control state only and
-  /// Publish/Subscribe with SDP get errc::unavailable.
-  std::shared_ptr<media::media_worker> media;
-  /// Where homework photos go; with `media`, the classroom takes its lamps'
-  /// photo uploads (a photo_receiver) and checks each photo command's
-  /// result against it.
+  /// The node's media providers; the classroom's room comes from
+  /// spec.provider (empty: the node's default). Without one, tracks are
+  /// control state only and Publish/Subscribe with SDP get errc::unavailable.
+  rtc_provider_config rtc;
+  /// Where homework photos go; the media room takes its lamps' photo uploads
+  /// there and the classroom checks each photo command's result against it.
   std::shared_ptr<photo_store> photos;
 };
 

@@ -17,7 +17,7 @@
 #include "actors/directory_actor.hpp"
 #include "actors/journal.hpp"
 #include "actors/track_actor.hpp"
-#include "actors/track_media.hpp"
+#include "actors/rtc_room.hpp"
 #include "protocol/classroom_model.hpp"
 #include "protocol/permissions.hpp"
 
@@ -66,7 +66,8 @@ struct classroom_state {
   std::map<std::string, pending_command> commands;
   std::map<std::string, track_actor> tracks;
   std::map<std::string, uint64_t> absent_timers; // identity -> generation
-  track_media media;
+  rtc_room_actor rtc;  // invalid: no media provider for this classroom
+  std::string rtc_down; // why not
   uint64_t next_id = 1;
   uint64_t timer_generation = 0;
   tally_actor tally;  // the directory's metrics; may be invalid (tests)

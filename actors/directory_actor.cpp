@@ -78,7 +78,7 @@ caf::expected<classroom_actor> start_classroom(self_ptr self, classroom_spec spe
   cfg.absent_grace = st.cfg.absent_grace;
   cfg.flush_interval = st.cfg.flush_interval;
   cfg.device_deadline = st.cfg.timeouts.device_deadline;
-  cfg.media = st.cfg.media ? st.cfg.media->place() : nullptr;
+  cfg.rtc = st.cfg.rtc;
   cfg.photos = st.cfg.photos;
   cfg.spec = spec;
   auto c = spawn_classroom(self->system(), std::move(cfg), tally_actor{self});
@@ -109,7 +109,7 @@ void rebuild(self_ptr self) {
       if (contents->events.back().has_closed())
         continue;
       classroom_spec spec{created.tenant(), created.classroom_id(), created.mode(),
-                          created.capacity()};
+                          created.capacity(), created.provider()};
       if (f.path() != journal_path(self->state.cfg, spec.tenant, spec.classroom_id))
         continue;  // a file that does not belong where it lies
       auto c = start_classroom(self, spec);
@@ -152,7 +152,7 @@ directory_actor::behavior_type directory_impl(self_ptr self, directory_config cf
       if (!staff || who.mode == signal::MODE_UNSPECIFIED)
         return make_error(errc::classroom_not_found,
                           "classroom " + who.classroom + " does not exist (yet)");
-      auto c = start_classroom(self, classroom_spec{who.tenant, who.classroom, who.mode, 0});
+      auto c = start_classroom(self, classroom_spec{who.tenant, who.classroom, who.mode, 0, who.provider});
       if (!c)
         return std::move(c.error());
       return *c;
@@ -205,8 +205,8 @@ directory_actor::behavior_type directory_impl(self_ptr self, directory_config cf
       base.requests_failed = st.requests_failed;
       // Port and peer count are plain reads, safe from this thread; the
       // workers' packet counters are the HTTP side's to ask (a blocking call).
-      if (st.cfg.media)
-        for (const auto& w : st.cfg.media->workers())
+      if (st.cfg.rtc.sfu)
+        for (const auto& w : st.cfg.rtc.sfu->workers())
           base.media_workers.push_back({w->port(), static_cast<uint32_t>(w->peer_count())});
       for (const auto& [k, c] : st.classrooms) {
         auto slash = k.find('/');

@@ -65,7 +65,7 @@ struct directory_config {
   caf::timespan flush_interval = std::chrono::milliseconds(200);
   /// The node's media workers; each new classroom is placed on one
   /// (nullptr: no media on this node).
-  std::shared_ptr<media::worker_pool> media;
+  rtc_provider_config rtc;
   /// Homework photos of every classroom (nullptr: photos are refused).
   std::shared_ptr<photo_store> photos;
 };

@@ -48,7 +48,8 @@ namespace lamplight::protocol {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, token_claims& x) {
   return f(caf::meta::type_name("lamplight.token_claims"), x.tenant, x.classroom,
-           x.identity, x.display_name, x.role, x.child, x.mode, x.expires_at);
+           x.identity, x.display_name, x.role, x.child, x.mode, x.provider,
+           x.expires_at);
 }
 
 } // namespace lamplight::protocol
@@ -91,12 +92,14 @@ struct classroom_spec {
   std::string classroom_id;
   signal::ClassroomMode mode = signal::MODE_SMALL_GROUP;
   uint32_t capacity = 0;  // 0: the mode's default
+  /// Media provider ("sfu", "janus"); empty: the node's default.
+  std::string provider = {};
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, classroom_spec& x) {
   return f(caf::meta::type_name("lamplight.classroom_spec"), x.tenant, x.classroom_id,
-           x.mode, x.capacity);
+           x.mode, x.capacity, x.provider);
 }
 
 /// How a call turned out, as a node's metrics count it: `connected` once

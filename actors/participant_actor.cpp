@@ -335,6 +335,8 @@ caf::result<signal::ServerMessage> handle_client(self_ptr self, const signal::Cl
         self, rid, m.subscribe(), [](const signal::Subscribed& r, signal::ServerMessage& out) {
           *out.mutable_subscribed() = r;
         });
+    case M::kSubscribeAnswer:
+      return classroom_ok(self, rid, m.subscribe_answer());
     case M::kUnsubscribe:
       return classroom_ok(self, rid, m.unsubscribe());
     case M::kMute:

@@ -188,4 +188,11 @@ void track_media::drop_member(const std::string& identity) {
     unpublish(id);
 }
 
+std::pair<uint32_t, uint32_t> track_media::counts() const {
+  uint32_t subs = 0;
+  for (const auto& [id, t] : tracks_)
+    subs += static_cast<uint32_t>(t.subscribers.size());
+  return {static_cast<uint32_t>(tracks_.size()), subs};
+}
+
 } // namespace lamplight::actors

@@ -49,6 +49,8 @@ public:
   void unpublish(const std::string& track_id);
   /// Everything a member published or subscribed to.
   void drop_member(const std::string& identity);
+  /// Published tracks and subscriber legs.
+  std::pair<uint32_t, uint32_t> counts() const;
 
 private:
   struct published {

@@ -15,6 +15,7 @@
 #include "actors/gateway_session.hpp"
 #include "actors/messages.hpp"
 #include "actors/participant_actor.hpp"
+#include "actors/rtc_room.hpp"
 #include "actors/session_actor.hpp"
 #include "actors/track_actor.hpp"
 
@@ -30,6 +31,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(lamplight, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::classroom_spec))
   CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::node_status))
   CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::call_outcome))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::rtc_negotiation))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::rtc_room_stats))
   CAF_ADD_TYPE_ID(lamplight, (lamplight::protocol::errc))
 
   // -- protobuf messages (travel as their wire bytes)
@@ -53,6 +56,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(lamplight, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::Unpublish))
   CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::Subscribe))
   CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::Subscribed))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::SubscribeAnswer))
   CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::Unsubscribe))
   CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::Mute))
   CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::PreferLayer))
@@ -69,5 +73,6 @@ CAF_BEGIN_TYPE_ID_BLOCK(lamplight, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::classroom_actor))
   CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::dispatcher_actor))
   CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::directory_actor))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::rtc_room_actor))
 
 CAF_END_TYPE_ID_BLOCK(lamplight)

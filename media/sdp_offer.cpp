@@ -55,6 +55,53 @@ session_description make_offer(const offer_params& p) {
   return s;
 }
 
+protocol::result<session_description> make_answer_to(const session_description& offer,
+                                                     const offer_params& p) {
+  session_description s;
+  s.extmap_allow_mixed = offer.extmap_allow_mixed;
+  s.msid_semantic = "WMS";
+  const char* wanted = p.kind == "video" ? "VP8" : "opus";
+  bool taken = false;
+  for (const auto& o : offer.media) {
+    sdp_media m;
+    m.kind = o.kind;
+    m.protocol = o.protocol;
+    m.mid = o.mid;
+    m.formats = o.formats;
+    const sdp_codec* codec = o.codec(wanted);
+    bool sends = o.direction == sdp_direction::sendonly || o.direction == sdp_direction::sendrecv;
+    if (taken || o.port == 0 || o.kind != p.kind || !codec || !sends) {
+      // RFC 8829 section 5.3.1: a rejected section keeps its kind and
+      // protocol, with port 0 and no attributes to speak of.
+      m.port = 0;
+      m.direction = sdp_direction::inactive;
+      s.media.push_back(std::move(m));
+      continue;
+    }
+    taken = true;
+    m.direction = sdp_direction::recvonly;
+    m.rtcp_mux = true;
+    m.rtcp_rsize = o.rtcp_rsize;
+    m.ice_ufrag = p.ice_ufrag;
+    m.ice_pwd = p.ice_pwd;
+    m.fingerprint = p.fingerprint;
+    m.setup = "active";
+    sdp_codec c = *codec;
+    m.formats = {std::to_string(c.payload_type)};
+    m.codecs.push_back(std::move(c));
+    // Only the extensions the offer has and the receiver reads.
+    for (const auto& e : o.extmaps)
+      if (e.uri == "urn:ietf:params:rtp-hdrext:sdes:mid")
+        m.extmaps.push_back(e);
+    s.bundle.push_back(m.mid);
+    s.media.push_back(std::move(m));
+  }
+  if (!taken)
+    return protocol::error{errc::bad_request,
+                           "the offer sends no " + std::string(wanted) + " " + p.kind};
+  return s;
+}
+
 protocol::result<answer_endpoint> read_answer(const std::string& sdp) {
   auto parsed = parse_sdp(sdp);
   if (!parsed)
@@ -62,7 +109,7 @@ protocol::result<answer_endpoint> read_answer(const std::string& sdp) {
   for (const auto& m : parsed->media) {
     if (m.port == 0)
       continue;
-    answer_endpoint e{"", 0, m.ice_ufrag, m.ice_pwd, m.fingerprint};
+    answer_endpoint e{"", 0, m.ice_ufrag, m.ice_pwd, m.fingerprint, m.setup};
     for (const auto& c : m.candidates) {
       // RFC 8839 section 5.1: foundation component transport priority
       // address port "typ" type ...
@@ -70,7 +117,9 @@ protocol::result<answer_endpoint> read_answer(const std::string& sdp) {
       std::string foundation, component, transport, priority, ip, typ, type;
       unsigned port = 0;
       if (in >> foundation >> component >> transport >> priority >> ip >> port >> typ >> type
-          && typ == "typ" && port > 0 && port < 65536) {
+          && typ == "typ" && port > 0 && port < 65536
+          // Lamps speak IPv4; a server may list IPv6 candidates first.
+          && ip.find(':') == std::string::npos) {
         e.ip = ip;
         e.port = static_cast<uint16_t>(port);
         break;

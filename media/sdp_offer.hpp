@@ -32,7 +32,15 @@ inline constexpr uint8_t opus_payload_type = 111;
 
 session_description make_offer(const offer_params& p);
 
-/// Where an answer says to send: its first host candidate, its ICE
+/// A lamp's answer to a server's offer for a subscription (Janus's VideoRoom
+/// offers to subscribers, RFC 8829 section 5.3): the first offered section
+/// of `p.kind` that sends VP8 or Opus is taken recvonly, with the offer's own
+/// payload type and mid, DTLS active (we stay the DTLS client); every other
+/// section is rejected (port 0). bad_request if nothing can be taken.
+protocol::result<session_description> make_answer_to(const session_description& offer,
+                                                     const offer_params& p);
+
+/// Where an answer says to send: its first IPv4 candidate, its ICE
 /// credentials and its certificate's fingerprint.
 struct answer_endpoint {
   std::string ip;
@@ -40,6 +48,7 @@ struct answer_endpoint {
   std::string ice_ufrag;
   std::string ice_pwd;
   std::string fingerprint;
+  std::string setup;  // the section's a=setup (active | passive | actpass)
 };
 
 /// bad_request unless the answer has an accepted section with all of it.

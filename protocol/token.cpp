@@ -137,7 +137,7 @@ bool valid_utf8(std::string_view s) {
 bool operator==(const token_claims& a, const token_claims& b) {
   return a.tenant == b.tenant && a.classroom == b.classroom && a.identity == b.identity
          && a.display_name == b.display_name && a.role == b.role && a.child == b.child
-         && a.mode == b.mode && a.expires_at == b.expires_at;
+         && a.mode == b.mode && a.provider == b.provider && a.expires_at == b.expires_at;
 }
 
 const char* role_name(signal::v1::Role r) {
@@ -176,7 +176,8 @@ signal::v1::ClassroomMode mode_from_name(std::string_view s) {
 }
 
 std::string sign_token(const token_claims& c, std::string_view secret) {
-  for (const auto* x : {&c.tenant, &c.classroom, &c.identity, &c.display_name, &c.child})
+  for (const auto* x : {&c.tenant, &c.classroom, &c.identity, &c.display_name, &c.child,
+                        &c.provider})
     if (!valid_utf8(*x))
       return {};
   pb::Struct payload;
@@ -191,6 +192,8 @@ std::string sign_token(const token_claims& c, std::string_view secret) {
     f["child"].set_string_value(c.child);
   if (c.mode != signal::v1::MODE_UNSPECIFIED)
     f["mode"].set_string_value(mode_name(c.mode));
+  if (!c.provider.empty())
+    f["provider"].set_string_value(c.provider);
   f["exp"].set_number_value(static_cast<double>(c.expires_at));
   std::string json;
   if (!pb::util::MessageToJsonString(payload, &json).ok())
@@ -237,6 +240,7 @@ result<token_claims> verify_token(std::string_view token, std::string_view secre
   c.display_name = string_field(p, "name");
   c.role = role_from_name(string_field(p, "role"));
   c.child = string_field(p, "child");
+  c.provider = string_field(p, "provider");
   auto mode = string_field(p, "mode");
   c.mode = mode_from_name(mode);
   auto exp = p.fields().find("exp");

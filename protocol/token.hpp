@@ -15,7 +15,9 @@ namespace lamplight::protocol {
 ///   ten (tenant), cls (classroom), sub (identity), name, role ("teacher",
 ///   "assistant", "student", "parent"), child (parents only), mode (optional
 ///   "one_on_one" | "small_group" | "large_class": lets a teacher's first join
-///   create the classroom), exp (seconds since the epoch).
+///   create the classroom), provider (optional media provider, "sfu" |
+///   "janus", for the classroom that join creates), exp (seconds since the
+///   epoch).
 struct token_claims {
   std::string tenant;
   std::string classroom;
@@ -24,6 +26,7 @@ struct token_claims {
   signal::v1::Role role = signal::v1::ROLE_UNSPECIFIED;
   std::string child;
   signal::v1::ClassroomMode mode = signal::v1::MODE_UNSPECIFIED;
+  std::string provider = {};
   int64_t expires_at = 0;
 
   friend bool operator==(const token_claims& a, const token_claims& b);

@@ -24,6 +24,7 @@ packages=(
   libsrtp2-dev libusrsctp-dev libnice-dev libglib2.0-dev
   libvpx-dev libopus-dev libturbojpeg0-dev
   libedit-dev
+  janus
   iproute2 curl python3
 )
 if [ "$want_browser" -eq 1 ]; then

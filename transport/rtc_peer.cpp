@@ -13,7 +13,7 @@
 
 namespace lamplight::transport {
 
-rtc_peer::rtc_peer(ice_mode mode)
+rtc_peer::rtc_peer(ice_mode mode, const std::string& local_ip)
   : local_ufrag(random_ice_string(4)),
     local_pwd(random_ice_string(22)),
     server_ufrag(random_ice_string(4)),
@@ -21,7 +21,7 @@ rtc_peer::rtc_peer(ice_mode mode)
     cert_(dtls_certificate::generate()) {
   RAND_bytes(reinterpret_cast<unsigned char*>(&tie_breaker_), sizeof(tie_breaker_));
   if (mode == ice_mode::libnice) {
-    nice_ = nice_agent::create();
+    nice_ = nice_agent::create(local_ip);
     if (nice_) {
       local_ufrag = nice_->ufrag();
       local_pwd = nice_->pwd();
@@ -35,7 +35,8 @@ rtc_peer::rtc_peer(ice_mode mode)
   ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
   sockaddr_in a{};
   a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::inet_pton(AF_INET, local_ip.c_str(), &a.sin_addr) != 1)
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a));
 }
 
@@ -123,7 +124,7 @@ bool rtc_peer::lite_check(const std::function<std::chrono::milliseconds()>& left
 
 bool rtc_peer::connect(const std::string& ip, uint16_t port,
                        const std::string& server_fingerprint,
-                       std::chrono::milliseconds timeout) {
+                       std::chrono::milliseconds timeout, dtls_role role) {
   aim(ip, port);
   auto deadline = std::chrono::steady_clock::now() + timeout;
   auto left = [&] {
@@ -134,7 +135,7 @@ bool rtc_peer::connect(const std::string& ip, uint16_t port,
                        : lite_check(left);
   if (!checked)
     return false;
-  dtls_ = std::make_unique<dtls_session>(cert_, dtls_role::client, server_fingerprint,
+  dtls_ = std::make_unique<dtls_session>(cert_, role, server_fingerprint,
                                          [this](const uint8_t* d, std::size_t n) {
                                            send_raw(d, n);
                                          });

@@ -28,7 +28,9 @@ public:
   /// controlling agent (what a lamp runs).
   enum class ice_mode : uint8_t { lite_check, libnice };
 
-  explicit rtc_peer(ice_mode mode = ice_mode::lite_check);
+  /// `local_ip`: where this end's socket or ICE candidates are (IPv4).
+  explicit rtc_peer(ice_mode mode = ice_mode::lite_check,
+                    const std::string& local_ip = "127.0.0.1");
   ~rtc_peer();
   rtc_peer(const rtc_peer&) = delete;
   rtc_peer& operator=(const rtc_peer&) = delete;
@@ -42,9 +44,12 @@ public:
 
   /// Where datagrams go (set by connect; for raw sends before it).
   void aim(const std::string& ip, uint16_t port);
-  /// ICE check, then the DTLS handshake; false on failure or timeout.
+  /// ICE check, then the DTLS handshake in `role` (client unless the
+  /// other end's answer said a=setup:active, as Janus's do); false on
+  /// failure or timeout.
   bool connect(const std::string& ip, uint16_t port, const std::string& server_fingerprint,
-               std::chrono::milliseconds timeout = std::chrono::seconds(10));
+               std::chrono::milliseconds timeout = std::chrono::seconds(10),
+               dtls_role role = dtls_role::client);
 
   bool send_rtp(std::vector<uint8_t> packet);   // protects, then sends
   bool send_rtcp(std::vector<uint8_t> packet);  // protects, then sends

@@ -19,6 +19,7 @@
 #include "bench/lamps/report.hpp"
 #include "bench/lamps/scenario.hpp"
 #include "media/lamp/lamp_device.hpp"
+#include "tests/support/janus_process.hpp"
 
 namespace lamplight::bench {
 
@@ -47,6 +48,8 @@ struct options {
   int fps = 15;
   int parallel = 16;
   bool libnice = false;
+  std::string provider = "sfu";  // sfu | janus | both (side by side)
+  std::string janus_bin = "janus";
   std::string json, html;
 };
 
@@ -99,6 +102,10 @@ struct run_state {
   options opt;
   scenario sc;
   node_probe* node = nullptr;
+  std::string provider = "sfu";
+  /// Where lamps put their ICE candidates: loopback, or the veth side that
+  /// a Janus in its own network namespace reaches.
+  std::string media_ip = "127.0.0.1";
   std::shared_ptr<const media::lamp::lamp_media> media;
   registry tracks;
   std::vector<std::unique_ptr<lamp_run>> lamps;
@@ -134,8 +141,11 @@ bool bring_up(run_state& rs, lamp_run& l) {
   o.port = rs.node->port();
   o.data_channels = false;
   o.timeout = std::chrono::seconds(20);
-  o.ice = rs.opt.libnice ? transport::rtc_peer::ice_mode::libnice
-                         : transport::rtc_peer::ice_mode::lite_check;
+  // Janus is a full ICE agent and checks the lamp's side too: only libnice
+  // answers that.
+  o.ice = rs.opt.libnice || rs.provider == "janus" ? transport::rtc_peer::ice_mode::libnice
+                                                   : transport::rtc_peer::ice_mode::lite_check;
+  o.media_ip = rs.media_ip;
   auto token = rs.node->token("bench", p.classroom, p.identity, p.teacher ? "teacher" : "student",
                               p.teacher ? p.mode : "");
   if (!token) {
@@ -371,15 +381,38 @@ void progress(const run_state& rs, int decoding, bool final = false) {
     std::fprintf(stderr, "%s\n", line);
 }
 
-run_result collect(run_state& rs, const node_probe::sample& before, const node_probe::sample& m0,
-                   const node_probe::sample& m1, std::vector<timeline_point> timeline) {
+/// RTP packets the lamps received on the streams they watch, so far: what
+/// the media provider forwarded, counted the same way for every provider.
+double delivered(run_state& rs) {
+  uint64_t n = 0;
+  for (auto& l : rs.lamps) {
+    std::lock_guard<std::mutex> g(l->mtx);
+    if (!l->client)
+      continue;
+    for (const auto& leg : l->client->report())
+      if (!leg.publishing && l->watch_since.count(leg.track_id))
+        n += leg.received.packets;
+  }
+  return static_cast<double>(n);
+}
+
+/// Node samples and delivered packets at the start and end of the media phase.
+struct phase_marks {
+  node_probe::sample before, m0, m1;
+  double d0 = 0, d1 = 0;
+};
+
+run_result collect(run_state& rs, const phase_marks& k, std::vector<timeline_point> timeline) {
+  const auto& before = k.before;
+  const auto& m0 = k.m0;
+  const auto& m1 = k.m1;
   run_result r;
   r.scenario = rs.sc.name;
+  r.provider = rs.provider;
   r.node = rs.node->host() + ":" + std::to_string(rs.node->port());
   r.lamps = static_cast<int>(rs.lamps.size());
   r.media_seconds = m1.at_s - m0.at_s;
   r.timeline = std::move(timeline);
-  uint64_t received_packets = 0;
   for (auto& l : rs.lamps) {
     std::lock_guard<std::mutex> g(l->mtx);
     for (auto v : l->join_ms) r.join_ms.add(v);
@@ -397,7 +430,6 @@ run_result collect(run_state& rs, const node_probe::sample& before, const node_p
         continue;
       ++r.legs_watched;
       const auto& x = leg.received;
-      received_packets += x.packets;
       if (leg.kind == media::lamp::clip_kind::video) {
         r.video_frames_decoded += x.frames_decoded;
         r.video_frames_sent += x.frames_decoded + x.stamp_gaps;
@@ -410,9 +442,7 @@ run_result collect(run_state& rs, const node_probe::sample& before, const node_p
         r.failures.push_back(lamp_name(*l) + ": nothing decoded from " + leg.track_id);
     }
   }
-  double forwarded = m1.has_metrics ? m1.rtp_forwarded - m0.rtp_forwarded : 0;
-  if (!m1.has_metrics)
-    forwarded = static_cast<double>(received_packets);  // seen by the lamps, whole run
+  double forwarded = k.d1 - k.d0;
   r.forwarded_pps = r.media_seconds > 0 ? forwarded / r.media_seconds : 0;
   if (forwarded > 0)
     r.cpu_s_per_1000_forwarded = (m1.cpu_s - m0.cpu_s) / (forwarded / 1000.0);
@@ -435,7 +465,9 @@ int parse(int argc, char** argv, options& o) {
     ("setup-timeout", po::value(&o.setup_timeout)->default_value(o.setup_timeout), "seconds for every lamp to come up")
     ("fps", po::value(&o.fps)->default_value(o.fps), "camera frame rate of the lamps")
     ("parallel", po::value(&o.parallel)->default_value(o.parallel), "lamps setting up their media at once (join-storm: all join at once regardless)")
-    ("libnice", po::bool_switch(&o.libnice), "full libnice ICE agents (default: one lite check each)")
+    ("libnice", po::bool_switch(&o.libnice), "full libnice ICE agents (default: one lite check each; always on Janus)")
+    ("provider", po::value(&o.provider)->default_value(o.provider), "media provider: sfu (lamplight's), janus (a Janus 1.1 started here, in its own network namespace), or both: the same scenario on each, side by side, with ratios")
+    ("janus-bin", po::value(&o.janus_bin)->default_value(o.janus_bin), "the Janus to start")
     ("json", po::value(&o.json), "result file (default lamplight-bench-<scenario>.json)")
     ("html", po::value(&o.html), "report file (default lamplight-bench-<scenario>.html)");
   // clang-format on
@@ -470,41 +502,58 @@ std::string default_node_bin() {
 
 } // namespace
 
-int run_lamps(int argc, char** argv) {
+namespace {
+
+/// One run of the scenario on one provider; nullopt if it could not start.
+std::optional<run_result> run_on(const options& opt, const std::string& provider) {
   run_state rs;
-  if (int rc = parse(argc, argv, rs.opt))
-    return rc == 1 ? 0 : rc;
-  rs.sc = make_scenario(rs.opt.scenario, rs.opt.n);
-  if (rs.sc.name.empty()) {
-    std::fprintf(stderr, "unknown scenario %s\n%s", rs.opt.scenario.c_str(), scenario_help());
-    return 2;
-  }
+  rs.opt = opt;
+  rs.provider = provider;
+  rs.sc = make_scenario(opt.scenario, opt.n);
+  std::unique_ptr<test::janus_process> janus;
   std::unique_ptr<node_probe> node;
-  if (rs.opt.node.empty()) {
-    node = node_probe::start(rs.opt.node_bin.empty() ? default_node_bin() : rs.opt.node_bin,
-                             {"--media-workers", std::to_string(rs.opt.media_workers)});
+  if (opt.node.empty()) {
+    std::vector<std::string> args{"--media-workers", std::to_string(opt.media_workers)};
+    if (provider == "janus") {
+      try {
+        test::janus_options jo;
+        jo.binary = opt.janus_bin;
+        janus = std::make_unique<test::janus_process>(jo);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "lamplight-bench: cannot start Janus: %s\n", e.what());
+        return std::nullopt;
+      }
+      args.insert(args.end(), {"--provider", "janus", "--janus",
+                               janus->host + ":" + std::to_string(janus->ws_port)});
+      rs.media_ip = janus->peer_ip;
+    }
+    node = node_probe::start(opt.node_bin.empty() ? default_node_bin() : opt.node_bin, args);
+    if (node && janus)
+      node->add_process(janus->pid());
   } else {
-    auto colon = rs.opt.node.rfind(':');
+    auto colon = opt.node.rfind(':');
     if (colon != std::string::npos)
-      node = node_probe::attach(rs.opt.node.substr(0, colon),
-                                static_cast<uint16_t>(std::stoi(rs.opt.node.substr(colon + 1))));
+      node = node_probe::attach(opt.node.substr(0, colon),
+                                static_cast<uint16_t>(std::stoi(opt.node.substr(colon + 1))));
   }
   if (!node) {
     std::fprintf(stderr, "lamplight-bench: no node (start failed or bad --node)\n");
-    return 1;
+    return std::nullopt;
   }
   rs.node = node.get();
-  auto media = media::lamp::lamp_media::make(150, rs.opt.fps);
+  auto media = media::lamp::lamp_media::make(150, opt.fps);
   if (!media) {
     std::fprintf(stderr, "lamplight-bench: %s\n", media.err().message.c_str());
-    return 1;
+    return std::nullopt;
   }
   rs.media = *media;
-  std::fprintf(stderr, "lamplight-bench lamps %s: %zu lamps against %s:%u\n", rs.sc.name.c_str(),
-               rs.sc.lamps.size(), rs.node->host().c_str(), rs.node->port());
-  auto before = rs.node->read();
+  std::fprintf(stderr, "lamplight-bench lamps %s on %s: %zu lamps against %s:%u\n",
+               rs.sc.name.c_str(), provider.c_str(), rs.sc.lamps.size(), rs.node->host().c_str(),
+               rs.node->port());
+  phase_marks k;
+  k.before = rs.node->read();
   rs.t0 = clock_type::now();
-  rs.setup_deadline = rs.t0 + std::chrono::seconds(rs.opt.setup_timeout);
+  rs.setup_deadline = rs.t0 + std::chrono::seconds(opt.setup_timeout);
   for (const auto& p : rs.sc.lamps) {
     auto l = std::make_unique<lamp_run>();
     l->plan = &p;
@@ -534,43 +583,104 @@ int run_lamps(int argc, char** argv) {
     std::this_thread::sleep_for(20ms);
   }
   // Media: a fixed time with everyone up; the node sampled every second.
-  auto m0 = rs.node->read();
+  // First frames are only taken until every lamp decodes, so the monitor
+  // then reads the lamps once a second, not every 20 ms: at 200 lamps it
+  // would otherwise cost the bench's own CPU, which the lamps need.
+  k.m0 = rs.node->read();
+  k.d0 = delivered(rs);
   rs.media_phase = true;
   std::vector<timeline_point> timeline;
-  auto prev = m0;
-  auto media_end = clock_type::now() + std::chrono::seconds(rs.opt.seconds);
+  auto prev = k.m0;
+  double prev_d = k.d0;
+  auto media_end = clock_type::now() + std::chrono::seconds(opt.seconds);
   auto next_sample = clock_type::now() + 1s;
+  int total = static_cast<int>(rs.lamps.size());
   while (clock_type::now() < media_end) {
-    decoding = monitor_once(rs);
+    if (decoding < total)
+      decoding = monitor_once(rs);
     if (clock_type::now() >= next_sample) {
       next_sample += 1s;
+      decoding = monitor_once(rs);
       auto s = rs.node->read();
+      auto d = delivered(rs);
       double dt = std::max(1e-3, s.at_s - prev.at_s);
-      timeline.push_back({s.at_s - m0.at_s, (s.cpu_s - prev.cpu_s) / dt * 100,
-                          (s.rtp_forwarded - prev.rtp_forwarded) / dt, s.rss_bytes / 1048576.0,
-                          decoding});
+      timeline.push_back({s.at_s - k.m0.at_s, (s.cpu_s - prev.cpu_s) / dt * 100, (d - prev_d) / dt,
+                          s.rss_bytes / 1048576.0, decoding});
       prev = s;
+      prev_d = d;
       progress(rs, decoding);
     }
-    std::this_thread::sleep_for(20ms);
+    std::this_thread::sleep_for(decoding < total ? 20ms : 200ms);
   }
-  auto m1 = rs.node->read();
+  k.m1 = rs.node->read();
+  k.d1 = delivered(rs);
   progress(rs, decoding, true);
   rs.stop = true;
   rs.teachers_cv.notify_all();
   for (auto& l : rs.lamps)
     l->thread.join();
-  auto result = collect(rs, before, m0, m1, std::move(timeline));
-  print_summary(result);
-  write_json(result, rs.opt.json);
-  write_html(result, rs.opt.html);
-  std::printf("  results in %s and %s\n", rs.opt.json.c_str(), rs.opt.html.c_str());
+  auto result = collect(rs, k, std::move(timeline));
   for (auto& l : rs.lamps) {
     std::lock_guard<std::mutex> g(l->mtx);
     if (l->client)
       l->client->close();
   }
-  return result.failures.empty() ? 0 : 1;
+  return result;
+}
+
+/// `file` with the provider before its extension, for side-by-side runs.
+std::string with_provider(const std::string& file, const std::string& provider) {
+  auto dot = file.rfind('.');
+  return dot == std::string::npos ? file + "-" + provider
+                                  : file.substr(0, dot) + "-" + provider + file.substr(dot);
+}
+
+} // namespace
+
+int run_lamps(int argc, char** argv) {
+  options opt;
+  if (int rc = parse(argc, argv, opt))
+    return rc == 1 ? 0 : rc;
+  if (make_scenario(opt.scenario, opt.n).name.empty()) {
+    std::fprintf(stderr, "unknown scenario %s\n%s", opt.scenario.c_str(), scenario_help());
+    return 2;
+  }
+  std::vector<std::string> providers;
+  if (opt.provider == "both")
+    providers = {"sfu", "janus"};
+  else if (opt.provider == "sfu" || opt.provider == "janus")
+    providers = {opt.provider};
+  else {
+    std::fprintf(stderr, "--provider is sfu, janus or both\n");
+    return 2;
+  }
+  if (providers.size() > 1 && !opt.node.empty()) {
+    std::fprintf(stderr, "side by side starts its own nodes: leave out --node\n");
+    return 2;
+  }
+  std::vector<run_result> results;
+  bool failed = false;
+  for (const auto& p : providers) {
+    auto r = run_on(opt, p);
+    if (!r)
+      return 1;
+    print_summary(*r);
+    auto json = providers.size() > 1 ? with_provider(opt.json, p) : opt.json;
+    auto html = providers.size() > 1 ? with_provider(opt.html, p) : opt.html;
+    write_json(*r, json);
+    write_html(*r, html);
+    std::printf("  results in %s and %s\n", json.c_str(), html.c_str());
+    failed = failed || !r->failures.empty();
+    results.push_back(std::move(*r));
+  }
+  if (results.size() == 2) {
+    print_comparison(results[0], results[1]);
+    write_comparison_json(results[0], results[1], with_provider(opt.json, "compare"));
+    write_comparison_html(results[0], results[1], with_provider(opt.html, "compare"));
+    std::printf("  side by side in %s and %s\n", with_provider(opt.json, "compare").c_str(),
+                with_provider(opt.html, "compare").c_str());
+  }
+  return failed ? 1 : 0;
 }
 
 } // namespace lamplight::bench

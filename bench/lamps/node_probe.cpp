@@ -121,6 +121,10 @@ node_probe::sample node_probe::read() {
     if (auto r = proc_rss(proc_->pid()))
       s.rss_bytes = *r;
   }
+  for (auto pid : extra_pids_) {
+    s.cpu_s += proc_cpu(pid).value_or(0);
+    s.rss_bytes += proc_rss(pid).value_or(0);
+  }
   return s;
 }
 

@@ -5,6 +5,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
+
+#include <sys/types.h>
 
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -25,6 +28,10 @@ public:
 
   const std::string& host() const { return host_; }
   uint16_t port() const { return port_; }
+
+  /// Another process that serves the node's media (a Janus): its CPU and
+  /// memory count with the node's, so that providers are compared whole.
+  void add_process(pid_t pid) { extra_pids_.push_back(pid); }
 
   struct sample {
     double at_s = 0;               // since the probe began
@@ -50,6 +57,7 @@ private:
   std::unique_ptr<test::temp_dir> dir_;
   std::unique_ptr<test::child_process> proc_;
   double t0_ = 0;
+  std::vector<pid_t> extra_pids_;
 };
 
 } // namespace lamplight::bench

@@ -112,7 +112,8 @@ std::string svg_series(const std::string& title, const std::vector<timeline_poin
 } // namespace
 
 void print_summary(const run_result& r) {
-  std::string out = "\nlamplight-bench lamps " + r.scenario + " against " + r.node + ": "
+  std::string out = "\nlamplight-bench lamps " + r.scenario + " on " + r.provider + " against "
+                    + r.node + ": "
                     + std::to_string(r.lamps) + " lamps, " + std::to_string(r.legs_watched)
                     + " streams watched, " + fmt(r.media_seconds) + " s of media\n";
   out += row("join", r.join_ms);
@@ -125,7 +126,7 @@ void print_summary(const run_result& r) {
          + std::to_string(r.video_gaps) + " missing or out of order\n";
   out += "  audio frames          " + std::to_string(r.audio_frames_decoded) + " decoded, "
          + std::to_string(r.audio_lost) + " lost\n";
-  out += "  node                  " + fmt(r.forwarded_pps, 0) + " forwarded pkts/s, "
+  out += "  media provider        " + fmt(r.forwarded_pps, 0) + " forwarded pkts/s, "
          + fmt(r.cpu_s_per_1000_forwarded, 4) + " CPU s per 1000 forwarded, "
          + fmt(r.rss_bytes_per_participant / 1024.0, 0) + " KiB RSS per participant\n";
   if (!r.failures.empty()) {
@@ -138,7 +139,8 @@ void print_summary(const run_result& r) {
 
 void write_json(const run_result& r, const std::filesystem::path& file) {
   std::ofstream o(file);
-  o << "{\"scenario\":\"" << escape(r.scenario) << "\",\"node\":\"" << escape(r.node)
+  o << "{\"scenario\":\"" << escape(r.scenario) << "\",\"provider\":\"" << escape(r.provider)
+    << "\",\"node\":\"" << escape(r.node)
     << "\",\"lamps\":" << r.lamps << ",\"streamsWatched\":" << r.legs_watched
     << ",\"mediaSeconds\":" << fmt(r.media_seconds, 2) << ",\"joinMs\":" << json_dist(r.join_ms)
     << ",\"firstFrameMs\":" << json_dist(r.first_frame_ms) << ",\"rttMs\":" << json_dist(r.rtt_ms) << ",\"callSetupMs\":" << json_dist(r.call_setup_ms)
@@ -170,7 +172,8 @@ void write_html(const run_result& r, const std::filesystem::path& file) {
        "table{border-collapse:collapse}th,td{padding:4px 10px;border-bottom:1px solid #eee;"
        "text-align:left}figure{display:inline-block;margin:1em}figcaption{font-weight:600}"
        ".bad{color:#b00}</style></head><body>";
-  o << "<h1>lamplight-bench: " << r.scenario << "</h1><p>" << r.lamps << " lamps against "
+  o << "<h1>lamplight-bench: " << r.scenario << " on " << r.provider << "</h1><p>" << r.lamps
+    << " lamps against "
     << r.node << ", " << r.legs_watched << " streams watched, " << fmt(r.media_seconds)
     << " s of media.</p>";
   if (!r.failures.empty())
@@ -192,17 +195,100 @@ void write_html(const run_result& r, const std::filesystem::path& file) {
   tr("audio frames", std::to_string(r.audio_frames_decoded) + " decoded; "
                        + std::to_string(r.audio_lost) + " lost");
   tr("forwarded packets/s", fmt(r.forwarded_pps, 0));
-  tr("node CPU s per 1000 forwarded packets", fmt(r.cpu_s_per_1000_forwarded, 4));
-  tr("node RSS per participant", fmt(r.rss_bytes_per_participant / 1024.0, 0) + " KiB");
+  tr("provider CPU s per 1000 forwarded packets", fmt(r.cpu_s_per_1000_forwarded, 4));
+  tr("provider RSS per participant", fmt(r.rss_bytes_per_participant / 1024.0, 0) + " KiB");
   o << "</table>";
   o << svg_cdf("join latency (cumulative)", r.join_ms)
     << svg_cdf("join to first frame (cumulative)", r.first_frame_ms)
     << svg_cdf("signaling round trip (cumulative)", r.rtt_ms)
-    << svg_series("node CPU (% of one core)", r.timeline, &timeline_point::cpu_percent, "%")
+    << svg_series("provider CPU (% of one core)", r.timeline, &timeline_point::cpu_percent, "%")
     << svg_series("forwarded packets per second", r.timeline, &timeline_point::forwarded_pps,
                   "pkts/s")
-    << svg_series("node resident memory", r.timeline, &timeline_point::rss_mb, "MiB");
+    << svg_series("provider resident memory", r.timeline, &timeline_point::rss_mb, "MiB");
   o << "</body></html>\n";
+}
+
+namespace {
+
+/// One compared quantity: its value on each provider and other/base.
+struct compared {
+  std::string name;
+  double base = 0, other = 0;
+  int digits = 1;
+  std::string unit;
+  double ratio() const { return base > 0 ? other / base : 0; }
+};
+
+std::vector<compared> comparison(const run_result& b, const run_result& o) {
+  return {
+    {"CPU s per 1000 forwarded packets", b.cpu_s_per_1000_forwarded, o.cpu_s_per_1000_forwarded, 4, ""},
+    {"forwarded packets/s", b.forwarded_pps, o.forwarded_pps, 0, ""},
+    {"join p50", b.join_ms.percentile(50), o.join_ms.percentile(50), 1, " ms"},
+    {"join p99", b.join_ms.percentile(99), o.join_ms.percentile(99), 1, " ms"},
+    {"first frame p50", b.first_frame_ms.percentile(50), o.first_frame_ms.percentile(50), 1, " ms"},
+    {"first frame p99", b.first_frame_ms.percentile(99), o.first_frame_ms.percentile(99), 1, " ms"},
+    {"RSS per participant", b.rss_bytes_per_participant / 1024.0,
+     o.rss_bytes_per_participant / 1024.0, 0, " KiB"},
+    {"video frames missing", static_cast<double>(b.video_gaps), static_cast<double>(o.video_gaps), 0, ""},
+  };
+}
+
+} // namespace
+
+void print_comparison(const run_result& b, const run_result& o) {
+  std::string out = "\nside by side, " + b.scenario + " with " + std::to_string(b.lamps)
+                    + " lamps (ratio: " + o.provider + " / " + b.provider + ")\n";
+  char line[256];
+  std::snprintf(line, sizeof line, "  %-34s %12s %12s %8s\n", "", b.provider.c_str(),
+                o.provider.c_str(), "ratio");
+  out += line;
+  for (const auto& c : comparison(b, o)) {
+    std::snprintf(line, sizeof line, "  %-34s %12s %12s %8s\n", c.name.c_str(),
+                  (fmt(c.base, c.digits) + c.unit).c_str(), (fmt(c.other, c.digits) + c.unit).c_str(),
+                  c.base > 0 ? fmt(c.ratio(), 2).c_str() : "-");
+    out += line;
+  }
+  std::fputs(out.c_str(), stdout);
+}
+
+void write_comparison_json(const run_result& b, const run_result& o,
+                           const std::filesystem::path& file) {
+  std::ofstream f(file);
+  f << "{\"scenario\":\"" << escape(b.scenario) << "\",\"lamps\":" << b.lamps << ",\"base\":\""
+    << escape(b.provider) << "\",\"other\":\"" << escape(o.provider) << "\",\"rows\":[";
+  bool first = true;
+  for (const auto& c : comparison(b, o)) {
+    f << (first ? "" : ",") << "{\"name\":\"" << escape(c.name) << "\",\"base\":"
+      << fmt(c.base, c.digits + 2) << ",\"other\":" << fmt(c.other, c.digits + 2)
+      << ",\"ratio\":" << fmt(c.ratio(), 3) << "}";
+    first = false;
+  }
+  f << "]}\n";
+}
+
+void write_comparison_html(const run_result& b, const run_result& o,
+                           const std::filesystem::path& file) {
+  std::ofstream f(file);
+  f << "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>lamplight-bench "
+    << b.scenario << ": " << b.provider << " and " << o.provider
+    << "</title><style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}"
+       "table{border-collapse:collapse}th,td{padding:4px 10px;border-bottom:1px solid #eee;"
+       "text-align:right}th:first-child{text-align:left}figure{display:inline-block;margin:1em}"
+       "figcaption{font-weight:600}</style></head><body><h1>"
+    << b.scenario << ", " << b.lamps << " lamps: " << b.provider << " and " << o.provider
+    << " side by side</h1><table><tr><th scope='col'></th><th scope='col'>" << b.provider
+    << "</th><th scope='col'>" << o.provider << "</th><th scope='col'>ratio (" << o.provider << " / "
+    << b.provider << ")</th></tr>";
+  for (const auto& c : comparison(b, o))
+    f << "<tr><th scope='row'>" << c.name << "</th><td>" << fmt(c.base, c.digits) << c.unit
+      << "</td><td>" << fmt(c.other, c.digits) << c.unit << "</td><td>"
+      << (c.base > 0 ? fmt(c.ratio(), 2) : "-") << "</td></tr>";
+  f << "</table>";
+  for (const auto* r : {&b, &o})
+    f << svg_cdf(r->provider + ": join to first frame (cumulative)", r->first_frame_ms)
+      << svg_series(r->provider + ": provider CPU (% of one core)", r->timeline,
+                    &timeline_point::cpu_percent, "%");
+  f << "</body></html>\n";
 }
 
 } // namespace lamplight::bench

@@ -26,6 +26,7 @@ struct timeline_point {
 
 struct run_result {
   std::string scenario;
+  std::string provider;  // sfu | janus
   std::string node;  // host:port
   int lamps = 0;
   int legs_watched = 0;
@@ -37,7 +38,11 @@ struct run_result {
   uint64_t video_gaps = 0;           // frames missing or out of order
   uint64_t audio_frames_decoded = 0;
   uint64_t audio_lost = 0;
+  /// RTP packets the watching lamps received per second of the media phase
+  /// (what the provider forwarded, counted alike for every provider).
   double forwarded_pps = 0;
+  /// CPU of the media provider (the node; with Janus, Janus and the node
+  /// together) per 1000 of those packets.
   double cpu_s_per_1000_forwarded = 0;
   double rss_bytes_per_participant = 0;
   std::vector<timeline_point> timeline;
@@ -50,5 +55,14 @@ void write_json(const run_result& r, const std::filesystem::path& file);
 /// A self-contained HTML page: the figures, the latency distributions as
 /// cumulative plots, CPU and packets per second over time (inline SVG).
 void write_html(const run_result& r, const std::filesystem::path& file);
+
+/// The same scenario on two providers: `base` (lamplight's SFU) and `other`
+/// (Janus), with other/base ratios of CPU per forwarded packet, join
+/// latency, first-frame time and memory per participant.
+void print_comparison(const run_result& base, const run_result& other);
+void write_comparison_json(const run_result& base, const run_result& other,
+                           const std::filesystem::path& file);
+void write_comparison_html(const run_result& base, const run_result& other,
+                           const std::filesystem::path& file);
 
 } // namespace lamplight::bench

@@ -145,20 +145,27 @@ struct lamp_client::impl {
   }
 
   /// ICE, DTLS and SRTP for a negotiated leg, then hands it to the media thread.
-  protocol::result<std::string> connect_leg(std::unique_ptr<leg> l, const std::string& answer_sdp) {
-    auto ans = read_answer(answer_sdp);
+  /// `remote_sdp`: the node's answer to our offer, or (`we_answered`) the
+  /// provider's offer that we answered.
+  protocol::result<std::string> connect_leg(std::unique_ptr<leg> l, const std::string& remote_sdp,
+                                            bool we_answered = false) {
+    auto ans = read_answer(remote_sdp);
     if (!ans)
       return ans.err();
     l->peer->server_ufrag = ans->ice_ufrag;
     l->peer->server_pwd = ans->ice_pwd;
     bool via = !opts.media_via_ip.empty();
+    // We offered actpass; an answer that took the DTLS client's part
+    // leaves us the server's.
+    auto role = !we_answered && ans->setup == "active" ? transport::dtls_role::server
+                                                       : transport::dtls_role::client;
     if (!l->peer->connect(via ? opts.media_via_ip : ans->ip, via ? opts.media_via_port : ans->port,
-                          ans->fingerprint, opts.timeout))
+                          ans->fingerprint, opts.timeout, role))
       return protocol::error{errc::timeout, "ICE/DTLS for track " + l->track_id + " did not complete"};
     auto id = l->track_id;
     l->last_consent_ms = now_ms();
-    if (l->offers_data && read_answer_accepts_data(answer_sdp)) {
-      l->data = std::make_unique<transport::data_channel_endpoint>(true);
+    if (l->offers_data && read_answer_accepts_data(remote_sdp)) {
+      l->data = std::make_unique<transport::data_channel_endpoint>(role == transport::dtls_role::client);
       l->data->start();
     }
     {
@@ -317,7 +324,7 @@ protocol::result<std::string> lamp_client::publish(sig::TrackSource source) {
   auto l = std::make_unique<leg>();
   l->publishing = true;
   l->kind = clip->kind;
-  l->peer = std::make_unique<transport::rtc_peer>(impl_->opts.ice);
+  l->peer = std::make_unique<transport::rtc_peer>(impl_->opts.ice, impl_->opts.media_ip);
   if (!l->peer->usable())
     return protocol::error{errc::internal, "no ICE agent (libnice) could be set up"};
   auto ssrc = random_ssrc();
@@ -355,7 +362,7 @@ protocol::result<std::string> lamp_client::subscribe(const sig::TrackInfo& track
   auto l = std::make_unique<leg>();
   l->track_id = track.track_id();
   l->kind = track.kind() == sig::TRACK_KIND_AUDIO ? clip_kind::audio : clip_kind::video;
-  l->peer = std::make_unique<transport::rtc_peer>(impl_->opts.ice);
+  l->peer = std::make_unique<transport::rtc_peer>(impl_->opts.ice, impl_->opts.media_ip);
   if (!l->peer->usable())
     return protocol::error{errc::internal, "no ICE agent (libnice) could be set up"};
   offer_params op;
@@ -373,7 +380,23 @@ protocol::result<std::string> lamp_client::subscribe(const sig::TrackInfo& track
   if (!r->has_subscribed())
     return protocol::error{errc::internal, "the node answered Subscribe with something else"};
   l->receiver = std::make_unique<track_receiver>(l->kind);
-  return impl_->connect_leg(std::move(l), r->subscribed().sdp());
+  if (r->subscribed().offer()) {
+    // The media provider offers to subscribers (Janus): answer its offer
+    // instead; ours is dropped. Connecting is the same either way: the
+    // offer, like an answer, names where to send.
+    auto offer = parse_sdp(r->subscribed().sdp());
+    if (!offer)
+      return offer.err();
+    auto answer = make_answer_to(*offer, op);
+    if (!answer)
+      return answer.err();
+    sig::ClientMessage a;
+    a.mutable_subscribe_answer()->set_track_id(track.track_id());
+    a.mutable_subscribe_answer()->set_sdp(write_sdp(*answer));
+    if (auto ack = impl_->request(std::move(a)); !ack)
+      return ack.err();
+  }
+  return impl_->connect_leg(std::move(l), r->subscribed().sdp(), r->subscribed().offer());
 }
 
 protocol::result<sig::ServerMessage> lamp_client::request(sig::ClientMessage m) {

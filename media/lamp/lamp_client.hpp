@@ -42,6 +42,8 @@ struct lamp_options {
   /// libnice as a full ICE agent, as a lamp runs it; lite_check is one
   /// check of our own (cheaper, for load tests of many lamps).
   transport::rtc_peer::ice_mode ice = transport::rtc_peer::ice_mode::libnice;
+  /// The lamp's own address for media (its ICE host candidate).
+  std::string media_ip = "127.0.0.1";
   /// Offer data channels with the first published track.
   bool data_channels = true;
 };

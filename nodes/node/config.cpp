@@ -67,6 +67,9 @@ protocol::result<load_result> load_config(const std::vector<std::string>& args,
     ("media-bind", po::value(&c.media_bind)->default_value(c.media_bind), "address of the media UDP port (also the ICE candidate)")
     ("media-port", po::value(&c.media_port)->default_value(c.media_port), "first media UDP port, worker i on port + i (0: any)")
     ("media-workers", po::value(&c.media_workers)->default_value(c.media_workers), "media forwarding threads, one UDP port each (0: one per core)")
+    ("provider", po::value(&c.provider)->default_value(c.provider), "media provider of classrooms whose creator names none: sfu (this node's) | janus")
+    ("janus", po::value(&c.janus), "host:port of a Janus 1.1 WebSocket API (its websockets transport); classrooms with provider janus run their media there")
+    ("janus-admin-key", po::value(&c.janus_admin_key), "the VideoRoom admin_key, if that Janus requires one to create rooms")
     ("data-dir", po::value(&c.data_dir)->default_value(c.data_dir), "journals and the token secret live here")
     ("web-root", po::value(&c.web_root), "folder of the web clients")
     ("token-secret-file", po::value(&c.token_secret_file), "HMAC-SHA256 key for join tokens (default <data-dir>/token.secret, created if absent)")
@@ -139,6 +142,20 @@ protocol::result<load_result> load_config(const std::vector<std::string>& args,
                              std::string("bad duration for ") + name + ": " + *text};
   if (c.dev_tokens != "on" && c.dev_tokens != "off" && c.dev_tokens != "auto")
     return protocol::error{protocol::errc::bad_request, "dev-tokens is on, off or auto"};
+  if (c.provider != "sfu" && c.provider != "janus")
+    return protocol::error{protocol::errc::bad_request, "provider is sfu or janus"};
+  if (!c.janus.empty()) {
+    auto colon = c.janus.rfind(':');
+    unsigned long port = 0;
+    try {
+      port = colon == std::string::npos ? 0 : std::stoul(c.janus.substr(colon + 1));
+    } catch (const std::exception&) {
+    }
+    if (colon == 0 || port == 0 || port > 65535)
+      return protocol::error{protocol::errc::bad_request, "janus is host:port, not " + c.janus};
+  }
+  if (c.provider == "janus" && c.janus.empty())
+    return protocol::error{protocol::errc::bad_request, "provider janus needs --janus host:port"};
   if (c.media_workers > 64)
     return protocol::error{protocol::errc::bad_request, "media-workers is 0..64"};
   if (c.io_threads == 0 || c.io_threads > 64)

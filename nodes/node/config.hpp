@@ -25,6 +25,9 @@ struct node_config {
   std::string media_bind = "127.0.0.1";  // the media worker's UDP port (ICE, DTLS, SRTP)
   uint16_t media_port = 0;               // 0 = any free port; else worker i binds port + i
   uint32_t media_workers = 0;            // forwarding threads (0 = one per core)
+  std::string provider = "sfu";          // media provider of classrooms that name none
+  std::string janus;                     // host:port of a Janus WebSocket API; empty: none
+  std::string janus_admin_key;           // VideoRoom admin_key, if that Janus wants one
   std::string data_dir = "lamplight-data";
   std::string web_root;                  // default: the web/ folder next to the sources
   std::string token_secret_file;         // default: <data-dir>/token.secret

@@ -157,6 +157,7 @@ api_response http_api::dev_token(const std::map<std::string, std::string>& q) {
   c.role = protocol::role_from_name(get(q, "role"));
   c.child = get(q, "child");
   c.mode = protocol::mode_from_name(get(q, "mode"));
+  c.provider = get(q, "provider");
   if (c.tenant.empty() || c.classroom.empty() || c.identity.empty()
       || c.role == signal::v1::ROLE_UNSPECIFIED)
     return error_response(400, "need tenant, classroom, identity and role "

@@ -93,7 +93,14 @@ int main(int argc, char** argv) {
   dc.timeouts.device_deadline = cfg.device_deadline;
   dc.absent_grace = cfg.absent_grace;
   dc.flush_interval = cfg.journal_flush;
-  dc.media = media;
+  dc.rtc.sfu = media;
+  actors::from_string(cfg.provider, dc.rtc.default_kind);  // checked by load_config
+  if (!cfg.janus.empty()) {
+    auto colon = cfg.janus.rfind(':');
+    dc.rtc.janus_host = cfg.janus.substr(0, colon);
+    dc.rtc.janus_port = static_cast<uint16_t>(std::stoul(cfg.janus.substr(colon + 1)));
+    dc.rtc.janus_room_secret = cfg.janus_admin_key;
+  }
   auto photos = std::make_shared<actors::photo_store>(std::filesystem::path(cfg.data_dir) / "photos");
   dc.photos = photos;
   auto directory = actors::spawn_directory(sys, dc);

@@ -136,10 +136,27 @@ export class Subscriptions {
     const msg = await this.session.request({ subscribe: body });
     e.subscribed = true;
     if (e.removed) throw new Error("removed");
-    await pc.setRemoteDescription({ type: "answer", sdp: msg.subscribed.sdp });
+    if (msg.subscribed.offer) await this.answerOffer(e, kind, msg.subscribed.sdp);
+    else await pc.setRemoteDescription({ type: "answer", sdp: msg.subscribed.sdp });
     if (e.removed) throw new Error("removed");
     this.onAdd(e);
     return true;
+  }
+
+  // The media provider offers to subscribers (Janus): our offer is dropped
+  // with its connection, and a fresh one answers the provider's.
+  async answerOffer(e, kind, sdp) {
+    e.pc.close();
+    const pc = new RTCPeerConnection();
+    e.pc = pc;
+    await pc.setRemoteDescription({ type: "offer", sdp });
+    const tr = pc.getTransceivers().find((t) => t.receiver.track.kind === kind);
+    if (!tr) throw new Error("the offer has no " + kind);
+    for (const t of pc.getTransceivers()) t.direction = t === tr ? "recvonly" : "inactive";
+    e.track = tr.receiver.track;
+    e.stream = new MediaStream([e.track]);
+    await pc.setLocalDescription(await pc.createAnswer());
+    await this.session.request({ subscribeAnswer: { trackId: e.trackId, sdp: pc.localDescription.sdp } });
   }
 
   async setLayer(e, layer) {
