@@ -413,6 +413,15 @@ run_result collect(run_state& rs, const phase_marks& k, std::vector<timeline_poi
   r.lamps = static_cast<int>(rs.lamps.size());
   r.media_seconds = m1.at_s - m0.at_s;
   r.timeline = std::move(timeline);
+  // Publishers' send times by track, for the watchers' arrivals.
+  std::map<std::string, media::lamp::frame_send_times> sent;
+  for (auto& l : rs.lamps) {
+    std::lock_guard<std::mutex> g(l->mtx);
+    if (l->client)
+      for (const auto& leg : l->client->report())
+        if (leg.publishing && leg.kind == media::lamp::clip_kind::video)
+          sent[leg.track_id] = leg.sent.frame_sent_us;
+  }
   for (auto& l : rs.lamps) {
     std::lock_guard<std::mutex> g(l->mtx);
     for (auto v : l->join_ms) r.join_ms.add(v);
@@ -431,6 +440,14 @@ run_result collect(run_state& rs, const phase_marks& k, std::vector<timeline_poi
       ++r.legs_watched;
       const auto& x = leg.received;
       if (leg.kind == media::lamp::clip_kind::video) {
+        if (auto s = sent.find(leg.track_id); s != sent.end())
+          for (std::size_t i = 0; i < std::min<uint64_t>(x.arrivals_total, x.arrivals.size()); ++i) {
+            auto [number, at_us] = x.arrivals[i];
+            auto from_us = s->second[number & 0xFF];
+            // A frame sent again since (the clip looped) is no sample.
+            if (from_us > 0 && at_us >= from_us && at_us - from_us < 5'000'000)
+              r.packet_latency_ms.add(static_cast<double>(at_us - from_us) / 1000.0);
+          }
         r.video_frames_decoded += x.frames_decoded;
         r.video_frames_sent += x.frames_decoded + x.stamp_gaps;
         r.video_gaps += x.stamp_gaps;
@@ -658,6 +675,10 @@ int run_lamps(int argc, char** argv) {
     std::fprintf(stderr, "side by side starts its own nodes: leave out --node\n");
     return 2;
   }
+  // Lamps on Janus need libnice; side by side, the SFU's lamps run it too,
+  // so that both providers serve the same clients.
+  if (providers.size() > 1)
+    opt.libnice = true;
   std::vector<run_result> results;
   bool failed = false;
   for (const auto& p : providers) {

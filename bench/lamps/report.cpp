@@ -121,6 +121,7 @@ void print_summary(const run_result& r) {
   out += row("signaling rtt", r.rtt_ms);
   if (!r.call_setup_ms.values.empty())
     out += row("call setup", r.call_setup_ms);
+  out += row("packet latency", r.packet_latency_ms);
   out += "  video frames          " + std::to_string(r.video_frames_decoded) + " decoded of "
          + std::to_string(r.video_frames_sent) + " sent to watchers, "
          + std::to_string(r.video_gaps) + " missing or out of order\n";
@@ -144,6 +145,7 @@ void write_json(const run_result& r, const std::filesystem::path& file) {
     << "\",\"lamps\":" << r.lamps << ",\"streamsWatched\":" << r.legs_watched
     << ",\"mediaSeconds\":" << fmt(r.media_seconds, 2) << ",\"joinMs\":" << json_dist(r.join_ms)
     << ",\"firstFrameMs\":" << json_dist(r.first_frame_ms) << ",\"rttMs\":" << json_dist(r.rtt_ms) << ",\"callSetupMs\":" << json_dist(r.call_setup_ms)
+    << ",\"packetLatencyMs\":" << json_dist(r.packet_latency_ms)
     << ",\"videoFramesSent\":" << r.video_frames_sent
     << ",\"videoFramesDecoded\":" << r.video_frames_decoded << ",\"videoGaps\":" << r.video_gaps
     << ",\"audioFramesDecoded\":" << r.audio_frames_decoded << ",\"audioLost\":" << r.audio_lost
@@ -189,6 +191,7 @@ void write_html(const run_result& r, const std::filesystem::path& file) {
   tr("signaling round trip", d(r.rtt_ms));
   if (!r.call_setup_ms.values.empty())
     tr("call setup (invite to connected)", d(r.call_setup_ms));
+  tr("packet latency (publisher send to subscriber arrival)", d(r.packet_latency_ms));
   tr("video frames", std::to_string(r.video_frames_decoded) + " decoded of "
                        + std::to_string(r.video_frames_sent) + " sent; "
                        + std::to_string(r.video_gaps) + " missing or out of order");
@@ -201,6 +204,7 @@ void write_html(const run_result& r, const std::filesystem::path& file) {
   o << svg_cdf("join latency (cumulative)", r.join_ms)
     << svg_cdf("join to first frame (cumulative)", r.first_frame_ms)
     << svg_cdf("signaling round trip (cumulative)", r.rtt_ms)
+    << svg_cdf("packet latency, send to arrival (cumulative)", r.packet_latency_ms)
     << svg_series("provider CPU (% of one core)", r.timeline, &timeline_point::cpu_percent, "%")
     << svg_series("forwarded packets per second", r.timeline, &timeline_point::forwarded_pps,
                   "pkts/s")
@@ -227,6 +231,8 @@ std::vector<compared> comparison(const run_result& b, const run_result& o) {
     {"join p99", b.join_ms.percentile(99), o.join_ms.percentile(99), 1, " ms"},
     {"first frame p50", b.first_frame_ms.percentile(50), o.first_frame_ms.percentile(50), 1, " ms"},
     {"first frame p99", b.first_frame_ms.percentile(99), o.first_frame_ms.percentile(99), 1, " ms"},
+    {"packet latency p50", b.packet_latency_ms.percentile(50), o.packet_latency_ms.percentile(50), 2, " ms"},
+    {"packet latency p99", b.packet_latency_ms.percentile(99), o.packet_latency_ms.percentile(99), 2, " ms"},
     {"RSS per participant", b.rss_bytes_per_participant / 1024.0,
      o.rss_bytes_per_participant / 1024.0, 0, " KiB"},
     {"video frames missing", static_cast<double>(b.video_gaps), static_cast<double>(o.video_gaps), 0, ""},

@@ -33,6 +33,10 @@ struct run_result {
   double media_seconds = 0;
   distribution join_ms, first_frame_ms, rtt_ms;
   distribution call_setup_ms;  // invite to connected, calls placed during the run
+  /// Publisher send to subscriber arrival of video frames' first packets
+  /// (same process, same clock): the latency the provider adds, with the
+  /// lamps' own thread wake-ups.
+  distribution packet_latency_ms;
   uint64_t video_frames_sent = 0;    // by the publishers the lamps watched, per watcher
   uint64_t video_frames_decoded = 0;
   uint64_t video_gaps = 0;           // frames missing or out of order

@@ -1,5 +1,7 @@
 #include "media/lamp/media_clip.hpp"
 
+#include <chrono>
+
 #include <cmath>
 
 #include <opus/opus.h>
@@ -164,6 +166,12 @@ protocol::result<std::shared_ptr<const media_clip>> make_audio_clip(int frames) 
   }
   opus_encoder_destroy(enc);
   return std::shared_ptr<const media_clip>(std::move(clip));
+}
+
+int64_t steady_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+           std::chrono::steady_clock::now().time_since_epoch())
+    .count();
 }
 
 } // namespace lamplight::media::lamp

@@ -58,4 +58,9 @@ protocol::result<std::shared_ptr<const media_clip>> make_video_clip(const video_
 /// A 440 Hz tone as 20 ms Opus frames (48 kHz, mono).
 protocol::result<std::shared_ptr<const media_clip>> make_audio_clip(int frames = 50);
 
+/// The process's steady clock in microseconds: the time of senders' and
+/// receivers' latency samples (track_sender, track_receiver), which only
+/// compare within one process.
+int64_t steady_us();
+
 } // namespace lamplight::media::lamp

@@ -50,6 +50,9 @@ void track_receiver::on_rtp(const rtp_packet& p, int64_t now_ms) {
 }
 
 void track_receiver::on_video(const rtp_packet& p, int64_t now_ms) {
+  if (first_arrival_us_.emplace(p.timestamp(), steady_us()).second
+      && first_arrival_us_.size() > 32)
+    first_arrival_us_.erase(first_arrival_us_.begin());  // frames never completed
   assembler_.push(p, now_ms);
   while (auto f = assembler_.pop(now_ms))
     decode_video(*f);
@@ -78,6 +81,12 @@ void track_receiver::decode_video(const vp8_frame& f) {
       stats_.first_stamp = s->number;
     stats_.last_stamp = s->number;
     stats_.source = s->source;
+    if (auto a = first_arrival_us_.find(f.timestamp); a != first_arrival_us_.end()) {
+      stats_.arrivals[stats_.arrivals_next] = {s->number, a->second};
+      stats_.arrivals_next = (stats_.arrivals_next + 1) % receiver_stats::arrival_samples;
+      ++stats_.arrivals_total;
+      first_arrival_us_.erase(a);
+    }
   }
 }
 

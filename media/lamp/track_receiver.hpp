@@ -1,6 +1,8 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -27,6 +29,13 @@ struct receiver_stats {
   uint64_t plis_sent = 0;
   // Audio: sequence numbers never received between the first and highest.
   uint64_t audio_lost = 0;
+  /// The last decoded video frames: stamp number, and when the frame's
+  /// first packet arrived (steady_us()), for latency against the sender's
+  /// frame_sent_us. A ring: `arrivals_next` is where the next one goes.
+  static constexpr std::size_t arrival_samples = 64;
+  std::array<std::pair<uint16_t, int64_t>, arrival_samples> arrivals{};
+  std::size_t arrivals_next = 0;
+  uint64_t arrivals_total = 0;
 };
 
 /// The receiving end of one stream in a lamp: VP8 frames reassembled (with
@@ -62,6 +71,8 @@ private:
   std::optional<int64_t> first_seq_, highest_seq_;
   uint64_t audio_received_ = 0;
   receiver_stats stats_;
+  /// First arrival of each frame being assembled, by RTP timestamp.
+  std::map<uint32_t, int64_t> first_arrival_us_;
 };
 
 } // namespace lamplight::media::lamp

@@ -75,6 +75,8 @@ void track_sender::send_frame(std::vector<std::vector<uint8_t>>& out) {
   } else {
     payloads.push_back(f.data);
   }
+  if (clip_->kind == clip_kind::video)
+    stats_.frame_sent_us[(frame_no_ % clip_->frames.size()) & 0xFF] = steady_us();
   for (std::size_t i = 0; i < payloads.size(); ++i) {
     auto pkt = rtp_header(payload_type_, i + 1 == payloads.size(), seq_, timestamp_, ssrc_);
     pkt.insert(pkt.end(), payloads[i].begin(), payloads[i].end());

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -9,7 +10,13 @@
 
 namespace lamplight::media::lamp {
 
+/// When video frame `n` of the clip (its stamp number) was last sent, in
+/// steady-clock microseconds (0: not yet): with a receiver's arrivals in
+/// the same process (tests, the bench), the latency of the path between.
+using frame_send_times = std::array<int64_t, 256>;
+
 struct sender_stats {
+  frame_send_times frame_sent_us{};
   uint64_t frames = 0;
   uint64_t packets = 0;
   uint64_t keyframes_requested = 0;  // PLI/FIR received
