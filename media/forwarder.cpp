@@ -185,12 +185,15 @@ forwarder::route* forwarder::find_route(peer_id subscriber, uint32_t out_ssrc, t
 void forwarder::request_keyframe(peer_id publisher, uint32_t ssrc, source& src, int64_t now_ms) {
   // Subscribers that join, switch, lose packets or ask themselves all
   // funnel into this, so one key frame serves them all.
-  if (src.last_pli_ms != 0 && now_ms - src.last_pli_ms < pli_interval_ms)
+  if (src.last_pli_ms != 0 && now_ms - src.last_pli_ms < pli_interval_ms) {
+    src.pli_pending = plis_pending_ = true;
     return;
+  }
   std::vector<uint8_t> pkt;
   write_rtcp(pkt, pli{sender_ssrc, ssrc});
   if (!out_.send_rtcp(publisher, std::move(pkt)))
     return;
+  src.pli_pending = false;
   src.last_pli_ms = now_ms;
   ++st_.plis_sent;
 }
@@ -349,6 +352,12 @@ void forwarder::on_rtcp(peer_id from, const uint8_t* data, std::size_t size, int
 }
 
 void forwarder::tick(int64_t now_ms, uint64_t ntp_now) {
+  if (plis_pending_) {
+    plis_pending_ = false;
+    for (auto& [key, s] : sources_)
+      if (s.pli_pending)
+        request_keyframe(key.first, key.second, s, now_ms);  // re-arms the flag if still early
+  }
   if (now_ms - last_report_ms_ < 1000)
     return;
   last_report_ms_ = now_ms;

@@ -117,6 +117,10 @@ private:
     bool seen = false;
     uint16_t highest = 0;  // to find gaps and NACK them
     int64_t last_pli_ms = 0;
+    // A key frame was asked for within the PLI interval: it is sent when
+    // the interval is over, not dropped (a subscriber that joins right
+    // after another would otherwise wait for some later reason to ask).
+    bool pli_pending = false;
     // The last packets by sequence number, decrypted, shared by every
     // route (each rewrites its copy).
     std::vector<std::vector<uint8_t>> history = std::vector<std::vector<uint8_t>>(history_size);
@@ -150,6 +154,7 @@ private:
   std::map<source_key, track_id> routes_by_out_;  // (subscriber, out SSRC)
   counters st_;
   int64_t last_report_ms_ = 0;
+  bool plis_pending_ = false;  // some source has pli_pending
 };
 
 } // namespace lamplight::media

@@ -99,6 +99,30 @@ struct fixture {
 
 BOOST_FIXTURE_TEST_SUITE(forwarder_tests, fixture)
 
+BOOST_AUTO_TEST_CASE(a_key_frame_asked_for_within_the_pli_interval_is_asked_for_later) {
+  auto t = simulcast_track();
+  fwd.add_route(t, sub, 0x5000, 0);
+  frame(0, false);  // the first subscriber asks
+  BOOST_TEST(out.take_plis() == std::vector<uint32_t>{low_ssrc}, boost::test_tools::per_element());
+  // A second one comes 100 ms later: too early for another PLI...
+  now += 100;
+  fwd.add_route(t, sub2, 0x6000, 0);
+  frame(0, false);
+  fwd.tick(now, 0);
+  BOOST_TEST(out.take_plis().empty());
+  // ...which goes out once the interval has passed, and only once.
+  now += 450;
+  fwd.tick(now, 0);
+  BOOST_TEST(out.take_plis() == std::vector<uint32_t>{low_ssrc}, boost::test_tools::per_element());
+  now += 10;
+  fwd.tick(now, 0);
+  BOOST_TEST(out.take_plis().empty());
+  // The key frame starts both subscribers.
+  frame(0, true);
+  BOOST_TEST(received(sub).size() == 1u);
+  BOOST_TEST(received(sub2).size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(simulcast_layers_are_learnt_by_rid_and_switched_at_key_frames) {
   auto t = simulcast_track();
   fwd.add_route(t, sub, 0x5000, 1);  // wants high

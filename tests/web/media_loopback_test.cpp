@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <regex>
 
+#include "tests/support/janus_process.hpp"
 #include "tests/support/node_process.hpp"
 
 using namespace std::chrono_literals;
@@ -18,10 +19,11 @@ BOOST_AUTO_TEST_SUITE(browser_media)
 namespace {
 
 /// Opens `path` of a fresh node in a headless Chromium; its result line.
-std::string run_page(const std::string& path) {
+/// `node_args`: e.g. the Janus the node drives.
+std::string run_page(const std::string& path, std::vector<std::string> node_args = {}) {
   BOOST_REQUIRE_MESSAGE(std::filesystem::exists("/usr/bin/chromium"),
                         "Debian's chromium is needed: bash scripts/install-deps.sh --browser");
-  lamplight::test::node_process node;
+  lamplight::test::node_process node(std::move(node_args));
   auto url = "http://127.0.0.1:" + std::to_string(node.http_port) + path;
   child_process browser(
     {"/usr/bin/chromium", "--headless=new", "--no-sandbox", "--disable-gpu",
@@ -55,6 +57,21 @@ BOOST_AUTO_TEST_CASE(chromium_simulcast_layers_switch_on_request) {
   auto result = run_page("/tests/loopback.html?simulcast=1&room=simulcast");
   BOOST_TEST(result.find("\"ok\":true") != std::string::npos, result);
   BOOST_TEST(result.find("\"steps\":[true,true,true,true]") != std::string::npos);
+}
+
+// The same page on a classroom served by Janus: the browser gets Janus's
+// offer for its subscription (Subscribed.offer), answers it on a fresh
+// connection, and decodes what went through Janus. Janus runs in a network
+// namespace of its own; Chromium reaches it over the veth pair.
+BOOST_AUTO_TEST_CASE(chromium_publishes_and_subscribes_through_janus) {
+  lamplight::test::janus_process janus;
+  auto result = run_page("/tests/loopback.html?frames=30&room=janus&provider=janus",
+                         {"--janus", janus.host + ":" + std::to_string(janus.ws_port)});
+  BOOST_TEST(result.find("\"ok\":true") != std::string::npos, result);
+  BOOST_TEST(result.find("\"subscriber\":\"connected\"") != std::string::npos);
+  std::smatch frames;
+  BOOST_REQUIRE(std::regex_search(result, frames, std::regex("framesDecoded\":([0-9]+)")));
+  BOOST_TEST(std::stoi(frames[1].str()) >= 30);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

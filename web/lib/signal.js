@@ -99,7 +99,7 @@ export async function obtainToken(params, role, defaults) {
   if (given) return given;
   const q = new URLSearchParams();
   const pick = (k) => params.get(k) || defaults[k] || "";
-  for (const k of ["tenant", "classroom", "identity", "name", "child", "mode"]) {
+  for (const k of ["tenant", "classroom", "identity", "name", "child", "mode", "provider"]) {
     const v = pick(k);
     if (v) q.set(k, v);
   }

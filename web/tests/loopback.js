@@ -66,7 +66,8 @@
     const room = q.get("room") || "loopback";
     const want = Number(q.get("frames") || 30);
     const token = await (await fetch(`/dev/token?tenant=tests&classroom=${room}` +
-      "&identity=t-browser&role=teacher&mode=small_group")).text();
+      "&identity=t-browser&role=teacher&mode=small_group" +
+      (q.get("provider") ? "&provider=" + q.get("provider") : ""))).text();
     const ws = new WebSocket(`ws://${location.host}/signal`);
     await new Promise((r, j) => { ws.onopen = r; ws.onerror = j; });
     const request = signaling(ws);
@@ -92,15 +93,29 @@
     await pub.setRemoteDescription({ type: "answer", sdp: published.published.sdp });
     log("published " + published.published.trackId);
 
-    const sub = new RTCPeerConnection();
+    let sub = new RTCPeerConnection();
+    const show = (e) => { document.querySelector("video").srcObject = new MediaStream([e.track]); };
     sub.addTransceiver("video", { direction: "recvonly" });
-    sub.ontrack = (e) => { document.querySelector("video").srcObject = new MediaStream([e.track]); };
+    sub.ontrack = show;
     await sub.setLocalDescription(await sub.createOffer());
     const trackId = published.published.trackId;
     const subscribed = await request({ subscribe: {
       trackId, sdp: sub.localDescription.sdp, layer: simulcast ? "LAYER_LOW" : undefined } });
     if (subscribed.error) throw new Error("subscribe: " + subscribed.error.message);
-    await sub.setRemoteDescription({ type: "answer", sdp: subscribed.subscribed.sdp });
+    if (subscribed.subscribed.offer) {
+      // The provider offers to subscribers (Janus): a fresh connection
+      // answers its offer; ours is dropped.
+      sub.close();
+      sub = new RTCPeerConnection();
+      sub.ontrack = show;
+      await sub.setRemoteDescription({ type: "offer", sdp: subscribed.subscribed.sdp });
+      await sub.setLocalDescription(await sub.createAnswer());
+      const ack = await request({ subscribeAnswer: { trackId, sdp: sub.localDescription.sdp } });
+      if (ack.error) throw new Error("subscribeAnswer: " + ack.error.message);
+      log("answered the provider's offer");
+    } else {
+      await sub.setRemoteDescription({ type: "answer", sdp: subscribed.subscribed.sdp });
+    }
     log("subscribed");
 
     if (simulcast) {
