@@ -194,6 +194,22 @@ directory_actor::behavior_type directory_impl(self_ptr self, directory_config cf
     },
     [=](atoms::status) -> caf::result<node_status> {
       auto& st = self->state;
+      auto rp = self->make_response_promise<node_status>();
+      // The membership table last (half a second at most: it is this node's
+      // own actor, whose answer does not cross the network).
+      auto deliver = [=](node_status out) mutable {
+        if (!self->state.cfg.cluster) {
+          rp.deliver(std::move(out));
+          return;
+        }
+        self->request(self->state.cfg.cluster, std::chrono::milliseconds(500), caf::get_atom::value)
+          .then(
+            [=](std::vector<member_view>& members) mutable {
+              out.cluster = std::move(members);
+              rp.deliver(std::move(out));
+            },
+            [=](caf::error&) mutable { rp.deliver(std::move(out)); });
+      };
       node_status base;
       base.node_name = st.cfg.node_name;
       base.data_dir = st.cfg.data_dir.string();
@@ -215,15 +231,16 @@ directory_actor::behavior_type directory_impl(self_ptr self, directory_config cf
         row.classroom_id = k.substr(slash + 1);
         base.rooms.push_back(std::move(row));
       }
-      if (st.classrooms.empty())
-        return base;
+      if (st.classrooms.empty()) {
+        deliver(std::move(base));
+        return rp;
+      }
       // Ask every classroom; one that does not answer in time counts as empty.
-      auto rp = self->make_response_promise<node_status>();
       auto acc = std::make_shared<node_status>(std::move(base));
       auto pending = std::make_shared<size_t>(st.classrooms.size());
       auto one_done = [=]() mutable {
         if (--*pending == 0)
-          rp.deliver(*acc);
+          deliver(*acc);
       };
       std::size_t index = 0;
       for (auto& [k, c] : st.classrooms) {

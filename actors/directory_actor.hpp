@@ -68,6 +68,8 @@ struct directory_config {
   rtc_provider_config rtc;
   /// Homework photos of every classroom (nullptr: photos are refused).
   std::shared_ptr<photo_store> photos;
+  /// The node's view of the cluster, for status (invalid: none).
+  cluster_actor cluster;
 };
 
 caf::expected<directory_actor> spawn_directory(caf::actor_system& sys, directory_config cfg);

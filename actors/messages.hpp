@@ -18,6 +18,7 @@
 #include <caf/timespan.hpp>
 #include <google/protobuf/message.h>
 
+#include "actors/cluster_actor.hpp"
 #include "lamplight/signal/v1/envelope.pb.h"
 #include "protocol/call_machine.hpp"
 #include "protocol/token.hpp"
@@ -165,13 +166,16 @@ struct node_status {
   std::vector<uint64_t> call_outcomes = std::vector<uint64_t>(call_outcome_count);
   /// Errors returned to clients, indexed by protocol::errc.
   std::vector<uint64_t> requests_failed;
+  /// Cluster membership as this node sees it (this node first); empty
+  /// without a cluster actor.
+  std::vector<member_view> cluster;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_status& x) {
   return f(caf::meta::type_name("lamplight.node_status"), x.node_name, x.data_dir,
            x.classrooms, x.members, x.online, x.uptime_s, x.tracks, x.rooms, x.media_workers,
-           x.call_outcomes, x.requests_failed);
+           x.call_outcomes, x.requests_failed, x.cluster);
 }
 
 } // namespace lamplight::actors

@@ -10,6 +10,7 @@
 #include <caf/type_id.hpp>
 
 #include "actors/classroom_actor.hpp"
+#include "actors/cluster_actor.hpp"
 #include "actors/directory_actor.hpp"
 #include "actors/dispatcher_actor.hpp"
 #include "actors/gateway_session.hpp"
@@ -33,6 +34,11 @@ CAF_BEGIN_TYPE_ID_BLOCK(lamplight, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::call_outcome))
   CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::rtc_negotiation))
   CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::rtc_room_stats))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::member_info))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::member_state))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::member_view))
+  CAF_ADD_TYPE_ID(lamplight, (std::vector<lamplight::actors::member_info>))
+  CAF_ADD_TYPE_ID(lamplight, (std::vector<lamplight::actors::member_view>))
   CAF_ADD_TYPE_ID(lamplight, (lamplight::protocol::errc))
 
   // -- protobuf messages (travel as their wire bytes)
@@ -74,5 +80,6 @@ CAF_BEGIN_TYPE_ID_BLOCK(lamplight, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::dispatcher_actor))
   CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::directory_actor))
   CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::rtc_room_actor))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::cluster_actor))
 
 CAF_END_TYPE_ID_BLOCK(lamplight)

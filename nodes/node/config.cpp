@@ -67,6 +67,8 @@ protocol::result<load_result> load_config(const std::vector<std::string>& args,
     ("media-bind", po::value(&c.media_bind)->default_value(c.media_bind), "address of the media UDP port (also the ICE candidate)")
     ("media-port", po::value(&c.media_port)->default_value(c.media_port), "first media UDP port, worker i on port + i (0: any)")
     ("media-workers", po::value(&c.media_workers)->default_value(c.media_workers), "media forwarding threads, one UDP port each (0: one per core)")
+    ("cluster-port", po::value(&c.cluster_port)->default_value(c.cluster_port), "cluster endpoint (CAF middleman, on shell-bind) other nodes join through (0: any)")
+    ("seeds", po::value(&c.seeds), "cluster endpoints (host:port, comma separated) of nodes to join; none: this node starts a cluster")
     ("provider", po::value(&c.provider)->default_value(c.provider), "media provider of classrooms whose creator names none: sfu (this node's) | janus")
     ("janus", po::value(&c.janus), "host:port of a Janus 1.1 WebSocket API (its websockets transport); classrooms with provider janus run their media there")
     ("janus-admin-key", po::value(&c.janus_admin_key), "the VideoRoom admin_key, if that Janus requires one to create rooms")

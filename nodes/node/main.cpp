@@ -15,6 +15,7 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
+#include "actors/cluster_actor.hpp"
 #include "actors/directory_actor.hpp"
 #include "actors/errors.hpp"
 #include "actors/system_setup.hpp"
@@ -83,8 +84,23 @@ int main(int argc, char** argv) {
   }
   caf::actor_system sys{caf_cfg};
 
+  actors::cluster_config cc;
+  cc.self.name = cfg.name;
+  cc.self.started_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+  for (std::size_t at = 0; at < cfg.seeds.size();) {
+    auto comma = cfg.seeds.find(',', at);
+    auto seed = cfg.seeds.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+    if (!seed.empty())
+      cc.seeds.push_back(seed);
+    at = comma == std::string::npos ? cfg.seeds.size() : comma + 1;
+  }
+  auto cluster = actors::spawn_cluster(sys, cc);
+
   actors::directory_config dc;
   dc.node_name = cfg.name;
+  dc.cluster = cluster;
   dc.data_dir = cfg.data_dir;
   dc.token_secret = *secret;
   dc.timeouts.ring = cfg.ring_timeout;
@@ -107,6 +123,7 @@ int main(int argc, char** argv) {
   if (!directory) {
     std::cerr << "lamplight-node: " << actors::to_protocol_error(directory.error()).message
               << std::endl;
+    caf::anon_send_exit(cluster, caf::exit_reason::user_shutdown);
     return 1;
   }
   auto shell_port = sys.middleman().publish(*directory, cfg.shell_port, cfg.shell_bind.c_str(),
@@ -115,6 +132,17 @@ int main(int argc, char** argv) {
     std::cerr << "lamplight-node: cannot listen for the shell on " << cfg.shell_bind << ":"
               << cfg.shell_port << ": " << sys.render(shell_port.error()) << std::endl;
     caf::anon_send_exit(*directory, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(cluster, caf::exit_reason::user_shutdown);
+    return 1;
+  }
+
+  auto cluster_port = sys.middleman().publish(cluster, cfg.cluster_port, cfg.shell_bind.c_str(),
+                                              true);
+  if (!cluster_port) {
+    std::cerr << "lamplight-node: cannot listen for the cluster on " << cfg.shell_bind << ":"
+              << cfg.cluster_port << ": " << sys.render(cluster_port.error()) << std::endl;
+    caf::anon_send_exit(*directory, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(cluster, caf::exit_reason::user_shutdown);
     return 1;
   }
 
@@ -158,6 +186,7 @@ int main(int argc, char** argv) {
     std::cerr << "lamplight-node: cannot listen on " << cfg.bind << ":" << cfg.port << ": "
               << e.what() << std::endl;
     caf::anon_send_exit(*directory, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(cluster, caf::exit_reason::user_shutdown);
     return 1;
   }
   std::string media_ports;  // "40000,40001"
@@ -168,9 +197,16 @@ int main(int argc, char** argv) {
             << cfg.shell_bind << ":" << *shell_port << ", media on udp " << cfg.media_bind << ":"
             << media_ports << ", data in " << cfg.data_dir
             << (cfg.dev_tokens_enabled() ? ", dev tokens on" : "") << std::endl;
+  {
+    actors::member_info me;
+    me.http = cfg.bind + ":" + std::to_string(http_port);
+    me.cluster = cfg.shell_bind + ":" + std::to_string(*cluster_port);
+    me.started_ms = cc.self.started_ms;
+    caf::anon_send(cluster, atoms::open::value, me);
+  }
   // For scripts and tests that start a node on port 0.
   std::cout << "READY http=" << http_port << " shell=" << *shell_port
-            << " media=" << media_ports << std::endl;
+            << " media=" << media_ports << " cluster=" << *cluster_port << std::endl;
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
@@ -187,6 +223,13 @@ int main(int argc, char** argv) {
                });
   }
   caf::anon_send_exit(*directory, caf::exit_reason::user_shutdown);
+  {
+    // Goodbye to the cluster: the others mark this node left, not dead.
+    caf::scoped_actor self{sys};
+    self->request(cluster, std::chrono::seconds(2), atoms::shutdown::value)
+      .receive([](caf::ok_atom) {}, [](caf::error&) {});
+  }
+  caf::anon_send_exit(cluster, caf::exit_reason::user_shutdown);
   std::cout << "lamplight-node: journals flushed, bye" << std::endl;
   return 0;
 }

@@ -332,6 +332,15 @@ std::string render_metrics(const actors::node_status& st, const media_totals& me
     x.single(c.name, "counter", c.help, c.value);
 
   // -- process -----------------------------------------------------------------
+  x.family("lamplight_cluster_members", "gauge",
+           "Cluster members this node knows (itself included), by state.");
+  for (auto state : {actors::member_state::alive, actors::member_state::suspect,
+                     actors::member_state::dead, actors::member_state::left}) {
+    uint64_t n = 0;
+    for (const auto& member : st.cluster)
+      n += member.state == state;
+    x.sample("lamplight_cluster_members", "state", actors::to_string(state), n);
+  }
   x.single("lamplight_process_resident_bytes", "gauge", "Resident memory of the node process.",
            proc.resident_bytes);
   x.single("lamplight_process_cpu_seconds_total", "counter",
@@ -392,6 +401,17 @@ std::string render_admin_status(const actors::node_status& st, const media_total
     if (st.requests_failed[i] != 0)
       j.field(errc_label(i), st.requests_failed[i]);
   j.end_object();
+  j.key("cluster").begin_array();
+  for (const auto& m : st.cluster)
+    j.begin_object()
+      .field("name", std::string_view(m.info.name))
+      .field("state", actors::to_string(m.state))
+      .field("self", m.self)
+      .field("http", std::string_view(m.info.http))
+      .field("clusterEndpoint", std::string_view(m.info.cluster))
+      .field("silentMs", static_cast<uint64_t>(std::max<int64_t>(m.silent_ms, 0)))
+      .end_object();
+  j.end_array();
   j.end_object();
   return j.take();
 }

@@ -479,6 +479,11 @@ outcome shell::cmd_status() {
            << " members (" << s.online << " online), up " << s.uptime_s << " s, data in "
            << s.data_dir;
         out_->line(os.str());
+        for (const auto& m : s.cluster)
+          out_->line("  member " + m.info.name + (m.self ? " (this node)" : "") + ": "
+                     + actors::to_string(m.state) + ", http " + m.info.http + ", cluster "
+                     + m.info.cluster
+                     + (m.self ? "" : ", heard " + std::to_string(m.silent_ms) + " ms ago"));
       },
       atoms::status::value);
 }

@@ -23,6 +23,7 @@ struct node_process {
   uint16_t http_port = 0;
   uint16_t shell_port = 0;
   uint16_t media_port = 0;
+  uint16_t cluster_port = 0;
 
   explicit node_process(std::vector<std::string> extra = {}) { start(std::move(extra)); }
 
@@ -38,6 +39,7 @@ struct node_process {
     http_port = port_of(*ready, "http");
     shell_port = port_of(*ready, "shell");
     media_port = port_of(*ready, "media");
+    cluster_port = port_of(*ready, "cluster");
   }
 
   /// A join token from the node's loopback-only development endpoint.

@@ -1,0 +1,220 @@
+#include "actors/cluster_actor.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include <caf/actor_system.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+namespace lamplight::actors {
+
+const char* to_string(member_state x) {
+  switch (x) {
+    case member_state::alive: return "alive";
+    case member_state::suspect: return "suspect";
+    case member_state::dead: return "dead";
+    case member_state::left: return "left";
+  }
+  return "?";
+}
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+struct member {
+  member_info info;
+  cluster_actor handle;  // invalid once dead or left
+  member_state state = member_state::alive;
+  clock_type::time_point last_heard = clock_type::now();
+};
+
+struct cluster_state {
+  cluster_config cfg;
+  std::map<std::string, member> members;  // by name, this node excluded
+  std::vector<std::string> pending_seeds;
+  static inline const char* name = "lamplight.cluster";
+};
+
+using self_ptr = cluster_actor::stateful_pointer<cluster_state>;
+
+bool split_endpoint(const std::string& ep, std::string& host, uint16_t& port) {
+  auto colon = ep.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    return false;
+  try {
+    auto p = std::stoul(ep.substr(colon + 1));
+    if (p == 0 || p > 65535)
+      return false;
+    port = static_cast<uint16_t>(p);
+  } catch (const std::exception&) {
+    return false;
+  }
+  host = ep.substr(0, colon);
+  return true;
+}
+
+/// Records `info` as alive with `handle`, unless it is an older incarnation
+/// of a member already known. True if it is new (or came back).
+bool admit(self_ptr self, const member_info& info, const cluster_actor& handle) {
+  auto& st = self->state;
+  if (info.name == st.cfg.self.name || !handle)
+    return false;
+  auto i = st.members.find(info.name);
+  if (i != st.members.end() && i->second.info.started_ms > info.started_ms)
+    return false;  // a message from before that node restarted
+  bool fresh = i == st.members.end() || i->second.state == member_state::dead
+               || i->second.state == member_state::left
+               || i->second.info.started_ms != info.started_ms;
+  auto& m = st.members[info.name];
+  if (fresh || m.handle != handle) {
+    m.handle = handle;
+    self->monitor(handle);
+  }
+  m.info = info;
+  m.state = member_state::alive;
+  m.last_heard = clock_type::now();
+  return fresh;
+}
+
+/// Greets the node at `endpoint` (blocking connect: the actor is detached)
+/// and, through its answer, every member it knows. False if unreachable.
+bool greet(self_ptr self, const std::string& endpoint) {
+  std::string host;
+  uint16_t port = 0;
+  if (!split_endpoint(endpoint, host, port))
+    return false;
+  auto remote = self->system().middleman().remote_actor<cluster_actor>(host, port);
+  if (!remote)
+    return false;
+  bool ok = false;
+  caf::scoped_actor asker{self->system()};
+  asker->request(*remote, std::chrono::seconds(3), atoms::join::value, self->state.cfg.self,
+                 caf::actor_cast<caf::actor>(self))
+    .receive(
+      [&](member_info& info, std::vector<member_info>& known) {
+        ok = true;
+        admit(self, info, *remote);
+        for (auto& k : known) {
+          auto i = self->state.members.find(k.name);
+          bool have = i != self->state.members.end() && i->second.state == member_state::alive
+                      && i->second.info.started_ms >= k.started_ms;
+          if (k.name != self->state.cfg.self.name && !have)
+            greet(self, k.cluster);
+        }
+      },
+      [&](caf::error&) {});
+  return ok;
+}
+
+void check_silence(self_ptr self) {
+  auto now = clock_type::now();
+  for (auto& [name, m] : self->state.members) {
+    if (m.state == member_state::dead || m.state == member_state::left)
+      continue;
+    auto silent = now - m.last_heard;
+    if (silent >= self->state.cfg.dead_after) {
+      m.state = member_state::dead;
+      m.handle = nullptr;
+    } else if (silent >= self->state.cfg.suspect_after) {
+      m.state = member_state::suspect;
+    }
+  }
+}
+
+cluster_actor::behavior_type cluster_impl(self_ptr self, cluster_config cfg) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  self->set_down_handler([=](caf::down_msg& dm) {
+    // The member's process died or its connection dropped: CAF knows at
+    // once, no need to wait for silence.
+    for (auto& [name, m] : self->state.members)
+      if (m.handle && dm.source == caf::actor_cast<caf::actor_addr>(m.handle)) {
+        m.state = member_state::dead;
+        m.handle = nullptr;
+      }
+  });
+  self->send(self, atoms::timeout::value);
+  return {
+    [=](atoms::join, const member_info& info,
+        const caf::actor& handle) -> caf::result<member_info, std::vector<member_info>> {
+      admit(self, info, caf::actor_cast<cluster_actor>(handle));
+      std::vector<member_info> known;
+      for (const auto& [name, m] : self->state.members)
+        if (name != info.name
+            && (m.state == member_state::alive || m.state == member_state::suspect))
+          known.push_back(m.info);
+      return caf::make_result(self->state.cfg.self, std::move(known));
+    },
+    [=](atoms::beat, const std::string& name, int64_t started_ms) {
+      auto i = self->state.members.find(name);
+      if (i == self->state.members.end() || i->second.info.started_ms != started_ms
+          || i->second.state == member_state::left || !i->second.handle)
+        return;  // unknown, or an old incarnation: it greets us itself
+      i->second.state = member_state::alive;
+      i->second.last_heard = clock_type::now();
+    },
+    [=](atoms::leave, const std::string& name, int64_t started_ms) {
+      auto i = self->state.members.find(name);
+      if (i == self->state.members.end() || i->second.info.started_ms != started_ms)
+        return;
+      i->second.state = member_state::left;
+      if (i->second.handle)
+        self->demonitor(caf::actor_cast<caf::actor_addr>(i->second.handle));
+      i->second.handle = nullptr;
+    },
+    [=](caf::get_atom) {
+      auto now = clock_type::now();
+      std::vector<member_view> out{{self->state.cfg.self, member_state::alive, 0, true}};
+      for (const auto& [name, m] : self->state.members)
+        out.push_back({m.info, m.state,
+                       std::chrono::duration_cast<std::chrono::milliseconds>(now - m.last_heard)
+                         .count(),
+                       false});
+      return out;
+    },
+    [=](atoms::shutdown) {
+      for (auto& [name, m] : self->state.members)
+        if (m.handle)
+          self->send(m.handle, atoms::leave::value,
+                     self->state.cfg.self.name, self->state.cfg.self.started_ms);
+      self->quit();
+      return caf::ok_atom::value;
+    },
+    [=](atoms::timeout) {
+      for (auto& [name, m] : self->state.members)
+        if (m.handle)
+          self->send(m.handle, atoms::beat::value,
+                     self->state.cfg.self.name, self->state.cfg.self.started_ms);
+      check_silence(self);
+      self->delayed_send(self, self->state.cfg.heartbeat, atoms::timeout::value);
+    },
+    [=](atoms::open, const member_info& info) {
+      auto& s = self->state;
+      auto name = s.cfg.self.name;
+      s.cfg.self = info;
+      s.cfg.self.name = name;
+      for (const auto& seed : s.cfg.seeds)
+        self->send(self, atoms::retry::value, seed);
+    },
+    [=](atoms::retry, const std::string& seed) {
+      // Until one seed answers, keep trying every second: a cluster may be
+      // started in any order.
+      bool joined = std::any_of(self->state.members.begin(), self->state.members.end(),
+                                [](const auto& m) { return m.second.handle != nullptr; });
+      if (!joined && !greet(self, seed))
+        self->delayed_send(self, std::chrono::seconds(1), atoms::retry::value, seed);
+    },
+  };
+}
+
+} // namespace
+
+cluster_actor spawn_cluster(caf::actor_system& sys, cluster_config cfg) {
+  return sys.spawn<caf::detached>(cluster_impl, std::move(cfg));
+}
+
+} // namespace lamplight::actors

@@ -1,0 +1,94 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/typed_actor.hpp>
+
+#include "actors/atoms.hpp"
+
+namespace lamplight::actors {
+
+/// Who a node is, as it introduces itself to the cluster.
+struct member_info {
+  std::string name;
+  /// host:port of its client endpoint (WebSocket/HTTP) and of its cluster
+  /// endpoint (the middleman port its cluster actor is published on).
+  std::string http;
+  std::string cluster;
+  int64_t started_ms = 0;  // wall clock; a restarted node is a new incarnation
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, member_info& x) {
+  return f(caf::meta::type_name("lamplight.member_info"), x.name, x.http, x.cluster,
+           x.started_ms);
+}
+
+/// A member's state as this node sees it: alive (heard within the suspect
+/// time), suspect (silent longer), dead (its connection dropped, CAF's
+/// monitor said so, or silent past the dead time), left (said goodbye).
+enum class member_state : uint8_t { alive, suspect, dead, left };
+
+const char* to_string(member_state x);
+
+/// One row of the membership table.
+struct member_view {
+  member_info info;
+  member_state state = member_state::alive;
+  int64_t silent_ms = 0;  // since it was last heard from (0 for this node)
+  bool self = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, member_view& x) {
+  return f(caf::meta::type_name("lamplight.member_view"), x.info, x.state, x.silent_ms, x.self);
+}
+
+struct cluster_config {
+  member_info self;
+  /// Cluster endpoints (host:port) to join through; empty: this node starts
+  /// a cluster of its own, others join through it.
+  std::vector<std::string> seeds;
+  std::chrono::milliseconds heartbeat = std::chrono::milliseconds(500);
+  /// Silent this long: suspect; this long: dead (unless CAF saw the
+  /// connection drop first, which marks it dead at once).
+  std::chrono::milliseconds suspect_after = std::chrono::milliseconds(2000);
+  std::chrono::milliseconds dead_after = std::chrono::milliseconds(5000);
+};
+
+/// One per node: the node's view of cluster membership. Nodes find each
+/// other through seeds (a join is answered with the members the seed knows,
+/// who are then greeted in turn), keep each other informed with heartbeats,
+/// and monitor each other's cluster actors, so that a node whose process
+/// dies (its middleman connection drops) is marked dead at once, and one
+/// that hangs is marked suspect, then dead, by silence. A node that stops
+/// cleanly says goodbye (left). A restarted node (same name, later
+/// started_ms) replaces its old incarnation.
+using cluster_actor = caf::typed_actor<
+  /// A node introduces itself; replies this node's info and every member
+  /// it knows (not dead or left), so the newcomer can greet them.
+  caf::replies_to<atoms::join, member_info, caf::actor>::with<member_info, std::vector<member_info>>,
+  /// From a member: still here.
+  caf::reacts_to<atoms::beat, std::string, int64_t>,
+  /// From a member that stops.
+  caf::reacts_to<atoms::leave, std::string, int64_t>,
+  /// The membership table, this node first, then by name.
+  caf::replies_to<caf::get_atom>::with<std::vector<member_view>>,
+  /// This node stops: tell everyone, then quit.
+  caf::replies_to<atoms::shutdown>::with<caf::ok_atom>,
+  /// The node listens: its endpoints are known (`http`, `cluster`); greet
+  /// the seeds now. Before it, the actor answers but joins nothing.
+  caf::reacts_to<atoms::open, member_info>,
+  /// Own timer: heartbeat and silence check; a seed to (re)try.
+  caf::reacts_to<atoms::timeout>,
+  caf::reacts_to<atoms::retry, std::string>>;
+
+/// Spawns the node's cluster actor. Once told the node's endpoints
+/// (atoms::open) it greets the seeds itself, retrying every second while
+/// none answers, through `sys`'s middleman.
+cluster_actor spawn_cluster(caf::actor_system& sys, cluster_config cfg);
+
+} // namespace lamplight::actors
