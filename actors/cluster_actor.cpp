@@ -1,5 +1,7 @@
 #include "actors/cluster_actor.hpp"
 
+#include "actors/errors.hpp"
+
 #include <algorithm>
 #include <map>
 
@@ -35,11 +37,36 @@ struct member {
 struct cluster_state {
   cluster_config cfg;
   std::map<std::string, member> members;  // by name, this node excluded
-  std::vector<std::string> pending_seeds;
+  std::map<std::string, std::string> placements;  // classroom key -> node name
   static inline const char* name = "lamplight.cluster";
 };
 
 using self_ptr = cluster_actor::stateful_pointer<cluster_state>;
+
+/// Rendezvous (highest random weight) hashing: FNV-1a of key and node.
+uint64_t hrw(const std::string& key, const std::string& node) {
+  uint64_t h = 1469598103934665603ull;
+  for (char c : key + "\n" + node) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+std::vector<std::string> encode_placements(const std::map<std::string, std::string>& p) {
+  std::vector<std::string> out;
+  for (const auto& [key, node] : p)
+    out.push_back(key + "=" + node);
+  return out;
+}
+
+void learn_placements(self_ptr self, const std::vector<std::string>& encoded) {
+  for (const auto& e : encoded) {
+    auto eq = e.rfind('=');
+    if (eq != std::string::npos && eq > 0 && eq + 1 < e.size())
+      self->state.placements[e.substr(0, eq)] = e.substr(eq + 1);
+  }
+}
 
 bool split_endpoint(const std::string& ep, std::string& host, uint16_t& port) {
   auto colon = ep.rfind(':');
@@ -92,12 +119,22 @@ bool greet(self_ptr self, const std::string& endpoint) {
     return false;
   bool ok = false;
   caf::scoped_actor asker{self->system()};
+  std::vector<std::string> mine;
+  for (const auto& [key, node] : self->state.placements)
+    if (node == self->state.cfg.self.name)
+      mine.push_back(key + "=" + node);
   asker->request(*remote, std::chrono::seconds(3), atoms::join::value, self->state.cfg.self,
-                 caf::actor_cast<caf::actor>(self))
+                 caf::actor_cast<caf::actor>(self), mine)
     .receive(
-      [&](member_info& info, std::vector<member_info>& known) {
+      [&](member_info& info, std::vector<member_info>& known, std::vector<std::string>& placed) {
         ok = true;
         admit(self, info, *remote);
+        // Ours stay ours: what we hold we know best.
+        auto own = self->state.placements;
+        learn_placements(self, placed);
+        for (const auto& [key, node] : own)
+          if (node == self->state.cfg.self.name)
+            self->state.placements[key] = node;
         for (auto& k : known) {
           auto i = self->state.members.find(k.name);
           bool have = i != self->state.members.end() && i->second.state == member_state::alive
@@ -126,8 +163,7 @@ void check_silence(self_ptr self) {
 }
 
 cluster_actor::behavior_type cluster_impl(self_ptr self, cluster_config cfg) {
-  auto& st = self->state;
-  st.cfg = std::move(cfg);
+  self->state.cfg = std::move(cfg);
   self->set_down_handler([=](caf::down_msg& dm) {
     // The member's process died or its connection dropped: CAF knows at
     // once, no need to wait for silence.
@@ -139,15 +175,57 @@ cluster_actor::behavior_type cluster_impl(self_ptr self, cluster_config cfg) {
   });
   self->send(self, atoms::timeout::value);
   return {
-    [=](atoms::join, const member_info& info,
-        const caf::actor& handle) -> caf::result<member_info, std::vector<member_info>> {
+    [=](atoms::join, const member_info& info, const caf::actor& handle,
+        const std::vector<std::string>& placed)
+      -> caf::result<member_info, std::vector<member_info>, std::vector<std::string>> {
       admit(self, info, caf::actor_cast<cluster_actor>(handle));
+      learn_placements(self, placed);
       std::vector<member_info> known;
       for (const auto& [name, m] : self->state.members)
         if (name != info.name
             && (m.state == member_state::alive || m.state == member_state::suspect))
           known.push_back(m.info);
-      return caf::make_result(self->state.cfg.self, std::move(known));
+      return caf::make_result(self->state.cfg.self, std::move(known),
+                              encode_placements(self->state.placements));
+    },
+    [=](atoms::lookup, const std::string& key) -> caf::result<caf::actor> {
+      auto& st = self->state;
+      auto directory_of = [&](const std::string& node) -> caf::actor {
+        if (node == st.cfg.self.name)
+          return st.cfg.self.directory;
+        auto i = st.members.find(node);
+        if (i == st.members.end() || i->second.state != member_state::alive)
+          return nullptr;
+        return i->second.info.directory;
+      };
+      if (auto p = st.placements.find(key); p != st.placements.end()) {
+        if (auto d = directory_of(p->second))
+          return d;
+        return make_error(protocol::errc::unavailable,
+                          "classroom " + key + " lives on node " + p->second + ", which is not alive");
+      }
+      // A new classroom: the alive node with the highest weight.
+      std::string best = st.cfg.self.name;
+      auto best_w = hrw(key, best);
+      for (const auto& [name, m] : st.members)
+        if (m.state == member_state::alive && m.info.directory && hrw(key, name) > best_w) {
+          best = name;
+          best_w = hrw(key, name);
+        }
+      return directory_of(best);
+    },
+    [=](atoms::create, const std::string& key, const std::string& node) {
+      auto& st = self->state;
+      auto& slot = st.placements[key];
+      if (slot == node)
+        return;
+      slot = node;
+      // Our own classrooms are news for everyone; others' we heard from
+      // their node, which tells everyone itself.
+      if (node == st.cfg.self.name)
+        for (auto& [name, m] : st.members)
+          if (m.handle)
+            self->send(m.handle, atoms::create::value, key, node);
     },
     [=](atoms::beat, const std::string& name, int64_t started_ms) {
       auto i = self->state.members.find(name);
@@ -197,6 +275,12 @@ cluster_actor::behavior_type cluster_impl(self_ptr self, cluster_config cfg) {
       auto name = s.cfg.self.name;
       s.cfg.self = info;
       s.cfg.self.name = name;
+      // Classrooms announced before the node listened (rebuilt ones).
+      for (auto& [key, node] : s.placements)
+        if (node == name)
+          for (auto& [n, m] : s.members)
+            if (m.handle)
+              self->send(m.handle, atoms::create::value, key, node);
       for (const auto& seed : s.cfg.seeds)
         self->send(self, atoms::retry::value, seed);
     },

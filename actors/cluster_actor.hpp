@@ -19,12 +19,15 @@ struct member_info {
   std::string http;
   std::string cluster;
   int64_t started_ms = 0;  // wall clock; a restarted node is a new incarnation
+  /// Its directory (a directory_actor): where classrooms placed on it are
+  /// opened from other nodes.
+  caf::actor directory;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, member_info& x) {
   return f(caf::meta::type_name("lamplight.member_info"), x.name, x.http, x.cluster,
-           x.started_ms);
+           x.started_ms, x.directory);
 }
 
 /// A member's state as this node sees it: alive (heard within the suspect
@@ -67,10 +70,28 @@ struct cluster_config {
 /// that hangs is marked suspect, then dead, by silence. A node that stops
 /// cleanly says goodbye (left). A restarted node (same name, later
 /// started_ms) replaces its old incarnation.
+///
+/// Placement: every classroom lives on one node, the one whose directory
+/// created it (or rebuilt it from its journal). Nodes announce their
+/// classrooms to each other ("tenant/classroom" -> node name), so any node
+/// finds a classroom's directory; a new classroom goes to the alive node
+/// with the highest rendezvous hash (HRW) of its key and the node's name,
+/// which every node computes alike. A classroom whose node is not alive is
+/// unavailable, never created a second time elsewhere: its journal lives
+/// on that node.
 using cluster_actor = caf::typed_actor<
-  /// A node introduces itself; replies this node's info and every member
-  /// it knows (not dead or left), so the newcomer can greet them.
-  caf::replies_to<atoms::join, member_info, caf::actor>::with<member_info, std::vector<member_info>>,
+  /// A node introduces itself with its handle and the classrooms it holds
+  /// ("key=node"); replies this node's info, every member it knows (not
+  /// dead or left), so the newcomer can greet them, and every placement.
+  caf::replies_to<atoms::join, member_info, caf::actor, std::vector<std::string>>::with<
+    member_info, std::vector<member_info>, std::vector<std::string>>,
+  /// Where classroom `key` is, or goes: that node's directory (this node's
+  /// own when it is here or should be). errc::unavailable if its node is
+  /// not alive.
+  caf::replies_to<atoms::lookup, std::string>::with<caf::actor>,
+  /// key, node name: a classroom placed (from a node's directory for its
+  /// own, passed on to every member; or from a member).
+  caf::reacts_to<atoms::create, std::string, std::string>,
   /// From a member: still here.
   caf::reacts_to<atoms::beat, std::string, int64_t>,
   /// From a member that stops.

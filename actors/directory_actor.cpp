@@ -86,6 +86,9 @@ caf::expected<classroom_actor> start_classroom(self_ptr self, classroom_spec spe
     return c;
   self->monitor(*c);
   st.classrooms.emplace(key(spec.tenant, spec.classroom_id), *c);
+  if (st.cfg.cluster)  // the cluster learns where it lives
+    caf::anon_send(st.cfg.cluster, atoms::create::value, key(spec.tenant, spec.classroom_id),
+                   st.cfg.node_name);
   return c;
 }
 
@@ -120,6 +123,23 @@ void rebuild(self_ptr self) {
   }
 }
 
+/// How long a directory waits for the cluster actor or another node's
+/// directory.
+constexpr auto cluster_timeout = std::chrono::seconds(5);
+
+/// Opens the classroom on this node: the one it has, or a new one when the
+/// claims are a teacher's (or assistant's) and carry a mode.
+caf::expected<classroom_actor> open_here(self_ptr self, const protocol::token_claims& who) {
+  auto& st = self->state;
+  if (auto i = st.classrooms.find(key(who.tenant, who.classroom)); i != st.classrooms.end())
+    return i->second;
+  bool staff = who.role == signal::ROLE_TEACHER || who.role == signal::ROLE_ASSISTANT;
+  if (!staff || who.mode == signal::MODE_UNSPECIFIED)
+    return make_error(errc::classroom_not_found,
+                      "classroom " + who.classroom + " does not exist (yet)");
+  return start_classroom(self, classroom_spec{who.tenant, who.classroom, who.mode, 0, who.provider});
+}
+
 directory_actor::behavior_type directory_impl(self_ptr self, directory_config cfg) {
   self->state.cfg = std::move(cfg);
   rebuild(self);
@@ -148,11 +168,32 @@ directory_actor::behavior_type directory_impl(self_ptr self, directory_config cf
       auto& st = self->state;
       if (auto i = st.classrooms.find(key(who.tenant, who.classroom)); i != st.classrooms.end())
         return i->second;
-      bool staff = who.role == signal::ROLE_TEACHER || who.role == signal::ROLE_ASSISTANT;
-      if (!staff || who.mode == signal::MODE_UNSPECIFIED)
-        return make_error(errc::classroom_not_found,
-                          "classroom " + who.classroom + " does not exist (yet)");
-      auto c = start_classroom(self, classroom_spec{who.tenant, who.classroom, who.mode, 0, who.provider});
+      if (!st.cfg.cluster)
+        return open_here(self, who);
+      // Which node's classroom is it (or, new, should it be)?
+      auto rp = self->make_response_promise<classroom_actor>();
+      self->request(st.cfg.cluster, cluster_timeout, atoms::lookup::value,
+                    key(who.tenant, who.classroom))
+        .then(
+          [=](caf::actor& where) mutable {
+            if (!where || where == caf::actor_cast<caf::actor>(self)) {
+              auto c = open_here(self, who);
+              if (c)
+                rp.deliver(*c);
+              else
+                rp.deliver(std::move(c.error()));
+              return;
+            }
+            self->request(caf::actor_cast<directory_actor>(where), cluster_timeout,
+                          atoms::open::value, who, true)
+              .then([=](classroom_actor& c) mutable { rp.deliver(std::move(c)); },
+                    [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+          },
+          [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      return rp;
+    },
+    [=](atoms::open, const protocol::token_claims& who, bool) -> caf::result<classroom_actor> {
+      auto c = open_here(self, who);
       if (!c)
         return std::move(c.error());
       return *c;

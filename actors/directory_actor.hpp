@@ -34,7 +34,12 @@ using directory_actor = caf::typed_actor<
   caf::replies_to<atoms::create, classroom_spec>::with<classroom_actor>,
   /// For a join: the existing classroom, or a new one when the claims are a
   /// teacher's and carry a mode; else errc::classroom_not_found.
+  /// In a cluster, the classroom's node opens it (the cluster actor knows
+  /// which); its handle works from anywhere.
   caf::replies_to<atoms::open, protocol::token_claims>::with<classroom_actor>,
+  /// The same, here and now, without asking the cluster: how one node's
+  /// directory asks the classroom's own.
+  caf::replies_to<atoms::open, protocol::token_claims, bool>::with<classroom_actor>,
   /// tenant, classroom id. errc::classroom_not_found.
   caf::replies_to<atoms::lookup, std::string, std::string>::with<classroom_actor>,
   /// tenant ("" for all): "tenant/classroom" names, sorted.

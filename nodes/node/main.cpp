@@ -202,6 +202,7 @@ int main(int argc, char** argv) {
     me.http = cfg.bind + ":" + std::to_string(http_port);
     me.cluster = cfg.shell_bind + ":" + std::to_string(*cluster_port);
     me.started_ms = cc.self.started_ms;
+    me.directory = caf::actor_cast<caf::actor>(*directory);
     caf::anon_send(cluster, atoms::open::value, me);
   }
   // For scripts and tests that start a node on port 0.

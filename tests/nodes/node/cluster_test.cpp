@@ -12,6 +12,8 @@
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 
+#include "media/lamp/lamp_client.hpp"
+#include "tests/support/lamp_support.hpp"
 #include "tests/support/node_process.hpp"
 
 using namespace std::chrono_literals;
@@ -116,6 +118,113 @@ BOOST_AUTO_TEST_CASE(a_node_started_before_its_seed_joins_when_the_seed_comes) {
   a.start({"--name", "a", "--cluster-port", seed.substr(seed.rfind(':') + 1)});
   BOOST_REQUIRE_MESSAGE(all_see({&a, &b}, {{"a", "alive"}, {"b", "alive"}}, 15s),
                         "a: " << dump(a) << " b: " << dump(b));
+}
+
+namespace {
+
+/// The classrooms a node holds, from its /admin/status.
+std::vector<std::string> classrooms_on(const node_process& n) {
+  std::vector<std::string> out;
+  auto r = lamplight::transport::http_get("127.0.0.1", n.http_port, "/admin/status");
+  pb::Struct s;
+  if (r.status != 200 || !pb::util::JsonStringToMessage(r.body, &s).ok())
+    return out;
+  for (const auto& c : s.fields().at("classrooms").list_value().values())
+    out.push_back(c.struct_value().fields().at("id").string_value());
+  return out;
+}
+
+} // namespace
+
+// A teacher's lamp on one gateway and a student's on another meet in one
+// classroom, which lives on one node of the three (the one rendezvous
+// hashing picks); each decodes the other's camera, whichever node forwards it.
+BOOST_AUTO_TEST_CASE(lamps_on_different_nodes_meet_in_one_classroom_and_see_each_other) {
+  using namespace lamplight::media::lamp;
+  namespace sig = lamplight::signal::v1;
+  node_process a(node_args("a", ""));
+  auto seed = "127.0.0.1:" + std::to_string(a.cluster_port);
+  node_process b(node_args("b", seed));
+  node_process c(node_args("c", seed));
+  BOOST_REQUIRE(all_see({&a, &b, &c}, {{"a", "alive"}, {"b", "alive"}, {"c", "alive"}}, 15s));
+  auto lamp_on = [](const node_process& n) {
+    lamp_options o;
+    o.port = n.http_port;
+    return std::make_unique<lamp_client>(lamplight::test::shared_lamp_media(), o);
+  };
+  auto teacher = lamp_on(a);
+  auto student = lamp_on(b);
+  lamplight::test::require(teacher->join(a.token("teacher-1", "teacher", "&mode=one_on_one", "x")),
+                           "teacher joins through a");
+  auto joined = lamplight::test::require(student->join(b.token("student-1", "student", "", "x")),
+                                         "student joins through b");
+  // One classroom, on one node, and the student's snapshot has the teacher.
+  int holders = 0;
+  for (auto* n : {&a, &b, &c})
+    holders += classrooms_on(*n) == std::vector<std::string>{"x"};
+  BOOST_TEST(holders == 1);
+  bool teacher_there = false;
+  for (const auto& m : joined.snapshot().members())
+    teacher_there = teacher_there || m.identity() == "teacher-1";
+  BOOST_TEST(teacher_there);
+  // Media both ways, decoded and in order.
+  auto tid = lamplight::test::require(teacher->publish(sig::TRACK_SOURCE_FACE_CAMERA), "publish");
+  auto sid = lamplight::test::require(student->publish(sig::TRACK_SOURCE_FACE_CAMERA), "publish");
+  sig::TrackInfo t, s;
+  t.set_track_id(tid);
+  t.set_kind(sig::TRACK_KIND_VIDEO);
+  s.set_track_id(sid);
+  s.set_kind(sig::TRACK_KIND_VIDEO);
+  lamplight::test::require(student->subscribe(t), "student watches the teacher");
+  lamplight::test::require(teacher->subscribe(s), "teacher watches the student");
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  auto decoded = [](lamp_client& l) {
+    uint64_t n = 0;
+    for (auto& leg : l.report())
+      if (!leg.publishing)
+        n = leg.received.frames_decoded;
+    return n;
+  };
+  while (std::chrono::steady_clock::now() < deadline && (decoded(*teacher) < 45 || decoded(*student) < 45))
+    std::this_thread::sleep_for(50ms);  // polling a condition, bounded by the deadline
+  BOOST_TEST(decoded(*teacher) >= 45u);
+  BOOST_TEST(decoded(*student) >= 45u);
+  for (auto* l : {teacher.get(), student.get()})
+    for (auto& leg : l->report())
+      if (!leg.publishing)
+        BOOST_TEST(leg.received.stamp_gaps == 0u);
+}
+
+// A classroom whose node died is unavailable through the others, not
+// created again elsewhere: its journal is on that node.
+BOOST_AUTO_TEST_CASE(a_classroom_on_a_dead_node_is_unavailable_not_duplicated) {
+  using namespace lamplight::media::lamp;
+  node_process a(node_args("a", ""));
+  auto seed = "127.0.0.1:" + std::to_string(a.cluster_port);
+  node_process b(node_args("b", seed));
+  BOOST_REQUIRE(all_see({&a, &b}, {{"a", "alive"}, {"b", "alive"}}, 15s));
+  // Classrooms until one lands on b (rendezvous hashing spreads them).
+  lamp_options o;
+  o.port = a.http_port;
+  std::string on_b;
+  for (int i = 0; i < 16 && on_b.empty(); ++i) {
+    auto id = "r" + std::to_string(i);
+    lamp_client t(lamplight::test::shared_lamp_media(), o);
+    lamplight::test::require(t.join(a.token("teacher-1", "teacher", "&mode=one_on_one", id)), "join");
+    auto held = classrooms_on(b);
+    if (std::find(held.begin(), held.end(), id) != held.end())
+      on_b = id;
+    t.close();
+  }
+  BOOST_REQUIRE_MESSAGE(!on_b.empty(), "16 classrooms and none on b");
+  b.proc->stop(SIGKILL, 10s);
+  BOOST_REQUIRE(all_see({&a}, {{"b", "dead"}}, 10s));
+  lamp_client t(lamplight::test::shared_lamp_media(), o);
+  auto r = t.join(a.token("teacher-1", "teacher", "&mode=one_on_one", on_b));
+  BOOST_REQUIRE(!r);
+  BOOST_TEST((r.err().code == lamplight::protocol::errc::unavailable), r.err().message);
+  auto held = classrooms_on(a);
+  BOOST_TEST((std::find(held.begin(), held.end(), on_b) == held.end()));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
