@@ -1,6 +1,7 @@
 #include "actors/cluster_actor.hpp"
 
 #include "actors/errors.hpp"
+#include "protocol/fnv1a.hpp"
 
 #include <algorithm>
 #include <map>
@@ -43,14 +44,9 @@ struct cluster_state {
 
 using self_ptr = cluster_actor::stateful_pointer<cluster_state>;
 
-/// Rendezvous (highest random weight) hashing: FNV-1a of key and node.
+/// Rendezvous (highest random weight) hashing of key and node.
 uint64_t hrw(const std::string& key, const std::string& node) {
-  uint64_t h = 1469598103934665603ull;
-  for (char c : key + "\n" + node) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ull;
-  }
-  return h;
+  return protocol::fnv1a64(key + "\n" + node);
 }
 
 std::vector<std::string> encode_placements(const std::map<std::string, std::string>& p) {

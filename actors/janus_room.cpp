@@ -13,6 +13,7 @@
 
 #include "actors/errors.hpp"
 #include "actors/rtc_room.hpp"
+#include "protocol/fnv1a.hpp"
 #include "transport/janus_client.hpp"
 
 namespace lamplight::actors {
@@ -105,12 +106,7 @@ using janus_self = rtc_room_actor::stateful_pointer<janus_shard_state>;
 /// VideoRoom room ids are numbers; Janus's JSON carries them as doubles, so
 /// they stay below 2^53. FNV-1a of tenant/classroom, never 0.
 uint64_t room_id(const std::string& tenant, const std::string& classroom) {
-  uint64_t h = 1469598103934665603ull;
-  for (char c : tenant + "/" + classroom) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ull;
-  }
-  return (h & ((1ull << 52) - 1)) | 1;
+  return (protocol::fnv1a64(tenant + "/" + classroom) & ((1ull << 52) - 1)) | 1;
 }
 
 pb::Value num(double v) {

@@ -18,6 +18,8 @@ using namespace std::chrono_literals;
 using namespace lamplight::media::lamp;
 namespace sig = lamplight::signal::v1;
 using lamplight::test::require;
+using lamplight::test::tracks_of;
+using lamplight::test::wait_for_media;
 
 namespace {
 
@@ -53,40 +55,6 @@ std::unique_ptr<lamp_client> make_lamp(provider_setup& s) {
   if (s.janus)
     o.media_ip = s.janus->peer_ip;  // the side of the veth pair Janus reaches
   return std::make_unique<lamp_client>(lamplight::test::shared_lamp_media(), o);
-}
-
-/// `owner`'s tracks from `lamp`'s TrackPublished events (and its snapshot).
-std::vector<sig::TrackInfo> tracks_of(lamp_client& lamp, const std::string& owner,
-                                      std::size_t count) {
-  std::vector<sig::TrackInfo> out;
-  while (out.size() < count) {
-    auto m = lamp.wait_for(
-      [&](const sig::ServerMessage& x) {
-        return x.has_event() && x.event().has_track_published()
-               && x.event().track_published().track().owner() == owner;
-      },
-      15s);
-    BOOST_REQUIRE_MESSAGE(m.has_value(), "no TrackPublished from " << owner);
-    out.push_back(m->event().track_published().track());
-  }
-  return out;
-}
-
-/// Waits (bounded) until every subscribed leg of the lamps decoded enough.
-void wait_for_media(const std::vector<lamp_client*>& lamps, uint64_t video, uint64_t audio,
-                    std::chrono::seconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    bool done = true;
-    for (auto* lamp : lamps)
-      for (auto& leg : lamp->report())
-        if (!leg.publishing)
-          done = done
-                 && leg.received.frames_decoded >= (leg.kind == clip_kind::video ? video : audio);
-    if (done)
-      return;
-    std::this_thread::sleep_for(50ms);  // polling a condition, bounded by the deadline
-  }
 }
 
 /// Every subscribed leg decoded enough, in order, from the right camera.

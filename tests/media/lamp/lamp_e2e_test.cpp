@@ -29,22 +29,6 @@ std::shared_ptr<const lamp_media> shared_media() { return lamplight::test::share
 const sig::TrackSource sources[] = {sig::TRACK_SOURCE_MICROPHONE, sig::TRACK_SOURCE_FACE_CAMERA,
                                     sig::TRACK_SOURCE_DESK_CAMERA};
 
-/// The other lamp's three tracks, from the TrackPublished events.
-std::vector<sig::TrackInfo> tracks_of(lamp_client& lamp, const std::string& owner) {
-  std::vector<sig::TrackInfo> out;
-  while (out.size() < 3) {
-    auto m = lamp.wait_for(
-      [&](const sig::ServerMessage& x) {
-        return x.has_event() && x.event().has_track_published()
-               && x.event().track_published().track().owner() == owner;
-      },
-      10s);
-    BOOST_REQUIRE_MESSAGE(m.has_value(), "no TrackPublished from " << owner);
-    out.push_back(m->event().track_published().track());
-  }
-  return out;
-}
-
 struct call {
   lamplight::test::node_process node;
   std::unique_ptr<udp_relay> relay;
@@ -70,26 +54,16 @@ struct call {
       for (auto s : sources) {
         source_of[require(lamp->publish(s), "publish " + sig::TrackSource_Name(s))] = s;
       }
-    for (auto& t : tracks_of(*teacher, "student-1"))
+    for (auto& t : lamplight::test::tracks_of(*teacher, "student-1", 3, 10s))
       require(teacher->subscribe(t), "teacher subscribes to " + t.track_id());
-    for (auto& t : tracks_of(*student, "teacher-1"))
+    for (auto& t : lamplight::test::tracks_of(*student, "teacher-1", 3, 10s))
       require(student->subscribe(t), "student subscribes to " + t.track_id());
   }
 
   /// Waits (bounded) until every subscribed leg of both lamps has decoded
   /// `video` pictures or `audio` frames.
   void wait_for_media(uint64_t video, uint64_t audio, std::chrono::seconds limit) {
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      bool done = true;
-      for (auto* lamp : {teacher.get(), student.get()})
-        for (auto& leg : lamp->report())
-          if (!leg.publishing)
-            done = done && leg.received.frames_decoded >= (leg.kind == clip_kind::video ? video : audio);
-      if (done)
-        return;
-      std::this_thread::sleep_for(50ms);  // polling a condition, bounded by the deadline
-    }
+    lamplight::test::wait_for_media({teacher.get(), student.get()}, video, audio, limit);
   }
 };
 
