@@ -200,14 +200,24 @@ cluster_actor::behavior_type cluster_impl(self_ptr self, cluster_config cfg) {
         return make_error(protocol::errc::unavailable,
                           "classroom " + key + " lives on node " + p->second + ", which is not alive");
       }
-      // A new classroom: the alive node with the highest weight.
-      std::string best = st.cfg.self.name;
-      auto best_w = hrw(key, best);
+      // A new classroom: the alive room node, not draining, with the
+      // highest weight.
+      auto eligible = [](const member_info& i) { return i.has_role("room") && !i.draining; };
+      std::string best;
+      uint64_t best_w = 0;
+      if (eligible(st.cfg.self)) {
+        best = st.cfg.self.name;
+        best_w = hrw(key, best);
+      }
       for (const auto& [name, m] : st.members)
-        if (m.state == member_state::alive && m.info.directory && hrw(key, name) > best_w) {
+        if (m.state == member_state::alive && m.info.directory && eligible(m.info)
+            && (best.empty() || hrw(key, name) > best_w)) {
           best = name;
           best_w = hrw(key, name);
         }
+      if (best.empty())
+        return make_error(protocol::errc::unavailable,
+                          "no room node in the cluster takes new classrooms");
       return directory_of(best);
     },
     [=](atoms::create, const std::string& key, const std::string& node) {
@@ -223,13 +233,18 @@ cluster_actor::behavior_type cluster_impl(self_ptr self, cluster_config cfg) {
           if (m.handle)
             self->send(m.handle, atoms::create::value, key, node);
     },
-    [=](atoms::beat, const std::string& name, int64_t started_ms) {
+    [=](atoms::beat, const std::string& name, int64_t started_ms, bool draining) {
       auto i = self->state.members.find(name);
       if (i == self->state.members.end() || i->second.info.started_ms != started_ms
           || i->second.state == member_state::left || !i->second.handle)
         return;  // unknown, or an old incarnation: it greets us itself
       i->second.state = member_state::alive;
+      i->second.info.draining = draining;
       i->second.last_heard = clock_type::now();
+    },
+    [=](atoms::drain, bool on) {
+      self->state.cfg.self.draining = on;
+      return caf::ok_atom::value;
     },
     [=](atoms::leave, const std::string& name, int64_t started_ms) {
       auto i = self->state.members.find(name);
@@ -261,16 +276,18 @@ cluster_actor::behavior_type cluster_impl(self_ptr self, cluster_config cfg) {
     [=](atoms::timeout) {
       for (auto& [name, m] : self->state.members)
         if (m.handle)
-          self->send(m.handle, atoms::beat::value,
-                     self->state.cfg.self.name, self->state.cfg.self.started_ms);
+          self->send(m.handle, atoms::beat::value, self->state.cfg.self.name,
+                     self->state.cfg.self.started_ms, self->state.cfg.self.draining);
       check_silence(self);
       self->delayed_send(self, self->state.cfg.heartbeat, atoms::timeout::value);
     },
     [=](atoms::open, const member_info& info) {
       auto& s = self->state;
       auto name = s.cfg.self.name;
+      auto roles = s.cfg.self.roles;
       s.cfg.self = info;
       s.cfg.self.name = name;
+      s.cfg.self.roles = roles;
       // Classrooms announced before the node listened (rebuilt ones).
       for (auto& [key, node] : s.placements)
         if (node == name)

@@ -22,12 +22,24 @@ struct member_info {
   /// Its directory (a directory_actor): where classrooms placed on it are
   /// opened from other nodes.
   caf::actor directory;
+  /// "gateway" (takes clients' WebSockets), "room" (holds classrooms, with
+  /// their media); all-in-one nodes have both.
+  std::vector<std::string> roles = {"gateway", "room"};
+  /// Takes no new classrooms (its own go on until they close).
+  bool draining = false;
+
+  bool has_role(const std::string& r) const {
+    for (const auto& x : roles)
+      if (x == r)
+        return true;
+    return false;
+  }
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, member_info& x) {
   return f(caf::meta::type_name("lamplight.member_info"), x.name, x.http, x.cluster,
-           x.started_ms, x.directory);
+           x.started_ms, x.directory, x.roles, x.draining);
 }
 
 /// A member's state as this node sees it: alive (heard within the suspect
@@ -76,7 +88,8 @@ struct cluster_config {
 /// classrooms to each other ("tenant/classroom" -> node name), so any node
 /// finds a classroom's directory; a new classroom goes to the alive node
 /// with the highest rendezvous hash (HRW) of its key and the node's name,
-/// which every node computes alike. A classroom whose node is not alive is
+/// which every node computes alike, among those with the room role that
+/// are not draining. A classroom whose node is not alive is
 /// unavailable, never created a second time elsewhere: its journal lives
 /// on that node.
 using cluster_actor = caf::typed_actor<
@@ -92,8 +105,11 @@ using cluster_actor = caf::typed_actor<
   /// key, node name: a classroom placed (from a node's directory for its
   /// own, passed on to every member; or from a member).
   caf::reacts_to<atoms::create, std::string, std::string>,
-  /// From a member: still here.
-  caf::reacts_to<atoms::beat, std::string, int64_t>,
+  /// From a member: still here (name, started_ms, draining).
+  caf::reacts_to<atoms::beat, std::string, int64_t, bool>,
+  /// Drain this node: no new classrooms here (told to every member with
+  /// the next heartbeat); false: take them again.
+  caf::replies_to<atoms::drain, bool>::with<caf::ok_atom>,
   /// From a member that stops.
   caf::reacts_to<atoms::leave, std::string, int64_t>,
   /// The membership table, this node first, then by name.

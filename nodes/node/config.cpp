@@ -68,6 +68,7 @@ protocol::result<load_result> load_config(const std::vector<std::string>& args,
     ("media-port", po::value(&c.media_port)->default_value(c.media_port), "first media UDP port, worker i on port + i (0: any)")
     ("media-workers", po::value(&c.media_workers)->default_value(c.media_workers), "media forwarding threads, one UDP port each (0: one per core)")
     ("cluster-port", po::value(&c.cluster_port)->default_value(c.cluster_port), "cluster endpoint (CAF middleman, on shell-bind) other nodes join through (0: any)")
+    ("roles", po::value(&c.roles)->default_value(c.roles), "gateway (clients' WebSockets), room (classrooms and their media), or both")
     ("seeds", po::value(&c.seeds), "cluster endpoints (host:port, comma separated) of nodes to join; none: this node starts a cluster")
     ("provider", po::value(&c.provider)->default_value(c.provider), "media provider of classrooms whose creator names none: sfu (this node's) | janus")
     ("janus", po::value(&c.janus), "host:port of a Janus 1.1 WebSocket API (its websockets transport); classrooms with provider janus run their media there")
@@ -144,6 +145,19 @@ protocol::result<load_result> load_config(const std::vector<std::string>& args,
                              std::string("bad duration for ") + name + ": " + *text};
   if (c.dev_tokens != "on" && c.dev_tokens != "off" && c.dev_tokens != "auto")
     return protocol::error{protocol::errc::bad_request, "dev-tokens is on, off or auto"};
+  {
+    std::istringstream in(c.roles);
+    std::string r;
+    bool any = false;
+    while (std::getline(in, r, ',')) {
+      if (r != "gateway" && r != "room")
+        return protocol::error{protocol::errc::bad_request,
+                               "roles are gateway and room (media goes with room), not " + r};
+      any = true;
+    }
+    if (!any)
+      return protocol::error{protocol::errc::bad_request, "a node needs a role"};
+  }
   if (c.provider != "sfu" && c.provider != "janus")
     return protocol::error{protocol::errc::bad_request, "provider is sfu or janus"};
   if (!c.janus.empty()) {

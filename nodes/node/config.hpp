@@ -27,6 +27,7 @@ struct node_config {
   uint32_t media_workers = 0;            // forwarding threads (0 = one per core)
   uint16_t cluster_port = 0;             // cluster endpoint (on shell-bind); 0 = any free port
   std::string seeds;                     // host:port,... of other nodes' cluster endpoints
+  std::string roles = "gateway,room";    // what this node does in a cluster
   std::string provider = "sfu";          // media provider of classrooms that name none
   std::string janus;                     // host:port of a Janus WebSocket API; empty: none
   std::string janus_admin_key;           // VideoRoom admin_key, if that Janus wants one

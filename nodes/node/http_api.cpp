@@ -84,6 +84,16 @@ std::optional<api_response> http_api::handle(const transport::http_request& req)
       return error_response(405, "use GET");
     return admin_status();
   }
+  if (path == "/admin/drain") {
+    if (!admin_allowed(req.remote_is_loopback, admin_bind_any_))
+      return error_response(404, "not found");
+    if (method != "POST")
+      return error_response(405, "use POST");
+    auto on = get(query, "on");
+    if (on != "1" && on != "0")
+      return error_response(400, "on=1 or on=0");
+    return drain(on == "1");
+  }
   if (path == "/dev/token") {
     // Not there at all unless enabled and asked from this machine.
     if (!dev_tokens_ || !req.remote_is_loopback)
@@ -146,6 +156,18 @@ api_response http_api::admin_status() {
   api_response out{200, "application/json", render_admin_status(*st, media, read_process_usage())};
   out.headers = {{"Cache-Control", "no-store"}};
   return out;
+}
+
+api_response http_api::drain(bool on) {
+  if (!cluster_)
+    return error_response(503, "no cluster actor");
+  bool ok = false;
+  caf::scoped_actor self{sys_};
+  self->request(cluster_, std::chrono::seconds(2), atoms::drain::value, on)
+    .receive([&](caf::ok_atom) { ok = true; }, [&](caf::error&) {});
+  if (!ok)
+    return error_response(503, "the cluster actor did not answer");
+  return {200, "application/json", on ? "{\"draining\":true}" : "{\"draining\":false}"};
 }
 
 api_response http_api::dev_token(const std::map<std::string, std::string>& q) {

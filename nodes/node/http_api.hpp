@@ -47,6 +47,9 @@ struct api_response {
 ///                    and assistants of the classroom it was taken in, and
 ///                    the parent of the child who took it; 401 without a
 ///                    valid token, 403 for anyone else, 404 if unknown.
+///   POST /admin/drain ?on=1|0   (loopback, or --admin-bind-any) this node
+///                    takes no new classrooms (its own go on); on=0 undoes
+///                    it. The cluster learns it with the next heartbeat.
 class http_api {
 public:
   http_api(caf::actor_system& sys, actors::directory_actor directory, const node_config& cfg,
@@ -57,11 +60,14 @@ public:
   std::optional<api_response> handle(const transport::http_request& req);
 
   void set_shutting_down() { shutting_down_ = true; }
+  /// Where POST /admin/drain goes.
+  void set_cluster(actors::cluster_actor c) { cluster_ = std::move(c); }
 
 private:
   api_response health();
   api_response metrics();
   api_response admin_status();
+  api_response drain(bool on);
   /// The directory's status, asked with a deadline; nullopt if it did not
   /// answer (or is shutting down).
   std::optional<actors::node_status> ask_status(std::chrono::milliseconds timeout);
@@ -76,6 +82,7 @@ private:
   std::string secret_;
   std::shared_ptr<actors::photo_store> photos_;
   std::atomic<bool> shutting_down_{false};
+  actors::cluster_actor cluster_;
 };
 
 } // namespace lamplight::node

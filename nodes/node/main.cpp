@@ -86,6 +86,17 @@ int main(int argc, char** argv) {
 
   actors::cluster_config cc;
   cc.self.name = cfg.name;
+  cc.self.roles.clear();
+  for (std::size_t at = 0; at <= cfg.roles.size();) {
+    auto comma = cfg.roles.find(',', at);
+    auto role = cfg.roles.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+    if (!role.empty())
+      cc.self.roles.push_back(role);
+    if (comma == std::string::npos)
+      break;
+    at = comma + 1;
+  }
+  bool gateway = cc.self.has_role("gateway");
   cc.self.started_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
@@ -147,6 +158,7 @@ int main(int argc, char** argv) {
   }
 
   node::http_api api(sys, *directory, cfg, *secret, photos, media);
+  api.set_cluster(cluster);
   auto web_root = cfg.web_root.empty() ? default_web_root() : cfg.web_root;
   transport::http_router router;
   router.add_static("/", web_root);
@@ -175,7 +187,8 @@ int main(int argc, char** argv) {
   server.set_ws_handler([&](std::shared_ptr<transport::ws_connection> conn,
                             const transport::http_request& req)
                           -> std::shared_ptr<transport::ws_session_handler> {
-    if (req.path != "/signal")
+    // A room-only node takes no clients: they come through gateways.
+    if (req.path != "/signal" || !gateway)
       return nullptr;
     return node::open_gateway_session(sys, gw, std::move(conn));
   });

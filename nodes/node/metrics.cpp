@@ -402,15 +402,21 @@ std::string render_admin_status(const actors::node_status& st, const media_total
       j.field(errc_label(i), st.requests_failed[i]);
   j.end_object();
   j.key("cluster").begin_array();
-  for (const auto& m : st.cluster)
+  for (const auto& m : st.cluster) {
+    std::string roles;
+    for (const auto& r : m.info.roles)
+      roles += (roles.empty() ? "" : ",") + r;
     j.begin_object()
       .field("name", std::string_view(m.info.name))
       .field("state", actors::to_string(m.state))
+      .field("roles", std::string_view(roles))
+      .field("draining", m.info.draining)
       .field("self", m.self)
       .field("http", std::string_view(m.info.http))
       .field("clusterEndpoint", std::string_view(m.info.cluster))
       .field("silentMs", static_cast<uint64_t>(std::max<int64_t>(m.silent_ms, 0)))
       .end_object();
+  }
   j.end_array();
   j.end_object();
   return j.take();

@@ -481,7 +481,8 @@ outcome shell::cmd_status() {
         out_->line(os.str());
         for (const auto& m : s.cluster)
           out_->line("  member " + m.info.name + (m.self ? " (this node)" : "") + ": "
-                     + actors::to_string(m.state) + ", http " + m.info.http + ", cluster "
+                     + actors::to_string(m.state) + (m.info.draining ? ", draining" : "")
+                     + ", http " + m.info.http + ", cluster "
                      + m.info.cluster
                      + (m.self ? "" : ", heard " + std::to_string(m.silent_ms) + " ms ago"));
       },

@@ -227,4 +227,59 @@ BOOST_AUTO_TEST_CASE(a_classroom_on_a_dead_node_is_unavailable_not_duplicated) {
   BOOST_TEST((std::find(held.begin(), held.end(), on_b) == held.end()));
 }
 
+// Roles and drain decide where new classrooms go: never on a gateway-only
+// node, never on a draining one; a draining node's own classroom goes on.
+BOOST_AUTO_TEST_CASE(new_classrooms_avoid_gateway_only_and_draining_nodes) {
+  using namespace lamplight::media::lamp;
+  node_process a(node_args("a", ""));
+  auto seed = "127.0.0.1:" + std::to_string(a.cluster_port);
+  auto gw_args = node_args("g", seed);
+  gw_args.insert(gw_args.end(), {"--roles", "gateway"});
+  node_process g(gw_args);
+  node_process b(node_args("b", seed));
+  BOOST_REQUIRE(all_see({&a, &g, &b}, {{"a", "alive"}, {"g", "alive"}, {"b", "alive"}}, 15s));
+  auto open_through = [&](node_process& n, const std::string& id) {
+    lamp_options o;
+    o.port = n.http_port;
+    lamp_client t(lamplight::test::shared_lamp_media(), o);
+    auto r = t.join(n.token("teacher-1", "teacher", "&mode=one_on_one", id));
+    t.close();
+    return static_cast<bool>(r);
+  };
+  // Sixteen classrooms opened through the gateway: none lives there.
+  for (int i = 0; i < 16; ++i)
+    BOOST_REQUIRE(open_through(g, "c" + std::to_string(i)));
+  BOOST_TEST(classrooms_on(g).empty());
+  BOOST_TEST(classrooms_on(a).size() + classrooms_on(b).size() == 16u);
+  // b drains: the next sixteen all go to a, b keeps its own.
+  auto before_b = classrooms_on(b).size();
+  auto d = lamplight::transport::http_request_once("127.0.0.1", b.http_port, "POST",
+                                                   "/admin/drain?on=1");
+  BOOST_REQUIRE_MESSAGE(d.status == 200, d.body);
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  auto draining_seen = [&] {
+    auto r = lamplight::transport::http_get("127.0.0.1", g.http_port, "/admin/status");
+    return r.body.find("\"name\":\"b\",\"state\":\"alive\",\"roles\":\"gateway,room\",\"draining\":true")
+           != std::string::npos;
+  };
+  while (std::chrono::steady_clock::now() < deadline && !draining_seen())
+    std::this_thread::sleep_for(100ms);  // polling a condition, bounded by the deadline
+  BOOST_REQUIRE(draining_seen());
+  for (int i = 16; i < 32; ++i)
+    BOOST_REQUIRE(open_through(g, "c" + std::to_string(i)));
+  BOOST_TEST(classrooms_on(b).size() == before_b);
+  BOOST_TEST(classrooms_on(a).size() == 32u - before_b);
+  // Its own classrooms still take joins.
+  if (before_b > 0)
+    BOOST_TEST(open_through(g, classrooms_on(b).front()));
+  // A gateway-only node takes WebSockets; a room-only node does not.
+  auto room_args = node_args("r", seed);
+  room_args.insert(room_args.end(), {"--roles", "room"});
+  node_process r(room_args);
+  lamp_options o;
+  o.port = r.http_port;
+  lamp_client t(lamplight::test::shared_lamp_media(), o);
+  BOOST_TEST(!t.join(r.token("teacher-1", "teacher", "&mode=one_on_one", "z")));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
