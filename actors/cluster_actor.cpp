@@ -2,6 +2,7 @@
 
 #include "actors/errors.hpp"
 #include "protocol/fnv1a.hpp"
+#include "transport/endpoint.hpp"
 
 #include <algorithm>
 #include <map>
@@ -64,31 +65,15 @@ void learn_placements(self_ptr self, const std::vector<std::string>& encoded) {
   }
 }
 
-bool split_endpoint(const std::string& ep, std::string& host, uint16_t& port) {
-  auto colon = ep.rfind(':');
-  if (colon == std::string::npos || colon == 0)
-    return false;
-  try {
-    auto p = std::stoul(ep.substr(colon + 1));
-    if (p == 0 || p > 65535)
-      return false;
-    port = static_cast<uint16_t>(p);
-  } catch (const std::exception&) {
-    return false;
-  }
-  host = ep.substr(0, colon);
-  return true;
-}
-
 /// Records `info` as alive with `handle`, unless it is an older incarnation
-/// of a member already known. True if it is new (or came back).
-bool admit(self_ptr self, const member_info& info, const cluster_actor& handle) {
+/// of a member already known.
+void admit(self_ptr self, const member_info& info, const cluster_actor& handle) {
   auto& st = self->state;
   if (info.name == st.cfg.self.name || !handle)
-    return false;
+    return;
   auto i = st.members.find(info.name);
   if (i != st.members.end() && i->second.info.started_ms > info.started_ms)
-    return false;  // a message from before that node restarted
+    return;  // a message from before that node restarted
   bool fresh = i == st.members.end() || i->second.state == member_state::dead
                || i->second.state == member_state::left
                || i->second.info.started_ms != info.started_ms;
@@ -100,17 +85,15 @@ bool admit(self_ptr self, const member_info& info, const cluster_actor& handle) 
   m.info = info;
   m.state = member_state::alive;
   m.last_heard = clock_type::now();
-  return fresh;
 }
 
 /// Greets the node at `endpoint` (blocking connect: the actor is detached)
 /// and, through its answer, every member it knows. False if unreachable.
 bool greet(self_ptr self, const std::string& endpoint) {
-  std::string host;
-  uint16_t port = 0;
-  if (!split_endpoint(endpoint, host, port))
+  auto ep = transport::parse_host_port(endpoint);
+  if (!ep)
     return false;
-  auto remote = self->system().middleman().remote_actor<cluster_actor>(host, port);
+  auto remote = self->system().middleman().remote_actor<cluster_actor>(ep->first, ep->second);
   if (!remote)
     return false;
   bool ok = false;

@@ -50,6 +50,12 @@ struct webrtc_up {
   }
 };
 
+/// VideoRoom room ids are numbers; Janus's JSON carries them as doubles, so
+/// they stay below 2^53. FNV-1a of tenant/classroom, never 0.
+uint64_t room_id(const std::string& tenant, const std::string& classroom) {
+  return (protocol::fnv1a64(tenant + "/" + classroom) & ((1ull << 52) - 1)) | 1;
+}
+
 /// The classroom's Janus: one session (client), its control handle and
 /// VideoRoom room, shared by the room's shards. Lost (Janus restarted, or
 /// not up yet), it is reopened on demand, at most once a second; a new
@@ -62,13 +68,16 @@ struct janus_connection {
   std::shared_ptr<webrtc_up> up = std::make_shared<webrtc_up>();
   protocol::error down;  // why the last open failed
   uint64_t control = 0;
-  uint64_t room = 0;
+  const uint64_t room;  // the same for every session: the classroom's
   uint64_t generation = 0;
   std::chrono::steady_clock::time_point next_reopen{};
   std::vector<std::pair<uint32_t, uint32_t>> counts;  // per shard: publishers, subscriptions
 
   janus_connection(rtc_provider_config c, rtc_room_spec s, std::size_t shards)
-    : cfg(std::move(c)), spec(std::move(s)), counts(shards) {}
+    : cfg(std::move(c)),
+      spec(std::move(s)),
+      room(room_id(spec.tenant, spec.classroom_id)),
+      counts(shards) {}
   janus_connection(const janus_connection&) = delete;
   janus_connection& operator=(const janus_connection&) = delete;
   /// Destroying the room ends every PeerConnection in it; the session goes
@@ -102,12 +111,6 @@ struct janus_shard_state {
 };
 
 using janus_self = rtc_room_actor::stateful_pointer<janus_shard_state>;
-
-/// VideoRoom room ids are numbers; Janus's JSON carries them as doubles, so
-/// they stay below 2^53. FNV-1a of tenant/classroom, never 0.
-uint64_t room_id(const std::string& tenant, const std::string& classroom) {
-  return (protocol::fnv1a64(tenant + "/" + classroom) & ((1ull << 52) - 1)) | 1;
-}
 
 pb::Value num(double v) {
   pb::Value x;
@@ -185,7 +188,6 @@ void janus_connection::open() {
     return;
   }
   control = *ctl;
-  room = room_id(spec.tenant, spec.classroom_id);
   auto create = request("create");
   auto& f = *create.mutable_fields();
   f["room"] = num(static_cast<double>(room));

@@ -16,7 +16,6 @@ namespace {
 /// the classroom starts, so that all its routes stay on one thread.
 struct sfu_room_state {
   track_media media;
-  uint32_t subscriptions = 0;
   static inline const char* name = "lamplight.sfu_room";
 };
 

@@ -7,6 +7,8 @@
 
 #include <boost/program_options.hpp>
 
+#include "transport/endpoint.hpp"
+
 namespace lamplight::node {
 
 namespace po = boost::program_options;
@@ -35,6 +37,17 @@ bool parse_ms(const std::string& text, std::chrono::milliseconds& out) {
     return false;
   out = std::chrono::milliseconds(n * factor);
   return true;
+}
+
+/// "a,b,,c" -> {a, b, c}.
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ','))
+    if (!item.empty())
+      out.push_back(item);
+  return out;
 }
 
 } // namespace
@@ -145,30 +158,25 @@ protocol::result<load_result> load_config(const std::vector<std::string>& args,
                              std::string("bad duration for ") + name + ": " + *text};
   if (c.dev_tokens != "on" && c.dev_tokens != "off" && c.dev_tokens != "auto")
     return protocol::error{protocol::errc::bad_request, "dev-tokens is on, off or auto"};
-  {
-    std::istringstream in(c.roles);
-    std::string r;
-    bool any = false;
-    while (std::getline(in, r, ',')) {
-      if (r != "gateway" && r != "room")
-        return protocol::error{protocol::errc::bad_request,
-                               "roles are gateway and room (media goes with room), not " + r};
-      any = true;
-    }
-    if (!any)
-      return protocol::error{protocol::errc::bad_request, "a node needs a role"};
-  }
+  c.role_list = split_list(c.roles);
+  for (const auto& r : c.role_list)
+    if (r != "gateway" && r != "room")
+      return protocol::error{protocol::errc::bad_request,
+                             "roles are gateway and room (media goes with room), not " + r};
+  if (c.role_list.empty())
+    return protocol::error{protocol::errc::bad_request, "a node needs a role"};
+  c.seed_list = split_list(c.seeds);
+  for (const auto& s : c.seed_list)
+    if (!transport::parse_host_port(s))
+      return protocol::error{protocol::errc::bad_request, "a seed is host:port, not " + s};
   if (c.provider != "sfu" && c.provider != "janus")
     return protocol::error{protocol::errc::bad_request, "provider is sfu or janus"};
   if (!c.janus.empty()) {
-    auto colon = c.janus.rfind(':');
-    unsigned long port = 0;
-    try {
-      port = colon == std::string::npos ? 0 : std::stoul(c.janus.substr(colon + 1));
-    } catch (const std::exception&) {
-    }
-    if (colon == 0 || port == 0 || port > 65535)
+    auto ep = transport::parse_host_port(c.janus);
+    if (!ep)
       return protocol::error{protocol::errc::bad_request, "janus is host:port, not " + c.janus};
+    c.janus_host = ep->first;
+    c.janus_port = ep->second;
   }
   if (c.provider == "janus" && c.janus.empty())
     return protocol::error{protocol::errc::bad_request, "provider janus needs --janus host:port"};

@@ -28,6 +28,12 @@ struct node_config {
   uint16_t cluster_port = 0;             // cluster endpoint (on shell-bind); 0 = any free port
   std::string seeds;                     // host:port,... of other nodes' cluster endpoints
   std::string roles = "gateway,room";    // what this node does in a cluster
+  // Parsed and checked by load_config from the three options above and
+  // `janus`, for the node to use as they are.
+  std::vector<std::string> role_list;
+  std::vector<std::string> seed_list;
+  std::string janus_host;
+  uint16_t janus_port = 0;
   std::string provider = "sfu";          // media provider of classrooms that name none
   std::string janus;                     // host:port of a Janus WebSocket API; empty: none
   std::string janus_admin_key;           // VideoRoom admin_key, if that Janus wants one

@@ -86,27 +86,12 @@ int main(int argc, char** argv) {
 
   actors::cluster_config cc;
   cc.self.name = cfg.name;
-  cc.self.roles.clear();
-  for (std::size_t at = 0; at <= cfg.roles.size();) {
-    auto comma = cfg.roles.find(',', at);
-    auto role = cfg.roles.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
-    if (!role.empty())
-      cc.self.roles.push_back(role);
-    if (comma == std::string::npos)
-      break;
-    at = comma + 1;
-  }
+  cc.self.roles = cfg.role_list;
   bool gateway = cc.self.has_role("gateway");
   cc.self.started_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
-  for (std::size_t at = 0; at < cfg.seeds.size();) {
-    auto comma = cfg.seeds.find(',', at);
-    auto seed = cfg.seeds.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
-    if (!seed.empty())
-      cc.seeds.push_back(seed);
-    at = comma == std::string::npos ? cfg.seeds.size() : comma + 1;
-  }
+  cc.seeds = cfg.seed_list;
   auto cluster = actors::spawn_cluster(sys, cc);
 
   actors::directory_config dc;
@@ -122,12 +107,9 @@ int main(int argc, char** argv) {
   dc.flush_interval = cfg.journal_flush;
   dc.rtc.sfu = media;
   actors::from_string(cfg.provider, dc.rtc.default_kind);  // checked by load_config
-  if (!cfg.janus.empty()) {
-    auto colon = cfg.janus.rfind(':');
-    dc.rtc.janus_host = cfg.janus.substr(0, colon);
-    dc.rtc.janus_port = static_cast<uint16_t>(std::stoul(cfg.janus.substr(colon + 1)));
-    dc.rtc.janus_room_secret = cfg.janus_admin_key;
-  }
+  dc.rtc.janus_host = cfg.janus_host;
+  dc.rtc.janus_port = cfg.janus_port;
+  dc.rtc.janus_room_secret = cfg.janus_admin_key;
   auto photos = std::make_shared<actors::photo_store>(std::filesystem::path(cfg.data_dir) / "photos");
   dc.photos = photos;
   auto directory = actors::spawn_directory(sys, dc);

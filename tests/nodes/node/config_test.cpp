@@ -68,6 +68,27 @@ BOOST_AUTO_TEST_CASE(bad_input_is_refused_with_a_message) {
   BOOST_TEST(!bool(load_config({}, env)));
 }
 
+BOOST_AUTO_TEST_CASE(cluster_and_provider_options_are_parsed_once_and_checked) {
+  auto r = load_config({"--roles", "room,,gateway", "--seeds", "10.0.0.1:4250,host-b:4251",
+                        "--janus", "127.0.0.1:8188"},
+                       fake_env{});
+  BOOST_REQUIRE(bool(r));
+  BOOST_TEST(r->config.role_list == (std::vector<std::string>{"room", "gateway"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(r->config.seed_list == (std::vector<std::string>{"10.0.0.1:4250", "host-b:4251"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(r->config.janus_host == "127.0.0.1");
+  BOOST_TEST(r->config.janus_port == 8188);
+  BOOST_TEST(load_config({}, fake_env{})->config.role_list
+               == (std::vector<std::string>{"gateway", "room"}),
+             boost::test_tools::per_element());
+  for (auto args : std::vector<std::vector<std::string>>{
+         {"--roles", "media"}, {"--roles", ","}, {"--seeds", "nohost"}, {"--seeds", "a:70000"},
+         {"--janus", ":8188"}, {"--janus", "host:"}, {"--janus", "host:8x"},
+         {"--provider", "janus"}, {"--provider", "mediasoup"}})
+    BOOST_TEST(!bool(load_config(args, fake_env{})), args[0] << " " << args[1]);
+}
+
 BOOST_AUTO_TEST_CASE(help_lists_every_option) {
   auto r = load_config({"--help"}, fake_env{});
   BOOST_REQUIRE(bool(r));
