@@ -109,9 +109,6 @@ node_probe::sample node_probe::read() {
     auto i = m.find(k);
     return i == m.end() ? 0.0 : i->second;
   };
-  s.has_metrics = m.count("lamplight_media_rtp_forwarded_total") > 0;
-  s.rtp_forwarded = get("lamplight_media_rtp_forwarded_total");
-  s.rtp_in = get("lamplight_media_rtp_in_total");
   s.cpu_s = get("lamplight_process_cpu_seconds_total");
   s.rss_bytes = get("lamplight_process_resident_bytes");
   if (proc_) {

@@ -37,9 +37,6 @@ public:
     double at_s = 0;               // since the probe began
     double cpu_s = 0;              // the node's CPU time
     double rss_bytes = 0;
-    double rtp_forwarded = 0;
-    double rtp_in = 0;
-    bool has_metrics = false;
   };
   sample read();
 
