@@ -87,12 +87,20 @@ classroom_actor::behavior_type classroom_impl(self_ptr self,
   if (init->rebuilt)
     settle_after_rebuild(self);
   st.journal.sync();
+  replicate(self, false);  // what was written before the actor ran
   arm_flush_timer(self);
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& s = self->state;
     for (auto& [identity, p] : s.participants)
       if (dm.source == caf::actor_cast<caf::actor_addr>(p)) {
         auto who = identity;  // remove_member erases the map entry
+        if (dm.reason == caf::exit_reason::remote_link_unreachable) {
+          // Its gateway died, not the member: the client reconnects through
+          // another and finds its seat (and calls) kept for the grace.
+          s.participants.erase(who);
+          mark_absent(self, who);
+          return;
+        }
         remove_member(self, who, "participant ended");
         return;
       }
@@ -571,6 +579,7 @@ classroom_actor::behavior_type classroom_impl(self_ptr self,
       s.participants.clear();
       s.tracks.clear();
       s.journal.close();
+      replicate(self, true);
       self->quit();
       return caf::ok_atom::value;
     },

@@ -8,6 +8,7 @@
 #include <caf/typed_actor.hpp>
 
 #include "actors/atoms.hpp"
+#include "actors/journal_replicator.hpp"
 #include "actors/messages.hpp"
 #include "actors/participant_actor.hpp"
 #include "actors/session_actor.hpp"
@@ -106,6 +107,13 @@ struct classroom_config {
   /// Where homework photos go; the media room takes its lamps' photo uploads
   /// there and the classroom checks each photo command's result against it.
   std::shared_ptr<photo_store> photos;
+  /// Told of every journal append, to copy it to another node (invalid:
+  /// the journal stays on this node only).
+  replicator_actor replicator;
+  /// Rebuilt from a replica because its node died or left: running calls
+  /// go on while their parties come back (after a restart of the same
+  /// node they end: their participants died with it).
+  bool adopted = false;
 };
 
 /// Spawns a classroom; errors (unreadable journal, spec mismatch) are returned

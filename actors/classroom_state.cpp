@@ -17,6 +17,13 @@ std::string next_id(self_ptr self, const char* prefix) {
 /// Journals the event, applies it, and sends it as a delta to every
 /// participant allowed to see it and to every watcher. The journal write comes
 /// first: a change that is not on disk never reaches anyone.
+void replicate(self_ptr self, bool last) {
+  auto& st = self->state;
+  if (st.cfg.replicator)
+    self->send(st.cfg.replicator, atoms::replicate::value,
+               st.cfg.spec.tenant + "/" + st.cfg.spec.classroom_id, st.journal.size(), last);
+}
+
 protocol::error commit(self_ptr self, signal::ClassroomEvent ev) {
   auto& st = self->state;
   ev.set_seq(st.model.seq() + 1);
@@ -28,6 +35,7 @@ protocol::error commit(self_ptr self, signal::ClassroomEvent ev) {
       to.push_back(p);
   if (auto err = st.journal.append(ev); err.code != errc::none)
     return err;
+  replicate(self, false);
   if (auto code = st.model.apply(ev); code != errc::none) {
     // Cannot happen for events built here; the journal now holds one the
     // model refused, which a rebuild skips the same way.
@@ -207,26 +215,42 @@ void arm_flush_timer(self_ptr self) {
                      timer_kind::journal_flush, std::string{}, uint64_t{0});
 }
 
-/// After a rebuild nobody is connected: members wait offline for their grace,
-/// and calls that were running cannot be resumed by participants that are gone.
+/// After a rebuild nobody is connected: members wait offline for their
+/// grace. Tracks are unpublished: their media died with the old process.
+/// Calls that were running end, unless the classroom was adopted from a
+/// node that died: their participants live on gateways and come back.
 void settle_after_rebuild(self_ptr self) {
   auto& st = self->state;
   std::vector<signal::CallInfo> running(st.model.snapshot().calls().begin(),
                                         st.model.snapshot().calls().end());
   for (auto& c : running) {
-    st.calls[c.call_id()] = call_record{c.caller(), c.callee(), false, false, true};
-    record_call(self, c.call_id(), signal::CALL_PHASE_ENDED, signal::CALL_END_PEER_DROPPED);
+    bool up = c.phase() == signal::CALL_PHASE_CONNECTED;
+    st.calls[c.call_id()] = call_record{c.caller(), c.callee(), up, up, true, up};
+    if (!st.cfg.adopted)
+      record_call(self, c.call_id(), signal::CALL_PHASE_ENDED, signal::CALL_END_PEER_DROPPED);
+  }
+  std::vector<std::string> tracks;
+  for (const auto& t : st.model.snapshot().tracks())
+    tracks.push_back(t.track_id());
+  for (auto& id : tracks) {
+    signal::ClassroomEvent ev;
+    ev.mutable_track_unpublished()->set_track_id(id);
+    commit(self, std::move(ev));
   }
   std::vector<std::string> members;
   for (const auto& m : st.model.snapshot().members())
     members.push_back(m.identity());
-  for (auto& id : members) {
-    set_presence(self, id, false);
-    auto gen = ++st.timer_generation;
-    st.absent_timers[id] = gen;
-    self->delayed_send(self, st.cfg.absent_grace, atoms::timeout::value, timer_kind::absent_member,
-                       id, gen);
-  }
+  for (auto& id : members)
+    mark_absent(self, id);
+}
+
+void mark_absent(self_ptr self, const std::string& identity) {
+  auto& st = self->state;
+  set_presence(self, identity, false);
+  auto gen = ++st.timer_generation;
+  st.absent_timers[identity] = gen;
+  self->delayed_send(self, st.cfg.absent_grace, atoms::timeout::value, timer_kind::absent_member,
+                     identity, gen);
 }
 
 signal::DeviceOutcome photo_outcome(self_ptr self, const pending_command& cmd,

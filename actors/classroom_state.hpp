@@ -80,6 +80,9 @@ std::string next_id(self_ptr self, const char* prefix);
 
 protocol::error commit(self_ptr self, signal::ClassroomEvent ev);
 
+/// Tells the replicator how long the journal is now (`last`: closed).
+void replicate(self_ptr self, bool last);
+
 caf::error to_caf(const protocol::error& e);
 
 bool from_member(self_ptr self, const std::string& identity);
@@ -112,5 +115,8 @@ signal::DeviceOutcome photo_outcome(self_ptr self, const pending_command& cmd,
                                     const signal::DeviceOutcome& done);
 
 void settle_after_rebuild(self_ptr self);
+
+/// The member is offline; its seat is kept for the absent grace.
+void mark_absent(self_ptr self, const std::string& identity);
 
 } // namespace lamplight::actors::classroom_detail

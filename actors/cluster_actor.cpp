@@ -1,5 +1,6 @@
 #include "actors/cluster_actor.hpp"
 
+#include "actors/directory_actor.hpp"
 #include "actors/errors.hpp"
 #include "protocol/fnv1a.hpp"
 #include "transport/endpoint.hpp"
@@ -40,6 +41,10 @@ struct cluster_state {
   cluster_config cfg;
   std::map<std::string, member> members;  // by name, this node excluded
   std::map<std::string, std::string> placements;  // classroom key -> node name
+  /// The directory was told which of its journals to rebuild (it waits for
+  /// the cluster's placements first).
+  bool rebuild_told = false;
+  int seed_failures = 0;
   static inline const char* name = "lamplight.cluster";
 };
 
@@ -85,6 +90,71 @@ void admit(self_ptr self, const member_info& info, const cluster_actor& handle) 
   m.info = info;
   m.state = member_state::alive;
   m.last_heard = clock_type::now();
+}
+
+bool eligible(const member_info& i) {
+  return i.has_role("room") && !i.draining;
+}
+
+/// The eligible alive node with the highest weight for `key`, other than
+/// `exclude` ("" if none).
+std::string best_node(self_ptr self, const std::string& key, const std::string& exclude) {
+  auto& st = self->state;
+  std::string best;
+  uint64_t best_w = 0;
+  auto consider = [&](const std::string& name) {
+    if (name != exclude && (best.empty() || hrw(key, name) > best_w)) {
+      best = name;
+      best_w = hrw(key, name);
+    }
+  };
+  if (eligible(st.cfg.self))
+    consider(st.cfg.self.name);
+  for (const auto& [name, m] : st.members)
+    if (m.state == member_state::alive && m.info.directory && eligible(m.info))
+      consider(name);
+  return best;
+}
+
+/// Node `gone` died or left: its classrooms move to the nodes that hold
+/// their replicas; this node's directory rebuilds those that come here.
+void reassign(self_ptr self, const std::string& gone) {
+  auto& st = self->state;
+  for (auto& [key, node] : st.placements) {
+    if (node != gone)
+      continue;
+    auto next = best_node(self, key, gone);
+    if (next.empty())
+      continue;  // unavailable until an eligible node comes
+    node = next;
+    if (next == st.cfg.self.name && st.cfg.self.directory)
+      caf::anon_send(caf::actor_cast<directory_actor>(st.cfg.self.directory), atoms::adopt::value,
+                     key);
+  }
+}
+
+/// Marks a member dead (once) and moves its classrooms.
+void mark_dead(self_ptr self, member& m) {
+  if (m.state == member_state::dead || m.state == member_state::left)
+    return;
+  m.state = member_state::dead;
+  m.handle = nullptr;
+  reassign(self, m.info.name);
+}
+
+/// Tells the directory which of its journals the cluster placed on other
+/// nodes (it rebuilds the others), once.
+void tell_rebuild(self_ptr self) {
+  auto& st = self->state;
+  if (st.rebuild_told || !st.cfg.self.directory)
+    return;
+  st.rebuild_told = true;
+  std::vector<std::string> elsewhere;
+  for (const auto& [key, node] : st.placements)
+    if (node != st.cfg.self.name)
+      elsewhere.push_back(key);
+  caf::anon_send(caf::actor_cast<directory_actor>(st.cfg.self.directory), atoms::rebuild::value,
+                 std::move(elsewhere));
 }
 
 /// Greets the node at `endpoint` (blocking connect: the actor is detached)
@@ -133,8 +203,7 @@ void check_silence(self_ptr self) {
       continue;
     auto silent = now - m.last_heard;
     if (silent >= self->state.cfg.dead_after) {
-      m.state = member_state::dead;
-      m.handle = nullptr;
+      mark_dead(self, m);
     } else if (silent >= self->state.cfg.suspect_after) {
       m.state = member_state::suspect;
     }
@@ -147,10 +216,8 @@ cluster_actor::behavior_type cluster_impl(self_ptr self, cluster_config cfg) {
     // The member's process died or its connection dropped: CAF knows at
     // once, no need to wait for silence.
     for (auto& [name, m] : self->state.members)
-      if (m.handle && dm.source == caf::actor_cast<caf::actor_addr>(m.handle)) {
-        m.state = member_state::dead;
-        m.handle = nullptr;
-      }
+      if (m.handle && dm.source == caf::actor_cast<caf::actor_addr>(m.handle))
+        mark_dead(self, m);
   });
   self->send(self, atoms::timeout::value);
   return {
@@ -183,30 +250,25 @@ cluster_actor::behavior_type cluster_impl(self_ptr self, cluster_config cfg) {
         return make_error(protocol::errc::unavailable,
                           "classroom " + key + " lives on node " + p->second + ", which is not alive");
       }
-      // A new classroom: the alive room node, not draining, with the
-      // highest weight.
-      auto eligible = [](const member_info& i) { return i.has_role("room") && !i.draining; };
-      std::string best;
-      uint64_t best_w = 0;
-      if (eligible(st.cfg.self)) {
-        best = st.cfg.self.name;
-        best_w = hrw(key, best);
-      }
-      for (const auto& [name, m] : st.members)
-        if (m.state == member_state::alive && m.info.directory && eligible(m.info)
-            && (best.empty() || hrw(key, name) > best_w)) {
-          best = name;
-          best_w = hrw(key, name);
-        }
+      // A new classroom: the eligible node with the highest weight.
+      auto best = best_node(self, key, "");
       if (best.empty())
         return make_error(protocol::errc::unavailable,
                           "no room node in the cluster takes new classrooms");
       return directory_of(best);
     },
+    [=](atoms::replica, const std::string& key) -> caf::result<std::string, caf::actor> {
+      auto& st = self->state;
+      auto best = best_node(self, key, st.cfg.self.name);
+      auto i = st.members.find(best);
+      if (best.empty() || i == st.members.end() || !i->second.info.replicator)
+        return make_error(protocol::errc::unavailable, "no other room node keeps replicas");
+      return caf::make_result(best, i->second.info.replicator);
+    },
     [=](atoms::create, const std::string& key, const std::string& node) {
       auto& st = self->state;
       auto& slot = st.placements[key];
-      if (slot == node)
+      if (slot == node && node != st.cfg.self.name)
         return;
       slot = node;
       // Our own classrooms are news for everyone; others' we heard from
@@ -233,10 +295,14 @@ cluster_actor::behavior_type cluster_impl(self_ptr self, cluster_config cfg) {
       auto i = self->state.members.find(name);
       if (i == self->state.members.end() || i->second.info.started_ms != started_ms)
         return;
+      if (i->second.state == member_state::dead || i->second.state == member_state::left)
+        return;
       i->second.state = member_state::left;
       if (i->second.handle)
         self->demonitor(caf::actor_cast<caf::actor_addr>(i->second.handle));
       i->second.handle = nullptr;
+      // It flushed its replicas before it said goodbye.
+      reassign(self, name);
     },
     [=](caf::get_atom) {
       auto now = clock_type::now();
@@ -279,14 +345,23 @@ cluster_actor::behavior_type cluster_impl(self_ptr self, cluster_config cfg) {
               self->send(m.handle, atoms::create::value, key, node);
       for (const auto& seed : s.cfg.seeds)
         self->send(self, atoms::retry::value, seed);
+      if (s.cfg.seeds.empty())
+        tell_rebuild(self);  // the first node of a cluster: nobody to ask
     },
     [=](atoms::retry, const std::string& seed) {
       // Until one seed answers, keep trying every second: a cluster may be
       // started in any order.
       bool joined = std::any_of(self->state.members.begin(), self->state.members.end(),
                                 [](const auto& m) { return m.second.handle != nullptr; });
-      if (!joined && !greet(self, seed))
-        self->delayed_send(self, std::chrono::seconds(1), atoms::retry::value, seed);
+      if (joined || greet(self, seed)) {
+        tell_rebuild(self);
+        return;
+      }
+      // Seeds that stay silent this long are down: go on with what this
+      // node has.
+      if (++self->state.seed_failures >= 5 * static_cast<int>(self->state.cfg.seeds.size()))
+        tell_rebuild(self);
+      self->delayed_send(self, std::chrono::seconds(1), atoms::retry::value, seed);
     },
   };
 }

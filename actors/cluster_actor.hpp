@@ -22,6 +22,9 @@ struct member_info {
   /// Its directory (a directory_actor): where classrooms placed on it are
   /// opened from other nodes.
   caf::actor directory;
+  /// Its journal replicator (a replicator_actor): where other nodes keep
+  /// copies of their journals and photos.
+  caf::actor replicator;
   /// "gateway" (takes clients' WebSockets), "room" (holds classrooms, with
   /// their media); all-in-one nodes have both.
   std::vector<std::string> roles = {"gateway", "room"};
@@ -39,7 +42,7 @@ struct member_info {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, member_info& x) {
   return f(caf::meta::type_name("lamplight.member_info"), x.name, x.http, x.cluster,
-           x.started_ms, x.directory, x.roles, x.draining);
+           x.started_ms, x.directory, x.replicator, x.roles, x.draining);
 }
 
 /// A member's state as this node sees it: alive (heard within the suspect
@@ -89,9 +92,18 @@ struct cluster_config {
 /// finds a classroom's directory; a new classroom goes to the alive node
 /// with the highest rendezvous hash (HRW) of its key and the node's name,
 /// which every node computes alike, among those with the room role that
-/// are not draining. A classroom whose node is not alive is
-/// unavailable, never created a second time elsewhere: its journal lives
-/// on that node.
+/// are not draining ("eligible").
+///
+/// Replicas and node death: a classroom's journal (and its photos) is
+/// replicated to the eligible node, other than its own, with the highest
+/// weight for its key (see replicator_actor). When a node dies or leaves,
+/// every member moves its classrooms, in its own table, to the eligible
+/// node with the highest weight among those left: the one that held the
+/// replica, so no election is needed. That node's directory rebuilds them
+/// from the replica (told by its cluster actor, or on the first open that
+/// reaches it). Only with no eligible node left is a classroom unavailable.
+/// A restarted node rebuilds from its own journals only the classrooms the
+/// cluster has not moved elsewhere meanwhile (atoms::rebuild).
 using cluster_actor = caf::typed_actor<
   /// A node introduces itself with its handle and the classrooms it holds
   /// ("key=node"); replies this node's info, every member it knows (not
@@ -102,6 +114,9 @@ using cluster_actor = caf::typed_actor<
   /// own when it is here or should be). errc::unavailable if its node is
   /// not alive.
   caf::replies_to<atoms::lookup, std::string>::with<caf::actor>,
+  /// Which node keeps the replica of this node's classroom `key`: its name
+  /// and replicator. errc::unavailable if no other node is eligible.
+  caf::replies_to<atoms::replica, std::string>::with<std::string, caf::actor>,
   /// key, node name: a classroom placed (from a node's directory for its
   /// own, passed on to every member; or from a member).
   caf::reacts_to<atoms::create, std::string, std::string>,

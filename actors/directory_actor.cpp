@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
+#include <algorithm>
 
 #include <caf/actor_system.hpp>
 #include <caf/send.hpp>
@@ -35,20 +37,15 @@ struct directory_state {
   std::vector<uint64_t> call_outcomes = std::vector<uint64_t>(call_outcome_count);
   std::vector<uint64_t> requests_failed =
     std::vector<uint64_t>(static_cast<std::size_t>(errc::already_exists) + 1);
+  /// Journals found at start were rebuilt (in a cluster, once it said which).
+  bool rebuilt = false;
   static inline const char* name = "lamplight.directory";
 };
 
 using self_ptr = directory_actor::stateful_pointer<directory_state>;
 
-/// Tenant and classroom ids become file names: only a safe alphabet, so no
-/// token can name a path outside the data directory.
 bool valid_id(const std::string& id) {
-  if (id.empty() || id.size() > 64 || id[0] == '.' || id[0] == '-')
-    return false;
-  for (char c : id)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'))
-      return false;
-  return true;
+  return valid_journal_id(id);
 }
 
 std::string key(const std::string& tenant, const std::string& cls) {
@@ -57,7 +54,7 @@ std::string key(const std::string& tenant, const std::string& cls) {
 
 std::filesystem::path journal_path(const directory_config& cfg, const std::string& tenant,
                                    const std::string& cls) {
-  return cfg.data_dir / "journal" / tenant / (cls + ".journal");
+  return journal_file(cfg.data_dir / "journal", tenant, cls);
 }
 
 int64_t now_s() {
@@ -66,7 +63,8 @@ int64_t now_s() {
     .count();
 }
 
-caf::expected<classroom_actor> start_classroom(self_ptr self, classroom_spec spec) {
+caf::expected<classroom_actor> start_classroom(self_ptr self, classroom_spec spec,
+                                               bool adopted = false) {
   auto& st = self->state;
   if (!valid_id(spec.tenant) || !valid_id(spec.classroom_id))
     return make_error(errc::bad_request,
@@ -80,6 +78,8 @@ caf::expected<classroom_actor> start_classroom(self_ptr self, classroom_spec spe
   cfg.device_deadline = st.cfg.timeouts.device_deadline;
   cfg.rtc = st.cfg.rtc;
   cfg.photos = st.cfg.photos;
+  cfg.replicator = st.cfg.replicator;
+  cfg.adopted = adopted;
   cfg.spec = spec;
   auto c = spawn_classroom(self->system(), std::move(cfg), tally_actor{self});
   if (!c)
@@ -92,9 +92,33 @@ caf::expected<classroom_actor> start_classroom(self_ptr self, classroom_spec spe
   return c;
 }
 
+std::string stamp() {
+  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count());
+}
+
+/// The spec of a journal's classroom if it holds one that is not closed.
+std::optional<classroom_spec> open_classroom_in(const std::filesystem::path& file) {
+  auto contents = read_journal(file);
+  if (!contents || contents->events.empty() || !contents->events[0].has_created()
+      || contents->events.back().has_closed())
+    return std::nullopt;
+  const auto& created = contents->events[0].created();
+  return classroom_spec{created.tenant(), created.classroom_id(), created.mode(),
+                        created.capacity(), created.provider()};
+}
+
+/// Moves a journal out of the way (kept for an operator, never reread).
+void set_aside(const std::filesystem::path& file, const char* why) {
+  std::error_code ec;
+  std::filesystem::rename(file, file.string() + "." + why + "-" + stamp(), ec);
+}
+
 /// Brings back every classroom whose journal is under the data directory and
-/// that was not closed.
-void rebuild(self_ptr self) {
+/// that was not closed, but those the cluster placed elsewhere meanwhile.
+void rebuild(self_ptr self, const std::vector<std::string>& elsewhere) {
+  self->state.rebuilt = true;
   std::error_code ec;
   auto root = self->state.cfg.data_dir / "journal";
   if (!std::filesystem::is_directory(root, ec))
@@ -105,22 +129,49 @@ void rebuild(self_ptr self) {
     for (auto& f : std::filesystem::directory_iterator(tenant_dir.path(), ec)) {
       if (f.path().extension() != ".journal")
         continue;
-      auto contents = read_journal(f.path());
-      if (!contents || contents->events.empty() || !contents->events[0].has_created())
+      auto spec = open_classroom_in(f.path());
+      if (!spec || f.path() != journal_path(self->state.cfg, spec->tenant, spec->classroom_id))
+        continue;  // closed, not a journal, or a file that does not belong where it lies
+      auto k = key(spec->tenant, spec->classroom_id);
+      if (self->state.classrooms.count(k))
         continue;
-      const auto& created = contents->events[0].created();
-      if (contents->events.back().has_closed())
+      if (std::find(elsewhere.begin(), elsewhere.end(), k) != elsewhere.end()) {
+        // Rebuilt on another node from its replica while this one was away:
+        // that copy goes on; this older one must not come back.
+        set_aside(f.path(), "moved");
         continue;
-      classroom_spec spec{created.tenant(), created.classroom_id(), created.mode(),
-                          created.capacity(), created.provider()};
-      if (f.path() != journal_path(self->state.cfg, spec.tenant, spec.classroom_id))
-        continue;  // a file that does not belong where it lies
-      auto c = start_classroom(self, spec);
+      }
+      auto c = start_classroom(self, *spec);
       if (!c)
         std::fprintf(stderr, "lamplight: cannot rebuild %s: %s\n", f.path().c_str(),
                      to_protocol_error(c.error()).message.c_str());
     }
   }
+}
+
+/// Rebuilds a classroom from the replica this node holds for it: its node
+/// died or left and the cluster moved it here. errc::classroom_not_found
+/// without a replica of an open classroom.
+caf::expected<classroom_actor> adopt(self_ptr self, const std::string& tenant,
+                                     const std::string& cls) {
+  auto& st = self->state;
+  if (auto i = st.classrooms.find(key(tenant, cls)); i != st.classrooms.end())
+    return i->second;
+  if (!valid_id(tenant) || !valid_id(cls))
+    return make_error(errc::bad_request, "bad tenant or classroom id");
+  auto from = journal_file(replica_root(st.cfg.data_dir), tenant, cls);
+  auto spec = open_classroom_in(from);
+  if (!spec || spec->tenant != tenant || spec->classroom_id != cls)
+    return make_error(errc::classroom_not_found, "no replica of classroom " + cls + " here");
+  auto to = journal_path(st.cfg, tenant, cls);
+  std::error_code ec;
+  if (std::filesystem::exists(to, ec))
+    set_aside(to, "replaced");  // an older copy of our own, from before it moved
+  std::filesystem::create_directories(to.parent_path(), ec);
+  std::filesystem::rename(from, to, ec);
+  if (ec)
+    return make_error(errc::internal, "cannot take over " + from.string() + ": " + ec.message());
+  return start_classroom(self, *spec, true);
 }
 
 /// How long a directory waits for the cluster actor or another node's
@@ -133,6 +184,9 @@ caf::expected<classroom_actor> open_here(self_ptr self, const protocol::token_cl
   auto& st = self->state;
   if (auto i = st.classrooms.find(key(who.tenant, who.classroom)); i != st.classrooms.end())
     return i->second;
+  // Moved here from a node that is gone, and not rebuilt yet: do it now.
+  if (auto c = adopt(self, who.tenant, who.classroom); c)
+    return c;
   bool staff = who.role == signal::ROLE_TEACHER || who.role == signal::ROLE_ASSISTANT;
   if (!staff || who.mode == signal::MODE_UNSPECIFIED)
     return make_error(errc::classroom_not_found,
@@ -142,7 +196,8 @@ caf::expected<classroom_actor> open_here(self_ptr self, const protocol::token_cl
 
 directory_actor::behavior_type directory_impl(self_ptr self, directory_config cfg) {
   self->state.cfg = std::move(cfg);
-  rebuild(self);
+  if (!self->state.cfg.cluster)
+    rebuild(self, {});
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
     for (auto i = st.classrooms.begin(); i != st.classrooms.end(); ++i) {
@@ -321,6 +376,19 @@ directory_actor::behavior_type directory_impl(self_ptr self, directory_config cf
         v.resize(i + 1);
       ++v[i];
     },
+    [=](atoms::adopt, const std::string& k) {
+      auto slash = k.find('/');
+      if (slash == std::string::npos)
+        return;
+      auto c = adopt(self, k.substr(0, slash), k.substr(slash + 1));
+      if (!c && to_protocol_error(c.error()).code != errc::classroom_not_found)
+        std::fprintf(stderr, "lamplight: cannot take over %s: %s\n", k.c_str(),
+                     to_protocol_error(c.error()).message.c_str());
+    },
+    [=](atoms::rebuild, const std::vector<std::string>& elsewhere) {
+      if (!self->state.rebuilt)
+        rebuild(self, elsewhere);
+    },
     [=](atoms::shutdown) -> caf::result<caf::ok_atom> {
       auto& st = self->state;
       // Flush every journal, then stop the actors without closing the
@@ -334,7 +402,15 @@ directory_actor::behavior_type directory_impl(self_ptr self, directory_config cf
           for (auto& [t, d] : self->state.dispatchers)
             caf::anon_send_exit(d, caf::exit_reason::user_shutdown);
           self->state.dispatchers.clear();
-          rp.deliver(caf::ok_atom::value);
+          if (!self->state.cfg.replicator) {
+            rp.deliver(caf::ok_atom::value);
+            return;
+          }
+          // The replicas current before the node says goodbye: the node
+          // that takes its classrooms over rebuilds them from them.
+          self->request(self->state.cfg.replicator, classroom_timeout, atoms::flush::value)
+            .then([=](caf::ok_atom) mutable { rp.deliver(caf::ok_atom::value); },
+                  [=](caf::error&) mutable { rp.deliver(caf::ok_atom::value); });
         }
       };
       for (auto& [k, c] : st.classrooms)

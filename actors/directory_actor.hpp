@@ -55,7 +55,16 @@ using directory_actor = caf::typed_actor<
   caf::replies_to<atoms::status>::with<node_status>,
   caf::reacts_to<atoms::tally, call_outcome>,
   caf::reacts_to<atoms::tally, protocol::errc>,
-  /// Flush and close every journal, stop every classroom and dispatcher.
+  /// From the cluster actor: classroom "tenant/classroom" moved here (its
+  /// node died or left); rebuild it from the replica this node holds.
+  caf::reacts_to<atoms::adopt, std::string>,
+  /// From the cluster actor, once the node knows the cluster's placements:
+  /// rebuild this node's journals except these keys, which the cluster
+  /// moved elsewhere while the node was away (their journals are set
+  /// aside). A directory without a cluster rebuilds at start.
+  caf::reacts_to<atoms::rebuild, std::vector<std::string>>,
+  /// Flush every journal (and wait, bounded, for their replicas), stop
+  /// every classroom and dispatcher.
   caf::replies_to<atoms::shutdown>::with<caf::ok_atom>>;
 
 struct directory_config {
@@ -75,15 +84,21 @@ struct directory_config {
   std::shared_ptr<photo_store> photos;
   /// The node's view of the cluster, for status (invalid: none).
   cluster_actor cluster;
+  /// Ships journals to their replica node (invalid: none kept).
+  replicator_actor replicator;
 };
 
 caf::expected<directory_actor> spawn_directory(caf::actor_system& sys, directory_config cfg);
 
 /// Spawns a participant for `member` in `classroom` (any node). `dispatcher`
-/// may be invalid (no Q&A). It joins on its first attach.
+/// may be invalid (no Q&A). It joins on its first attach. With a
+/// `directory`, a classroom whose node dies is looked for again through it
+/// (the cluster rebuilds it elsewhere) and rejoined with the same seat;
+/// without one, the participant ends with its classroom.
 participant_actor spawn_participant(caf::actor_system& sys, protocol::token_claims member,
                                     classroom_actor classroom, dispatcher_actor dispatcher,
-                                    participant_timeouts timeouts);
+                                    participant_timeouts timeouts,
+                                    directory_actor directory = {});
 
 /// spawn_classroom for a directory: the classroom reports how each of its
 /// calls turns out to `tally` (see tally_actor).

@@ -80,7 +80,7 @@ void join(self_ptr self, uint64_t rid, const signal::Join& j) {
           .then(
             [=](const dispatcher_actor& dispatcher) {
               auto p = spawn_participant(self->system(), who, classroom, dispatcher,
-                                         self->state.cfg.timeouts);
+                                         self->state.cfg.timeouts, dir);
               self->request(p, join_timeout, atoms::attach::value, session_actor{self})
                 .then(
                   [=](const signal::Joined& joined) {

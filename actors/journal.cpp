@@ -1,6 +1,7 @@
 #include "actors/journal.hpp"
 
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -50,6 +51,20 @@ bool write_all(int fd, const char* data, std::size_t n) {
 }
 
 } // namespace
+
+bool valid_journal_id(const std::string& id) {
+  if (id.empty() || id.size() > 64 || id[0] == '.' || id[0] == '-')
+    return false;
+  for (char c : id)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'))
+      return false;
+  return true;
+}
+
+std::filesystem::path journal_file(const std::filesystem::path& root, const std::string& tenant,
+                                   const std::string& classroom) {
+  return root / tenant / (classroom + ".journal");
+}
 
 uint32_t crc32c(const void* data, std::size_t size) {
   static const std::array<uint32_t, 256> table = [] {

@@ -65,6 +65,17 @@ protocol::result<journal_contents> read_journal(const std::filesystem::path& pat
 /// CRC-32C (Castagnoli), as in RFC 3720 B.4.
 uint32_t crc32c(const void* data, std::size_t size);
 
+/// Tenant and classroom ids become file names: only 1..64 of
+/// [A-Za-z0-9._-], not starting with . or -, so no token (and no peer node)
+/// can name a path outside the data directory.
+bool valid_journal_id(const std::string& id);
+
+/// root/<tenant>/<classroom>.journal: where a node keeps its own classrooms'
+/// journals (root = data_dir/journal) and the replicas it holds for other
+/// nodes (root = data_dir/replica).
+std::filesystem::path journal_file(const std::filesystem::path& root, const std::string& tenant,
+                                   const std::string& classroom);
+
 /// Largest record accepted when reading (a longer length is corruption).
 inline constexpr uint32_t max_journal_record = 16 * 1024 * 1024;
 

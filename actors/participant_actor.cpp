@@ -23,6 +23,7 @@ namespace lamplight::actors {
 namespace {
 
 using protocol::call_machine;
+using protocol::call_side;
 using protocol::call_signal;
 using protocol::call_step;
 using protocol::call_timer;
@@ -33,9 +34,16 @@ using protocol::errc;
 /// answers.
 constexpr auto upstream_timeout = std::chrono::seconds(10);
 
+/// After its classroom's node died: attempts to find it again, one every
+/// relocate_interval (the cluster notices a death at once when the
+/// connection drops, then the replica node rebuilds the classroom).
+constexpr int relocate_attempts = 40;
+constexpr auto relocate_interval = std::chrono::milliseconds(500);
+
 struct participant_state {
   protocol::token_claims claims;
   classroom_actor classroom;
+  directory_actor directory;  // to find the classroom again (may be invalid)
   dispatcher_actor dispatcher;
   participant_timeouts timeouts;
   session_actor session;
@@ -121,6 +129,83 @@ std::string new_call_id(self_ptr self) {
   std::snprintf(salt, sizeof(salt), "%08llx",
                 static_cast<unsigned long long>(st.call_salt & 0xffffffffu));
   return "call-" + st.claims.identity + "-" + salt + "-" + std::to_string(st.next_call++);
+}
+
+/// The classroom recorded a connected call of ours that this participant
+/// does not know (it replaced one that died with its gateway): take it up.
+void resume_call(self_ptr self, const signal::ClassroomSnapshot& snap) {
+  auto& st = self->state;
+  if (st.call.active())
+    return;
+  const auto& me = st.claims.identity;
+  for (const auto& c : snap.calls())
+    if (c.phase() == signal::CALL_PHASE_CONNECTED && (c.caller() == me || c.callee() == me)) {
+      bool caller = c.caller() == me;
+      st.call = call_machine::resumed(c.call_id(), caller ? call_side::caller : call_side::callee,
+                                      caller ? c.callee() : c.caller());
+      push_call_update(self);
+      return;
+    }
+}
+
+/// Joined pushed without a request: the classroom came back on another
+/// node (its old one died); the client republishes and resubscribes media
+/// (what the snapshot lists is what the new node serves).
+void push_rejoined(self_ptr self, const signal::ClassroomSnapshot& snap) {
+  signal::ServerMessage msg;
+  auto* j = msg.mutable_joined();
+  j->set_identity(self->state.claims.identity);
+  j->set_role(self->state.claims.role);
+  *j->mutable_snapshot() = snap;
+  push(self, std::move(msg));
+}
+
+/// Looks for the classroom again through the directory and rejoins it.
+void relocate(self_ptr self, int32_t attempt) {
+  auto& st = self->state;
+  if (attempt >= relocate_attempts) {
+    signal::Error e;
+    e.set_code(signal::ERROR_UNAVAILABLE);
+    e.set_message("classroom is gone");
+    if (st.session)
+      self->send(st.session, atoms::kick::value, e);
+    self->quit();
+    return;
+  }
+  auto again = [=](caf::error&) {
+    self->delayed_send(self, relocate_interval, atoms::retry::value, attempt + 1);
+  };
+  self->request(st.directory, upstream_timeout, atoms::open::value, st.claims)
+    .then(
+      [=](classroom_actor& c) {
+        self->request(c, upstream_timeout, atoms::join::value, self->state.claims,
+                      participant_actor{self})
+          .then(
+            [=](const signal::ClassroomSnapshot& snap, participant_actor holder) {
+              auto& s = self->state;
+              if (holder != participant_actor{self}) {
+                // Someone took the seat meanwhile (the client came back
+                // through another gateway): it is theirs now.
+                signal::Error e;
+                e.set_code(signal::ERROR_ALREADY_JOINED);
+                e.set_message("the seat was taken by a newer connection");
+                if (s.session)
+                  self->send(s.session, atoms::kick::value, e);
+                self->quit();
+                return;
+              }
+              s.classroom = c;
+              self->monitor(c);
+              for (const auto& m : snap.members())
+                if (m.identity() == s.claims.identity)
+                  s.view = m;
+              if (!s.session)  // between connections: the seat waits offline
+                self->send(c, atoms::presence::value, s.claims.identity, false);
+              push_rejoined(self, snap);
+            },
+            again);
+      },
+      again);
 }
 
 /// A request answered by the classroom (or dispatcher) with ok: Ack, or the
@@ -392,7 +477,8 @@ void on_timeout(self_ptr self, timer_kind kind, const std::string& subject, uint
 participant_actor::behavior_type participant_impl(self_ptr self, protocol::token_claims claims,
                                                   classroom_actor classroom,
                                                   dispatcher_actor dispatcher,
-                                                  participant_timeouts timeouts) {
+                                                  participant_timeouts timeouts,
+                                                  directory_actor directory) {
   auto& st = self->state;
   st.claims = std::move(claims);
   st.classroom = std::move(classroom);
@@ -400,9 +486,18 @@ participant_actor::behavior_type participant_impl(self_ptr self, protocol::token
   st.timeouts = timeouts;
   st.view.set_identity(st.claims.identity);
   st.view.set_role(st.claims.role);
+  st.directory = std::move(directory);
   self->monitor(st.classroom);
   self->set_down_handler([=](caf::down_msg& dm) {
-    if (dm.source == caf::actor_cast<caf::actor_addr>(self->state.classroom)) {
+    auto& s = self->state;
+    if (dm.source == caf::actor_cast<caf::actor_addr>(s.classroom)) {
+      // A classroom on another node that did not close (its node died or
+      // stopped) is rebuilt by the cluster elsewhere: rejoin it there.
+      bool remote = s.classroom->node() != self->node();
+      if (s.directory && s.joined && remote && dm.reason != caf::exit_reason::normal) {
+        relocate(self, 0);
+        return;
+      }
       signal::Error e;
       e.set_code(signal::ERROR_UNAVAILABLE);
       e.set_message("classroom is gone");
@@ -459,6 +554,7 @@ participant_actor::behavior_type participant_impl(self_ptr self, protocol::token
               if (m.identity() == self->state.claims.identity)
                 self->state.view = m;
             joined_with(snap);
+            resume_call(self, snap);
           },
           [=](caf::error& err) mutable {
             rp.deliver(err);
@@ -561,6 +657,10 @@ participant_actor::behavior_type participant_impl(self_ptr self, protocol::token
       if (self->current_sender() == caf::actor_cast<caf::strong_actor_ptr>(self))
         on_timeout(self, kind, subject, gen);
     },
+    [=](atoms::retry, int32_t attempt) {
+      if (self->current_sender() == caf::actor_cast<caf::strong_actor_ptr>(self))
+        relocate(self, attempt);
+    },
     [=](caf::get_atom) {
       auto& s = self->state;
       auto v = s.view;
@@ -575,9 +675,9 @@ participant_actor::behavior_type participant_impl(self_ptr self, protocol::token
 
 participant_actor spawn_participant(caf::actor_system& sys, protocol::token_claims member,
                                     classroom_actor classroom, dispatcher_actor dispatcher,
-                                    participant_timeouts timeouts) {
+                                    participant_timeouts timeouts, directory_actor directory) {
   return sys.spawn(participant_impl, std::move(member), std::move(classroom),
-                   std::move(dispatcher), timeouts);
+                   std::move(dispatcher), timeouts, std::move(directory));
 }
 
 } // namespace lamplight::actors

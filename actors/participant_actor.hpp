@@ -52,6 +52,9 @@ using participant_actor = caf::typed_actor<
 
   // -- inspection ------------------------------------------------------------
   /// Its own view: identity, role, presence, call, camera, screen.
-  caf::replies_to<caf::get_atom>::with<signal::Member>>;
+  caf::replies_to<caf::get_atom>::with<signal::Member>,
+  /// Own timer: look for the classroom again (attempt number) after its
+  /// node died.
+  caf::reacts_to<atoms::retry, int32_t>>;
 
 } // namespace lamplight::actors

@@ -70,6 +70,19 @@ bool photo_store::valid_photo_id(const std::string& id) {
 
 protocol::result<std::string> photo_store::put(::lamplight::signal::v1::PhotoRecord record,
                                                 const std::string& jpeg) {
+  auto id = store(record, jpeg);
+  if (id && hook_)
+    hook_(record, jpeg);
+  return id;
+}
+
+protocol::result<std::string>
+photo_store::put_replica(::lamplight::signal::v1::PhotoRecord record, const std::string& jpeg) {
+  return store(record, jpeg);
+}
+
+protocol::result<std::string> photo_store::store(::lamplight::signal::v1::PhotoRecord& record,
+                                                  const std::string& jpeg) {
   if (!valid_tenant(record.tenant()))
     return protocol::error{errc::bad_request, "bad tenant for a photo"};
   auto id = protocol::sha256_hex(jpeg.data(), jpeg.size());

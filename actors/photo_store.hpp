@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -26,7 +27,18 @@ public:
   explicit photo_store(std::filesystem::path root);
 
   /// Stores `jpeg` (record.photo_id is set to its SHA-256); the photo id.
+  /// Then hands the stored record and bytes to the replication hook, if set.
   protocol::result<std::string> put(::lamplight::signal::v1::PhotoRecord record, const std::string& jpeg);
+  /// The same without the hook: a copy another node replicated here.
+  protocol::result<std::string> put_replica(::lamplight::signal::v1::PhotoRecord record,
+                                            const std::string& jpeg);
+
+  /// Called after every put that stored (on the putting thread): how photos
+  /// reach the node that keeps the classroom's journal replica. Set once,
+  /// before the store is shared.
+  using replication_hook =
+    std::function<void(const ::lamplight::signal::v1::PhotoRecord&, const std::string& jpeg)>;
+  void set_replication_hook(replication_hook hook) { hook_ = std::move(hook); }
 
   /// Every record of a photo in a tenant; empty if there is none (or the id
   /// or tenant are not well formed: they never reach the file system then).
@@ -43,7 +55,11 @@ public:
   static bool valid_photo_id(const std::string& id);
 
 private:
+  protocol::result<std::string> store(::lamplight::signal::v1::PhotoRecord& record,
+                                      const std::string& jpeg);
+
   std::filesystem::path root_;
+  replication_hook hook_;
   mutable std::mutex mtx_;  // one writer of a photo's files at a time
 };
 

@@ -14,6 +14,7 @@
 #include "actors/directory_actor.hpp"
 #include "actors/dispatcher_actor.hpp"
 #include "actors/gateway_session.hpp"
+#include "actors/journal_replicator.hpp"
 #include "actors/messages.hpp"
 #include "actors/participant_actor.hpp"
 #include "actors/rtc_room.hpp"
@@ -71,6 +72,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(lamplight, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::QnaAsk))
   CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::QnaAsked))
   CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::QnaUpdate))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::PhotoRecord))
 
   // -- actor handles
   CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::session_actor))
@@ -81,5 +83,6 @@ CAF_BEGIN_TYPE_ID_BLOCK(lamplight, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::directory_actor))
   CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::rtc_room_actor))
   CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::cluster_actor))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::replicator_actor))
 
 CAF_END_TYPE_ID_BLOCK(lamplight)

@@ -64,6 +64,14 @@ call_machine::call_machine(std::string call_id, call_side side, std::string peer
   : call_id_(std::move(call_id)), peer_(std::move(peer)), side_(side) {
 }
 
+call_machine call_machine::resumed(std::string call_id, call_side side, std::string peer) {
+  call_machine m(std::move(call_id), side, std::move(peer));
+  m.phase_ = call_phase::connected;
+  m.local_ready_ = true;
+  m.peer_ready_ = true;
+  return m;
+}
+
 namespace {
 
 call_step moved(call_phase to, std::optional<call_signal> tell, call_timer timer) {

@@ -86,6 +86,11 @@ public:
   call_machine() = default;
   call_machine(std::string call_id, call_side side, std::string peer);
 
+  /// A side of a call that was connected before its participant was
+  /// replaced (its gateway died, the client came back through another):
+  /// connected, both media ready, as the classroom recorded it.
+  static call_machine resumed(std::string call_id, call_side side, std::string peer);
+
   // -- inputs from this side's own client ------------------------------------
   call_step invite();       // caller: idle -> inviting; starts ring timer
   call_step accept();       // callee: ringing -> connecting; tells accepted

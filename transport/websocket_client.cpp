@@ -86,6 +86,10 @@ websocket_client::~websocket_client() {
 
 bool websocket_client::connect(const std::string& host, uint16_t port, const std::string& path,
                                std::chrono::milliseconds timeout) {
+  // A Beast stream is not reused after it closed or failed: each connect
+  // starts from a fresh one (the old connection, if any, is dropped).
+  abort();
+  impl_ = std::make_unique<impl>();
   auto& d = *impl_;
   bool done = false;
   beast::error_code result;

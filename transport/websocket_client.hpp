@@ -24,6 +24,8 @@ public:
   websocket_client& operator=(const websocket_client&) = delete;
 
   /// Connects and completes the handshake; false (with error()) otherwise.
+  /// Again after a close or failure: a new connection (what was unread on
+  /// the old one is dropped).
   bool connect(const std::string& host, uint16_t port, const std::string& path,
                std::chrono::milliseconds timeout = std::chrono::seconds(5));
 

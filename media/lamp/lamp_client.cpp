@@ -317,6 +317,12 @@ protocol::result<sig::Joined> lamp_client::join(const std::string& token) {
   return r->joined();
 }
 
+protocol::result<sig::Joined> lamp_client::rejoin(uint16_t port, const std::string& token) {
+  impl_->ws.close();
+  impl_->opts.port = port;
+  return join(token);
+}
+
 protocol::result<std::string> lamp_client::publish(sig::TrackSource source) {
   auto clip = impl_->media ? impl_->media->clip_for(source) : nullptr;
   if (!clip)

@@ -73,6 +73,10 @@ public:
 
   /// Connects the WebSocket and joins with `token`.
   protocol::result<signal::v1::Joined> join(const std::string& token);
+  /// Signaling through another node (the gateway died): a new WebSocket to
+  /// `port` and a join with `token`, while the media legs go on (they run
+  /// to the classroom's media node, not through the gateway).
+  protocol::result<signal::v1::Joined> rejoin(uint16_t port, const std::string& token);
   /// Publishes the microphone or a camera; returns the track id.
   protocol::result<std::string> publish(signal::v1::TrackSource source);
   /// Subscribes to a track and starts receiving it; returns the track id.

@@ -17,6 +17,7 @@
 
 #include "actors/cluster_actor.hpp"
 #include "actors/directory_actor.hpp"
+#include "actors/journal_replicator.hpp"
 #include "actors/errors.hpp"
 #include "actors/system_setup.hpp"
 #include "nodes/node/config.hpp"
@@ -112,11 +113,24 @@ int main(int argc, char** argv) {
   dc.rtc.janus_room_secret = cfg.janus_admin_key;
   auto photos = std::make_shared<actors::photo_store>(std::filesystem::path(cfg.data_dir) / "photos");
   dc.photos = photos;
+  // Journals and photos are copied to another room node, which rebuilds
+  // the classrooms if this node dies (a node alone keeps them on its disk).
+  actors::replicator_config rc;
+  rc.data_dir = cfg.data_dir;
+  rc.photos = photos;
+  rc.cluster = cluster;
+  auto replicator = actors::spawn_replicator(sys, rc);
+  dc.replicator = replicator;
+  photos->set_replication_hook([replicator](const signal::v1::PhotoRecord& rec,
+                                            const std::string& jpeg) {
+    caf::anon_send(replicator, atoms::photo::value, rec, jpeg);
+  });
   auto directory = actors::spawn_directory(sys, dc);
   if (!directory) {
     std::cerr << "lamplight-node: " << actors::to_protocol_error(directory.error()).message
               << std::endl;
     caf::anon_send_exit(cluster, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(replicator, caf::exit_reason::user_shutdown);
     return 1;
   }
   auto shell_port = sys.middleman().publish(*directory, cfg.shell_port, cfg.shell_bind.c_str(),
@@ -126,6 +140,7 @@ int main(int argc, char** argv) {
               << cfg.shell_port << ": " << sys.render(shell_port.error()) << std::endl;
     caf::anon_send_exit(*directory, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(cluster, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(replicator, caf::exit_reason::user_shutdown);
     return 1;
   }
 
@@ -136,6 +151,7 @@ int main(int argc, char** argv) {
               << cfg.cluster_port << ": " << sys.render(cluster_port.error()) << std::endl;
     caf::anon_send_exit(*directory, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(cluster, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(replicator, caf::exit_reason::user_shutdown);
     return 1;
   }
 
@@ -182,6 +198,7 @@ int main(int argc, char** argv) {
               << e.what() << std::endl;
     caf::anon_send_exit(*directory, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(cluster, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(replicator, caf::exit_reason::user_shutdown);
     return 1;
   }
   std::string media_ports;  // "40000,40001"
@@ -198,6 +215,7 @@ int main(int argc, char** argv) {
     me.cluster = cfg.shell_bind + ":" + std::to_string(*cluster_port);
     me.started_ms = cc.self.started_ms;
     me.directory = caf::actor_cast<caf::actor>(*directory);
+    me.replicator = caf::actor_cast<caf::actor>(replicator);
     caf::anon_send(cluster, atoms::open::value, me);
   }
   // For scripts and tests that start a node on port 0.
@@ -226,6 +244,7 @@ int main(int argc, char** argv) {
       .receive([](caf::ok_atom) {}, [](caf::error&) {});
   }
   caf::anon_send_exit(cluster, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(replicator, caf::exit_reason::user_shutdown);
   std::cout << "lamplight-node: journals flushed, bye" << std::endl;
   return 0;
 }

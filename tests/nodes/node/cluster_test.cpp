@@ -195,10 +195,12 @@ BOOST_AUTO_TEST_CASE(lamps_on_different_nodes_meet_in_one_classroom_and_see_each
         BOOST_TEST(leg.received.stamp_gaps == 0u);
 }
 
-// A classroom whose node died is unavailable through the others, not
-// created again elsewhere: its journal is on that node.
-BOOST_AUTO_TEST_CASE(a_classroom_on_a_dead_node_is_unavailable_not_duplicated) {
+// A classroom whose node died is rebuilt once, from its replica, on the
+// node that kept it; the dead node, restarted, does not bring back its own
+// older copy. With no room node left it is unavailable, never invented.
+BOOST_AUTO_TEST_CASE(a_dead_node_s_classroom_is_rebuilt_once_from_its_replica) {
   using namespace lamplight::media::lamp;
+  namespace sig = lamplight::signal::v1;
   node_process a(node_args("a", ""));
   auto seed = "127.0.0.1:" + std::to_string(a.cluster_port);
   node_process b(node_args("b", seed));
@@ -212,19 +214,72 @@ BOOST_AUTO_TEST_CASE(a_classroom_on_a_dead_node_is_unavailable_not_duplicated) {
     lamp_client t(lamplight::test::shared_lamp_media(), o);
     lamplight::test::require(t.join(a.token("teacher-1", "teacher", "&mode=one_on_one", id)), "join");
     auto held = classrooms_on(b);
-    if (std::find(held.begin(), held.end(), id) != held.end())
+    if (std::find(held.begin(), held.end(), id) != held.end()) {
       on_b = id;
+      sig::ClientMessage raise;
+      raise.mutable_whiteboard()->mutable_stroke()->set_stroke_id("kept");
+      raise.mutable_whiteboard()->mutable_stroke()->set_width(0.01f);
+      for (float p : {0.1f, 0.1f, 0.2f, 0.2f})
+        raise.mutable_whiteboard()->mutable_stroke()->add_points(p);
+      lamplight::test::require(t.request(raise), "stroke");
+    }
     t.close();
   }
   BOOST_REQUIRE_MESSAGE(!on_b.empty(), "16 classrooms and none on b");
   b.proc->stop(SIGKILL, 10s);
   BOOST_REQUIRE(all_see({&a}, {{"b", "dead"}}, 10s));
+  auto has = [](const node_process& n, const std::string& id) {
+    auto held = classrooms_on(n);
+    return std::find(held.begin(), held.end(), id) != held.end();
+  };
+  // a took it over as soon as it saw b die.
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (std::chrono::steady_clock::now() < deadline && !has(a, on_b))
+    std::this_thread::sleep_for(50ms);  // polling a condition, bounded by the deadline
+  BOOST_REQUIRE(has(a, on_b));
   lamp_client t(lamplight::test::shared_lamp_media(), o);
-  auto r = t.join(a.token("teacher-1", "teacher", "&mode=one_on_one", on_b));
+  auto r = lamplight::test::require(t.join(a.token("student-1", "student", "", on_b)), "join");
+  BOOST_REQUIRE(r.snapshot().whiteboard_size() == 1);
+  BOOST_TEST(r.snapshot().whiteboard(0).stroke().stroke_id() == "kept");
+  t.close();
+  // b comes back: its old journal of the classroom is set aside, not rebuilt.
+  b.start(node_args("b", seed));
+  BOOST_REQUIRE(all_see({&a, &b}, {{"a", "alive"}, {"b", "alive"}}, 15s));
+  BOOST_TEST(!has(b, on_b));
+  lamp_options ob;
+  ob.port = b.http_port;
+  lamp_client tb(lamplight::test::shared_lamp_media(), ob);
+  auto rb = lamplight::test::require(tb.join(b.token("student-1", "student", "", on_b)), "join via b");
+  BOOST_TEST(rb.snapshot().whiteboard_size() == 1);
+  BOOST_TEST(has(a, on_b));
+  BOOST_TEST(!has(b, on_b));
+  tb.close();
+}
+
+// With no other room node to hold a replica, a classroom on a dead node is
+// unavailable, not created again elsewhere.
+BOOST_AUTO_TEST_CASE(without_a_replica_node_a_dead_node_s_classroom_is_unavailable) {
+  using namespace lamplight::media::lamp;
+  auto gw = node_args("g", "");
+  gw.insert(gw.end(), {"--roles", "gateway"});
+  node_process g(gw);
+  auto seed = "127.0.0.1:" + std::to_string(g.cluster_port);
+  node_process b(node_args("b", seed));
+  BOOST_REQUIRE(all_see({&g, &b}, {{"g", "alive"}, {"b", "alive"}}, 15s));
+  lamp_options o;
+  o.port = g.http_port;
+  {
+    lamp_client t(lamplight::test::shared_lamp_media(), o);
+    lamplight::test::require(t.join(g.token("teacher-1", "teacher", "&mode=one_on_one", "x")), "join");
+    t.close();
+  }
+  BOOST_REQUIRE(classrooms_on(b) == std::vector<std::string>{"x"});
+  b.proc->stop(SIGKILL, 10s);
+  BOOST_REQUIRE(all_see({&g}, {{"b", "dead"}}, 10s));
+  lamp_client t(lamplight::test::shared_lamp_media(), o);
+  auto r = t.join(g.token("teacher-1", "teacher", "&mode=one_on_one", "x"));
   BOOST_REQUIRE(!r);
   BOOST_TEST((r.err().code == lamplight::protocol::errc::unavailable), r.err().message);
-  auto held = classrooms_on(a);
-  BOOST_TEST((std::find(held.begin(), held.end(), on_b) == held.end()));
 }
 
 // Roles and drain decide where new classrooms go: never on a gateway-only

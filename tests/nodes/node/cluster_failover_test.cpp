@@ -1,0 +1,297 @@
+// Node death in a cluster of lamplight-node processes on loopback, during a
+// call: kill -9 of the room node holding a classroom (its journal and
+// photos live on in the replica another room node keeps, which rebuilds
+// it; the lamps' participants on their gateways rejoin it), and kill -9 of
+// a gateway (the lamp reconnects through another with its token and finds
+// its seat and call; its media never went through the gateway).
+#include <boost/test/unit_test.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <thread>
+
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+
+#include "media/lamp/lamp_client.hpp"
+#include "media/lamp/lamp_device.hpp"
+#include "protocol/photo_transfer.hpp"
+#include "tests/support/lamp_support.hpp"
+#include "tests/support/node_process.hpp"
+
+using namespace std::chrono_literals;
+using lamplight::test::node_process;
+using lamplight::test::require;
+using namespace lamplight::media::lamp;
+namespace sig = lamplight::signal::v1;
+namespace pb = google::protobuf;
+
+namespace {
+
+std::vector<std::string> node_args(const std::string& name, const std::string& seed,
+                                   const std::string& roles) {
+  std::vector<std::string> a{"--name", name, "--cluster-port", "0", "--roles", roles};
+  if (!seed.empty())
+    a.insert(a.end(), {"--seeds", seed});
+  return a;
+}
+
+/// How many members a node's /admin/status shows alive.
+int alive_seen_by(const node_process& n) {
+  auto r = lamplight::transport::http_get("127.0.0.1", n.http_port, "/admin/status");
+  pb::Struct s;
+  if (r.status != 200 || !pb::util::JsonStringToMessage(r.body, &s).ok())
+    return 0;
+  int alive = 0;
+  for (const auto& m : s.fields().at("cluster").list_value().values())
+    alive += m.struct_value().fields().at("state").string_value() == "alive";
+  return alive;
+}
+
+void wait_for_cluster(const std::vector<const node_process*>& nodes) {
+  auto deadline = std::chrono::steady_clock::now() + 15s;
+  auto all = [&] {
+    for (auto* n : nodes)
+      if (alive_seen_by(*n) != static_cast<int>(nodes.size()))
+        return false;
+    return true;
+  };
+  while (std::chrono::steady_clock::now() < deadline && !all())
+    std::this_thread::sleep_for(100ms);  // polling a condition, bounded by the deadline
+  BOOST_REQUIRE_MESSAGE(all(), "the cluster did not form");
+}
+
+bool holds(const node_process& n, const std::string& classroom) {
+  auto r = lamplight::transport::http_get("127.0.0.1", n.http_port, "/admin/status");
+  pb::Struct s;
+  if (r.status != 200 || !pb::util::JsonStringToMessage(r.body, &s).ok())
+    return false;
+  for (const auto& c : s.fields().at("classrooms").list_value().values())
+    if (c.struct_value().fields().at("id").string_value() == classroom)
+      return true;
+  return false;
+}
+
+std::unique_ptr<lamp_client> lamp_on(const node_process& n) {
+  lamp_options o;
+  o.port = n.http_port;
+  return std::make_unique<lamp_client>(lamplight::test::shared_lamp_media(), o);
+}
+
+bool call_phase(const sig::ServerMessage& m, sig::CallPhase p) {
+  return m.has_call_update() && m.call_update().phase() == p;
+}
+
+sig::ClientMessage with_call(const std::string& id, sig::ClientMessage m) {
+  if (m.has_call_accept())
+    m.mutable_call_accept()->set_call_id(id);
+  if (m.has_call_media_ready())
+    m.mutable_call_media_ready()->set_call_id(id);
+  return m;
+}
+
+/// teacher calls student; both report media ready; both see connected.
+std::string connect_call(lamp_client& teacher, lamp_client& student, const std::string& callee) {
+  sig::ClientMessage invite;
+  invite.mutable_call_invite()->set_callee(callee);
+  auto id = require(teacher.request(invite), "invite").call_invited().call_id();
+  BOOST_REQUIRE(student.wait_for([](auto& m) { return m.has_incoming_call(); }, 10s));
+  sig::ClientMessage accept, ready;
+  accept.mutable_call_accept();
+  ready.mutable_call_media_ready();
+  require(student.request(with_call(id, accept)), "accept");
+  require(student.request(with_call(id, ready)), "student media ready");
+  require(teacher.request(with_call(id, ready)), "teacher media ready");
+  for (auto* l : {&teacher, &student})
+    BOOST_REQUIRE(l->wait_for([](auto& m) { return call_phase(m, sig::CALL_PHASE_CONNECTED); }, 10s));
+  return id;
+}
+
+sig::ClassroomSnapshot snapshot_of(lamp_client& l) {
+  sig::ClientMessage m;
+  m.mutable_get_snapshot();
+  return require(l.request(std::move(m)), "snapshot").snapshot();
+}
+
+const sig::CallInfo* find_call(const sig::ClassroomSnapshot& s, const std::string& id) {
+  for (const auto& c : s.calls())
+    if (c.call_id() == id)
+      return &c;
+  return nullptr;
+}
+
+uint64_t decoded(lamp_client& l) {
+  uint64_t n = 0;
+  for (auto& leg : l.report())
+    if (!leg.publishing)
+      n += leg.received.frames_decoded;
+  return n;
+}
+
+/// Waits (bounded) until `l` decoded `more` frames past `from`.
+bool decodes_more(lamp_client& l, uint64_t from, uint64_t more) {
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (std::chrono::steady_clock::now() < deadline && decoded(l) < from + more)
+    std::this_thread::sleep_for(50ms);  // polling a condition, bounded by the deadline
+  return decoded(l) >= from + more;
+}
+
+/// Both publish their face cameras, then each watches the other's.
+void face_to_face(lamp_client& a, const std::string& a_id, lamp_client& b, const std::string& b_id) {
+  require(a.publish(sig::TRACK_SOURCE_FACE_CAMERA), "publish");
+  require(b.publish(sig::TRACK_SOURCE_FACE_CAMERA), "publish");
+  auto watch = [](lamp_client& me, const std::string& other) {
+    auto m = me.wait_for(
+      [&](const sig::ServerMessage& x) {
+        return x.has_event() && x.event().has_track_published()
+               && x.event().track_published().track().owner() == other
+               && x.event().track_published().track().source() == sig::TRACK_SOURCE_FACE_CAMERA;
+      },
+      15s);
+    BOOST_REQUIRE_MESSAGE(m.has_value(), "no face camera from " << other);
+    require(me.subscribe(m->event().track_published().track()), "subscribe");
+  };
+  watch(a, b_id);
+  watch(b, a_id);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(cluster_failover)
+
+// Two gateways, two room nodes. The classroom lives on one room node and
+// is replicated to the other; kill -9 of its node in the middle of a call
+// brings it back on the other with its members, call, whiteboard and
+// homework photo; the lamps get a fresh Joined and their media again.
+BOOST_AUTO_TEST_CASE(a_killed_room_node_s_classroom_comes_back_from_its_replica) {
+  node_process g1(node_args("g1", "", "gateway"));
+  auto seed = "127.0.0.1:" + std::to_string(g1.cluster_port);
+  node_process g2(node_args("g2", seed, "gateway"));
+  node_process r1(node_args("r1", seed, "room"));
+  node_process r2(node_args("r2", seed, "room"));
+  wait_for_cluster({&g1, &g2, &r1, &r2});
+
+  auto teacher = lamp_on(g1);
+  auto student = lamp_on(g2);
+  require(teacher->join(g1.token("t1", "teacher", "&mode=small_group", "k")), "teacher joins");
+  require(student->join(g2.token("s1", "student", "", "k")), "student joins");
+  BOOST_REQUIRE(holds(r1, "k") != holds(r2, "k"));
+  auto& owner = holds(r1, "k") ? r1 : r2;
+  auto& other = holds(r1, "k") ? r2 : r1;
+
+  // A homework photo through the student lamp's data channel.
+  require(student->publish(sig::TRACK_SOURCE_DESK_CAMERA), "student publishes its desk");
+  std::string photo;
+  {
+    lamp_device device(*student, "s1");
+    sig::ClientMessage cmd;
+    auto* c = cmd.mutable_device_command();
+    c->set_target("s1");
+    c->set_deadline_ms(30000);
+    c->mutable_capture_photo()->set_width(1280);
+    c->mutable_capture_photo()->set_height(960);
+    auto id = require(teacher->request(cmd), "photo command").device_command_sent().command_id();
+    std::atomic<bool> stop{false};
+    std::thread loop([&] {
+      while (!stop)
+        (void) device.step(50ms);
+    });
+    auto done = teacher->wait_for(
+      [&](const sig::ServerMessage& m) {
+        return m.has_device_outcome() && m.device_outcome().command_id() == id
+               && m.device_outcome().state() == sig::DEVICE_STATE_DONE;
+      },
+      30s);
+    stop = true;
+    loop.join();
+    BOOST_REQUIRE_MESSAGE(done.has_value(), "the photo was not taken");
+    photo = done->device_outcome().detail();
+  }
+  // A call, and a stroke on the whiteboard.
+  auto call = connect_call(*teacher, *student, "s1");
+  sig::ClientMessage stroke;
+  auto* s = stroke.mutable_whiteboard()->mutable_stroke();
+  s->set_stroke_id("st-1");
+  s->set_color("#112233");
+  s->set_width(0.01f);
+  for (float p : {0.1f, 0.2f, 0.3f, 0.4f})
+    s->add_points(p);
+  require(teacher->request(stroke), "stroke");
+
+  owner.proc->stop(SIGKILL, 10s);
+
+  // Both lamps are told, without asking, that the classroom is back.
+  for (auto* l : {teacher.get(), student.get()}) {
+    auto j = l->wait_for(
+      [](const sig::ServerMessage& m) { return m.request_id() == 0 && m.has_joined(); }, 20s);
+    BOOST_REQUIRE_MESSAGE(j.has_value(), "no Joined after the room node died");
+  }
+  BOOST_TEST(holds(other, "k"));
+  auto snap = snapshot_of(*teacher);
+  BOOST_TEST(snap.members_size() == 2);
+  for (const auto& m : snap.members())
+    BOOST_TEST(m.presence() == sig::PRESENCE_ONLINE, m.identity());
+  auto* c = find_call(snap, call);
+  BOOST_REQUIRE_MESSAGE(c, "the call is gone: " << snap.ShortDebugString());
+  BOOST_TEST(c->phase() == sig::CALL_PHASE_CONNECTED);
+  BOOST_REQUIRE(snap.whiteboard_size() == 1);
+  BOOST_TEST(snap.whiteboard(0).stroke().stroke_id() == "st-1");
+  BOOST_REQUIRE(snap.photos_size() == 1);
+  BOOST_TEST(snap.photos(0).photo_id() == photo);
+  BOOST_TEST(snap.tracks_size() == 0);  // their media died with the node
+  // The photo's bytes came along, served by the node that holds it now.
+  auto got = lamplight::transport::http_get(
+    "127.0.0.1", other.http_port, "/photos/" + photo + "?token=" + other.token("t1", "teacher", "", "k"));
+  BOOST_TEST(got.status == 200);
+  BOOST_TEST(lamplight::protocol::sha256_hex(got.body.data(), got.body.size()) == photo);
+
+  // Media again, through the new room node; the call goes on.
+  auto t0 = decoded(*teacher), s0 = decoded(*student);
+  face_to_face(*teacher, "t1", *student, "s1");
+  BOOST_TEST(decodes_more(*teacher, t0, 30));
+  BOOST_TEST(decodes_more(*student, s0, 30));
+  sig::ClientMessage hangup;
+  hangup.mutable_call_hangup()->set_call_id(call);
+  BOOST_TEST(static_cast<bool>(teacher->request(hangup)));
+  BOOST_TEST(student->wait_for([](auto& m) { return call_phase(m, sig::CALL_PHASE_ENDED); }, 10s)
+               .has_value());
+}
+
+// The classroom on a room node, the student through gateway g2. kill -9 of
+// g2 mid-call: the student's media to the room node goes on; it reconnects
+// through g1 with its token and finds its seat, its tracks and its call.
+BOOST_AUTO_TEST_CASE(a_lamp_whose_gateway_died_resumes_its_seat_and_call_through_another) {
+  node_process g1(node_args("g1", "", "gateway"));
+  auto seed = "127.0.0.1:" + std::to_string(g1.cluster_port);
+  node_process g2(node_args("g2", seed, "gateway"));
+  node_process r1(node_args("r1", seed, "room"));
+  wait_for_cluster({&g1, &g2, &r1});
+  auto teacher = lamp_on(g1);
+  auto student = lamp_on(g2);
+  require(teacher->join(g1.token("t1", "teacher", "&mode=one_on_one", "q")), "teacher");
+  require(student->join(g2.token("s1", "student", "", "q")), "student");
+  auto call = connect_call(*teacher, *student, "s1");
+  face_to_face(*teacher, "t1", *student, "s1");
+  BOOST_REQUIRE(decodes_more(*teacher, 0, 30));
+
+  g2.proc->stop(SIGKILL, 10s);
+  // The teacher keeps seeing the student: media never crossed g2.
+  BOOST_TEST(decodes_more(*teacher, decoded(*teacher), 30));
+  auto back = require(student->rejoin(g1.http_port, g1.token("s1", "student", "", "q")),
+                      "the student comes back through g1");
+  auto* c = find_call(back.snapshot(), call);
+  BOOST_REQUIRE_MESSAGE(c, "the call is gone: " << back.snapshot().ShortDebugString());
+  BOOST_TEST(c->phase() == sig::CALL_PHASE_CONNECTED);
+  BOOST_TEST(back.snapshot().tracks_size() == 2);  // both cameras still published
+  BOOST_TEST(student->wait_for([](auto& m) { return call_phase(m, sig::CALL_PHASE_CONNECTED); }, 10s)
+               .has_value());
+  // The resumed participant can end the call it took over.
+  sig::ClientMessage hangup;
+  hangup.mutable_call_hangup()->set_call_id(call);
+  BOOST_TEST(static_cast<bool>(student->request(hangup)));
+  BOOST_TEST(teacher->wait_for([](auto& m) { return call_phase(m, sig::CALL_PHASE_ENDED); }, 10s)
+               .has_value());
+  BOOST_TEST(decodes_more(*teacher, decoded(*teacher), 15));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
