@@ -265,6 +265,20 @@ cluster_actor::behavior_type cluster_impl(self_ptr self, cluster_config cfg) {
         return make_error(protocol::errc::unavailable, "no other room node keeps replicas");
       return caf::make_result(best, i->second.info.replicator);
     },
+    [=](atoms::adopt, const std::string& key) -> caf::result<std::string> {
+      auto& st = self->state;
+      auto next = best_node(self, key, st.cfg.self.name);
+      auto i = st.members.find(next);
+      if (next.empty() || i == st.members.end() || !i->second.info.directory)
+        return make_error(protocol::errc::unavailable, "no other room node takes classrooms");
+      st.placements[key] = next;
+      for (auto& [name, m] : st.members)
+        if (m.handle)
+          self->send(m.handle, atoms::create::value, key, next);
+      caf::anon_send(caf::actor_cast<directory_actor>(i->second.info.directory),
+                     atoms::adopt::value, key);
+      return next;
+    },
     [=](atoms::create, const std::string& key, const std::string& node) {
       auto& st = self->state;
       auto& slot = st.placements[key];

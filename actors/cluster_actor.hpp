@@ -120,6 +120,11 @@ using cluster_actor = caf::typed_actor<
   /// key, node name: a classroom placed (from a node's directory for its
   /// own, passed on to every member; or from a member).
   caf::reacts_to<atoms::create, std::string, std::string>,
+  /// From this node's directory, handing classroom `key` over (drain): it
+  /// goes to the node that keeps its replica, now up to date; every member
+  /// learns it, and that node's directory rebuilds it. Replies the node.
+  /// errc::unavailable if no other node is eligible.
+  caf::replies_to<atoms::adopt, std::string>::with<std::string>,
   /// From a member: still here (name, started_ms, draining).
   caf::reacts_to<atoms::beat, std::string, int64_t, bool>,
   /// Drain this node: no new classrooms here (told to every member with

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <algorithm>
 
 #include <caf/actor_system.hpp>
@@ -39,6 +40,8 @@ struct directory_state {
     std::vector<uint64_t>(static_cast<std::size_t>(errc::already_exists) + 1);
   /// Journals found at start were rebuilt (in a cluster, once it said which).
   bool rebuilt = false;
+  /// Classrooms being handed over (drain): not opened here meanwhile.
+  std::set<std::string> moving;
   static inline const char* name = "lamplight.directory";
 };
 
@@ -184,6 +187,8 @@ caf::expected<classroom_actor> open_here(self_ptr self, const protocol::token_cl
   auto& st = self->state;
   if (auto i = st.classrooms.find(key(who.tenant, who.classroom)); i != st.classrooms.end())
     return i->second;
+  if (st.moving.count(key(who.tenant, who.classroom)))
+    return make_error(errc::unavailable, "classroom " + who.classroom + " is moving to another node");
   // Moved here from a node that is gone, and not rebuilt yet: do it now.
   if (auto c = adopt(self, who.tenant, who.classroom); c)
     return c;
@@ -192,6 +197,77 @@ caf::expected<classroom_actor> open_here(self_ptr self, const protocol::token_cl
     return make_error(errc::classroom_not_found,
                       "classroom " + who.classroom + " does not exist (yet)");
   return start_classroom(self, classroom_spec{who.tenant, who.classroom, who.mode, 0, who.provider});
+}
+
+/// Drain: hands every classroom here over to its replica's node (see
+/// directory_actor). Three steps, each for all classrooms at once: flush
+/// and stop them; bring the replicas up to date; move them in the cluster.
+caf::result<std::vector<std::string>> hand_over_all(self_ptr self) {
+  auto& st = self->state;
+  if (!st.cfg.cluster || !st.cfg.replicator)
+    return make_error(errc::unavailable, "no cluster to move classrooms to");
+  auto rp = self->make_response_promise<std::vector<std::string>>();
+  std::vector<std::pair<std::string, classroom_actor>> all;
+  for (auto& [k, c] : st.classrooms)
+    if (!st.moving.count(k))
+      all.emplace_back(k, c);
+  if (all.empty()) {
+    rp.deliver(std::vector<std::string>{});
+    return rp;
+  }
+  auto moved = std::make_shared<std::vector<std::string>>();
+  auto pending = std::make_shared<std::size_t>(all.size());
+  auto one_moved = [=](const std::string& k, bool ok) mutable {
+    auto& s = self->state;
+    s.moving.erase(k);
+    auto slash = k.find('/');
+    auto tenant = k.substr(0, slash), cls = k.substr(slash + 1);
+    if (ok) {
+      moved->push_back(k);
+      set_aside(journal_path(s.cfg, tenant, cls), "moved");
+    } else if (auto c = open_classroom_in(journal_path(s.cfg, tenant, cls)); c) {
+      start_classroom(self, *c);  // nowhere to go: it goes on here
+    }
+    if (--*pending == 0) {
+      std::sort(moved->begin(), moved->end());
+      rp.deliver(*moved);
+    }
+  };
+  auto hand_over = [=]() mutable {
+    self->request(self->state.cfg.replicator, classroom_timeout, atoms::flush::value)
+      .then(
+        [=](caf::ok_atom) mutable {
+          for (auto& kc : all) {
+            auto k = kc.first;
+            self->request(self->state.cfg.cluster, cluster_timeout, atoms::adopt::value, k)
+              .then([=](const std::string&) mutable { one_moved(k, true); },
+                    [=](caf::error&) mutable { one_moved(k, false); });
+          }
+        },
+        [=](caf::error&) mutable {
+          for (auto& kc : all)
+            one_moved(kc.first, false);
+        });
+  };
+  auto stopped = std::make_shared<std::size_t>(all.size());
+  for (auto& [k, c] : all) {
+    st.moving.insert(k);
+    auto room = c;
+    self->request(room, classroom_timeout, atoms::flush::value)
+      .then(
+        [=](caf::ok_atom) mutable {
+          // Its participants see this reason and look for it again.
+          self->send_exit(room, classroom_moved());
+          if (--*stopped == 0)
+            hand_over();
+        },
+        [=](caf::error&) mutable {
+          self->send_exit(room, classroom_moved());
+          if (--*stopped == 0)
+            hand_over();
+        });
+  }
+  return rp;
 }
 
 directory_actor::behavior_type directory_impl(self_ptr self, directory_config cfg) {
@@ -388,6 +464,9 @@ directory_actor::behavior_type directory_impl(self_ptr self, directory_config cf
     [=](atoms::rebuild, const std::vector<std::string>& elsewhere) {
       if (!self->state.rebuilt)
         rebuild(self, elsewhere);
+    },
+    [=](atoms::drain) -> caf::result<std::vector<std::string>> {
+      return hand_over_all(self);
     },
     [=](atoms::shutdown) -> caf::result<caf::ok_atom> {
       auto& st = self->state;

@@ -63,6 +63,12 @@ using directory_actor = caf::typed_actor<
   /// moved elsewhere while the node was away (their journals are set
   /// aside). A directory without a cluster rebuilds at start.
   caf::reacts_to<atoms::rebuild, std::vector<std::string>>,
+  /// Drain: hand every classroom here over to the node that keeps its
+  /// replica. Each is flushed and stopped (its participants look for it
+  /// again, see spawn_participant), its replica brought up to date, and the
+  /// cluster moves it (atoms::adopt on the cluster actor). Replies the
+  /// classrooms moved; one that could not be is started here again.
+  caf::replies_to<atoms::drain>::with<std::vector<std::string>>,
   /// Flush every journal (and wait, bounded, for their replicas), stop
   /// every classroom and dispatcher.
   caf::replies_to<atoms::shutdown>::with<caf::ok_atom>>;

@@ -38,4 +38,17 @@ protocol::error to_protocol_error(const caf::error& e) {
   return {errc::internal, caf::to_string(e)};
 }
 
+namespace {
+constexpr const char* moved_text = "classroom moved to another node";
+} // namespace
+
+caf::error classroom_moved() {
+  return make_error(protocol::errc::unavailable, moved_text);
+}
+
+bool is_classroom_moved(const caf::error& e) {
+  auto p = to_protocol_error(e);
+  return p.code == protocol::errc::unavailable && p.message == moved_text;
+}
+
 } // namespace lamplight::actors

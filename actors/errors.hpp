@@ -21,4 +21,9 @@ caf::error make_error(protocol::errc code, std::string message);
 /// unavailable; anything else -> internal (with CAF's rendering as message).
 protocol::error to_protocol_error(const caf::error& e);
 
+/// The exit reason of a classroom handed over to another node (drain): its
+/// participants look for it again instead of ending.
+caf::error classroom_moved();
+bool is_classroom_moved(const caf::error& e);
+
 } // namespace lamplight::actors

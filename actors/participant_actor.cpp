@@ -492,9 +492,11 @@ participant_actor::behavior_type participant_impl(self_ptr self, protocol::token
     auto& s = self->state;
     if (dm.source == caf::actor_cast<caf::actor_addr>(s.classroom)) {
       // A classroom on another node that did not close (its node died or
-      // stopped) is rebuilt by the cluster elsewhere: rejoin it there.
+      // stopped), or one handed over (drain), is rebuilt by the cluster
+      // elsewhere: rejoin it there.
       bool remote = s.classroom->node() != self->node();
-      if (s.directory && s.joined && remote && dm.reason != caf::exit_reason::normal) {
+      bool gone = remote ? dm.reason != caf::exit_reason::normal : is_classroom_moved(dm.reason);
+      if (s.directory && s.joined && gone) {
         relocate(self, 0);
         return;
       }

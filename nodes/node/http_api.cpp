@@ -90,9 +90,10 @@ std::optional<api_response> http_api::handle(const transport::http_request& req)
     if (method != "POST")
       return error_response(405, "use POST");
     auto on = get(query, "on");
-    if (on != "1" && on != "0")
-      return error_response(400, "on=1 or on=0");
-    return drain(on == "1");
+    auto move = get(query, "move");
+    if ((on != "1" && on != "0") || (!move.empty() && move != "1" && move != "0"))
+      return error_response(400, "on=1 or on=0 (and move=1 to hand classrooms over)");
+    return drain(on == "1", on == "1" && move == "1");
   }
   if (path == "/dev/token") {
     // Not there at all unless enabled and asked from this machine.
@@ -158,7 +159,7 @@ api_response http_api::admin_status() {
   return out;
 }
 
-api_response http_api::drain(bool on) {
+api_response http_api::drain(bool on, bool move) {
   if (!cluster_)
     return error_response(503, "no cluster actor");
   bool ok = false;
@@ -167,7 +168,22 @@ api_response http_api::drain(bool on) {
     .receive([&](caf::ok_atom) { ok = true; }, [&](caf::error&) {});
   if (!ok)
     return error_response(503, "the cluster actor did not answer");
-  return {200, "application/json", on ? "{\"draining\":true}" : "{\"draining\":false}"};
+  if (!move)
+    return {200, "application/json", on ? "{\"draining\":true}" : "{\"draining\":false}"};
+  // Hand every classroom over to its replica's node (bounded: flushes and
+  // replica catch-up take seconds at most).
+  std::vector<std::string> moved;
+  std::string failure;
+  self->request(directory_, std::chrono::seconds(30), atoms::drain::value)
+    .receive([&](std::vector<std::string>& m) { moved = std::move(m); },
+             [&](caf::error& e) { failure = actors::to_protocol_error(e).message; });
+  if (!failure.empty())
+    return error_response(503, "cannot move classrooms: " + failure);
+  // Keys are "tenant/classroom" of ids in [A-Za-z0-9._-]: nothing to escape.
+  std::string body = "{\"draining\":true,\"moved\":[";
+  for (std::size_t i = 0; i < moved.size(); ++i)
+    body += (i ? ",\"" : "\"") + moved[i] + "\"";
+  return {200, "application/json", body + "]}"};
 }
 
 api_response http_api::dev_token(const std::map<std::string, std::string>& q) {

@@ -155,6 +155,32 @@ void face_to_face(lamp_client& a, const std::string& a_id, lamp_client& b, const
   watch(b, a_id);
 }
 
+/// Each lamp gets a Joined it did not ask for: its classroom is back (on
+/// another node). The teacher's snapshot then.
+sig::ClassroomSnapshot wait_until_back(lamp_client& teacher, lamp_client& student) {
+  for (auto* l : {&teacher, &student}) {
+    auto j = l->wait_for(
+      [](const sig::ServerMessage& m) { return m.request_id() == 0 && m.has_joined(); }, 20s);
+    BOOST_REQUIRE_MESSAGE(j.has_value(), "no Joined: the classroom did not come back");
+  }
+  auto snap = snapshot_of(teacher);
+  BOOST_TEST(snap.members_size() == 2);
+  for (const auto& m : snap.members())
+    BOOST_TEST(m.presence() == sig::PRESENCE_ONLINE, m.identity());
+  return snap;
+}
+
+void draw(lamp_client& l, const std::string& id) {
+  sig::ClientMessage stroke;
+  auto* s = stroke.mutable_whiteboard()->mutable_stroke();
+  s->set_stroke_id(id);
+  s->set_color("#112233");
+  s->set_width(0.01f);
+  for (float p : {0.1f, 0.2f, 0.3f, 0.4f})
+    s->add_points(p);
+  require(l.request(stroke), "stroke");
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(cluster_failover)
@@ -209,28 +235,12 @@ BOOST_AUTO_TEST_CASE(a_killed_room_node_s_classroom_comes_back_from_its_replica)
   }
   // A call, and a stroke on the whiteboard.
   auto call = connect_call(*teacher, *student, "s1");
-  sig::ClientMessage stroke;
-  auto* s = stroke.mutable_whiteboard()->mutable_stroke();
-  s->set_stroke_id("st-1");
-  s->set_color("#112233");
-  s->set_width(0.01f);
-  for (float p : {0.1f, 0.2f, 0.3f, 0.4f})
-    s->add_points(p);
-  require(teacher->request(stroke), "stroke");
+  draw(*teacher, "st-1");
 
   owner.proc->stop(SIGKILL, 10s);
 
-  // Both lamps are told, without asking, that the classroom is back.
-  for (auto* l : {teacher.get(), student.get()}) {
-    auto j = l->wait_for(
-      [](const sig::ServerMessage& m) { return m.request_id() == 0 && m.has_joined(); }, 20s);
-    BOOST_REQUIRE_MESSAGE(j.has_value(), "no Joined after the room node died");
-  }
+  auto snap = wait_until_back(*teacher, *student);
   BOOST_TEST(holds(other, "k"));
-  auto snap = snapshot_of(*teacher);
-  BOOST_TEST(snap.members_size() == 2);
-  for (const auto& m : snap.members())
-    BOOST_TEST(m.presence() == sig::PRESENCE_ONLINE, m.identity());
   auto* c = find_call(snap, call);
   BOOST_REQUIRE_MESSAGE(c, "the call is gone: " << snap.ShortDebugString());
   BOOST_TEST(c->phase() == sig::CALL_PHASE_CONNECTED);
@@ -292,6 +302,47 @@ BOOST_AUTO_TEST_CASE(a_lamp_whose_gateway_died_resumes_its_seat_and_call_through
   BOOST_TEST(teacher->wait_for([](auto& m) { return call_phase(m, sig::CALL_PHASE_ENDED); }, 10s)
                .has_value());
   BOOST_TEST(decodes_more(*teacher, decoded(*teacher), 15));
+}
+
+// Drain with move: the room node hands its classroom over to the node with
+// its replica while the call goes on; nothing is lost and the lamps follow.
+BOOST_AUTO_TEST_CASE(a_draining_node_hands_its_classroom_over_mid_call) {
+  node_process g1(node_args("g1", "", "gateway"));
+  auto seed = "127.0.0.1:" + std::to_string(g1.cluster_port);
+  node_process r1(node_args("r1", seed, "room"));
+  node_process r2(node_args("r2", seed, "room"));
+  wait_for_cluster({&g1, &r1, &r2});
+  auto teacher = lamp_on(g1);
+  auto student = lamp_on(g1);
+  require(teacher->join(g1.token("t1", "teacher", "&mode=one_on_one", "m")), "teacher");
+  require(student->join(g1.token("s1", "student", "", "m")), "student");
+  auto& owner = holds(r1, "m") ? r1 : r2;
+  auto& other = holds(r1, "m") ? r2 : r1;
+  auto call = connect_call(*teacher, *student, "s1");
+  draw(*teacher, "before-move");
+
+  auto d = lamplight::transport::http_request_once("127.0.0.1", owner.http_port, "POST",
+                                                   "/admin/drain?on=1&move=1");
+  BOOST_REQUIRE_MESSAGE(d.status == 200, d.body);
+  BOOST_TEST(d.body == "{\"draining\":true,\"moved\":[\"acme/m\"]}");
+  auto snap = wait_until_back(*teacher, *student);
+  BOOST_TEST(holds(other, "m"));
+  BOOST_TEST(!holds(owner, "m"));
+  auto* c = find_call(snap, call);
+  BOOST_REQUIRE(c);
+  BOOST_TEST(c->phase() == sig::CALL_PHASE_CONNECTED);
+  BOOST_REQUIRE(snap.whiteboard_size() == 1);
+  BOOST_TEST(snap.whiteboard(0).stroke().stroke_id() == "before-move");
+  draw(*student, "after-move");
+  face_to_face(*teacher, "t1", *student, "s1");
+  BOOST_TEST(decodes_more(*teacher, 0, 30));
+  BOOST_TEST(decodes_more(*student, 0, 30));
+  // The drained node, restarted, does not bring its old copy back.
+  owner.proc->stop(SIGTERM, 10s);
+  owner.start(node_args(&owner == &r1 ? "r1" : "r2", seed, "room"));
+  wait_for_cluster({&g1, &r1, &r2});
+  BOOST_TEST(!holds(owner, "m"));
+  BOOST_TEST(snapshot_of(*teacher).whiteboard_size() == 2);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
