@@ -148,6 +148,12 @@ export class Session extends EventTarget {
   }
 
   onPush(kind, body) {
+    if (kind === "joined") {
+      // Unasked: the classroom came back on another node (its own died or
+      // was drained). Same seat; media starts over with the new node.
+      this.onJoined(body, true);
+      return;
+    }
     if (kind === "event") {
       if (!this.joined || this.resyncing) this.buffer.push(body);
       else this.state.apply(body);

@@ -2,8 +2,9 @@
 // every request carries a requestId and gets exactly one answer with it;
 // messages without one are pushes.
 
+// "joined" comes unasked when the classroom was rebuilt on another node.
 export const PUSH_KINDS = ["event", "incomingCall", "callUpdate", "deviceRequest",
-  "deviceOutcome", "qnaUpdate"];
+  "deviceOutcome", "qnaUpdate", "joined"];
 
 export class SignalError extends Error {
   constructor(code, message, request) {
