@@ -40,8 +40,14 @@ struct directory_state {
     std::vector<uint64_t>(static_cast<std::size_t>(errc::already_exists) + 1);
   /// Journals found at start were rebuilt (in a cluster, once it said which).
   bool rebuilt = false;
-  /// Classrooms being handed over (drain): not opened here meanwhile.
+  /// Classrooms being handed over (drain), and those handed over: not
+  /// opened here (a client that asks before its node learnt where they went
+  /// gets errc::unavailable and asks again), unless they come back.
   std::set<std::string> moving;
+  std::set<std::string> moved_away;
+  /// Shutting down: no classroom is opened or rebuilt here any more (the
+  /// cluster moves them once this node has left).
+  bool stopping = false;
   static inline const char* name = "lamplight.directory";
 };
 
@@ -162,8 +168,12 @@ caf::expected<classroom_actor> adopt(self_ptr self, const std::string& tenant,
     return i->second;
   if (!valid_id(tenant) || !valid_id(cls))
     return make_error(errc::bad_request, "bad tenant or classroom id");
+  if (st.stopping)
+    return make_error(errc::unavailable, "node " + st.cfg.node_name + " is shutting down");
   auto from = journal_file(replica_root(st.cfg.data_dir), tenant, cls);
   auto spec = open_classroom_in(from);
+  if (spec)
+    st.moved_away.erase(key(tenant, cls));  // it came back
   if (!spec || spec->tenant != tenant || spec->classroom_id != cls)
     return make_error(errc::classroom_not_found, "no replica of classroom " + cls + " here");
   auto to = journal_path(st.cfg, tenant, cls);
@@ -187,8 +197,11 @@ caf::expected<classroom_actor> open_here(self_ptr self, const protocol::token_cl
   auto& st = self->state;
   if (auto i = st.classrooms.find(key(who.tenant, who.classroom)); i != st.classrooms.end())
     return i->second;
-  if (st.moving.count(key(who.tenant, who.classroom)))
-    return make_error(errc::unavailable, "classroom " + who.classroom + " is moving to another node");
+  if (st.stopping)
+    return make_error(errc::unavailable, "node " + st.cfg.node_name + " is shutting down");
+  auto k = key(who.tenant, who.classroom);
+  if (st.moving.count(k) || st.moved_away.count(k))
+    return make_error(errc::unavailable, "classroom " + who.classroom + " moved to another node");
   // Moved here from a node that is gone, and not rebuilt yet: do it now.
   if (auto c = adopt(self, who.tenant, who.classroom); c)
     return c;
@@ -224,6 +237,7 @@ caf::result<std::vector<std::string>> hand_over_all(self_ptr self) {
     auto tenant = k.substr(0, slash), cls = k.substr(slash + 1);
     if (ok) {
       moved->push_back(k);
+      s.moved_away.insert(k);
       set_aside(journal_path(s.cfg, tenant, cls), "moved");
     } else if (auto c = open_classroom_in(journal_path(s.cfg, tenant, cls)); c) {
       start_classroom(self, *c);  // nowhere to go: it goes on here
@@ -472,6 +486,7 @@ directory_actor::behavior_type directory_impl(self_ptr self, directory_config cf
       auto& st = self->state;
       // Flush every journal, then stop the actors without closing the
       // classrooms: a restarted node rebuilds them from their journals.
+      st.stopping = true;
       auto rp = self->make_response_promise<caf::ok_atom>();
       auto pending = std::make_shared<size_t>(st.classrooms.size() + 1);
       auto one_done = [=]() mutable {

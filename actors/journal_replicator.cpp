@@ -43,6 +43,7 @@ struct shipped {
   bool reset = true;     // the next chunk starts the replica over
   bool inflight = false;
   bool last = false;     // closed: forget once replicated
+  bool orphan = false;   // no other node to keep a replica (as last asked)
 };
 
 struct pending_photo {
@@ -134,7 +135,7 @@ void answer_flushes(self_ptr self, bool force) {
     return;
   bool done = true;
   for (const auto& [key, j] : st.journals)
-    if (j.acked < j.end || j.reset)
+    if (!j.orphan && (j.acked < j.end || j.reset))
       done = false;
   if (!done && !force)
     return;
@@ -207,12 +208,24 @@ void pump(self_ptr self, const std::string& key) {
     return;
   i->second.inflight = true;
   self->request(st.cfg.cluster, cluster_timeout, atoms::replica::value, key)
-    .then([=](std::string& name, caf::actor& peer) { ship(self, key, name, peer); },
-          [=](caf::error&) {
-            // No other room node (yet): retried by the timer.
-            if (auto k = self->state.journals.find(key); k != self->state.journals.end())
-              k->second.inflight = false;
-          });
+    .then(
+      [=](std::string& name, caf::actor& peer) {
+        if (auto k = self->state.journals.find(key); k != self->state.journals.end())
+          k->second.orphan = false;
+        ship(self, key, name, peer);
+      },
+      [=](caf::error&) {
+        // No other room node (yet): retried by the timer; nothing to wait
+        // for meanwhile (a node alone keeps its journals on its disk).
+        auto k = self->state.journals.find(key);
+        if (k == self->state.journals.end())
+          return;
+        k->second.inflight = false;
+        k->second.orphan = true;
+        if (k->second.last)
+          self->state.journals.erase(k);
+        answer_flushes(self, false);
+      });
 }
 
 void ship_photo(self_ptr self, pending_photo p) {
