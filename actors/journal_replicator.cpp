@@ -204,8 +204,12 @@ void ship(self_ptr self, const std::string& key, const std::string& name, const 
 void pump(self_ptr self, const std::string& key) {
   auto& st = self->state;
   auto i = st.journals.find(key);
-  if (i == st.journals.end() || i->second.inflight || !st.cfg.cluster)
+  if (i == st.journals.end() || i->second.inflight)
     return;
+  if (!st.cfg.cluster) {  // no cluster: the journal stays on this node
+    i->second.orphan = true;
+    return;
+  }
   i->second.inflight = true;
   self->request(st.cfg.cluster, cluster_timeout, atoms::replica::value, key)
     .then(

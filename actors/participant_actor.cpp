@@ -160,18 +160,22 @@ void push_rejoined(self_ptr self, const signal::ClassroomSnapshot& snap) {
   push(self, std::move(msg));
 }
 
+/// The classroom is gone for good: so is the participant (and its client's
+/// session is told why).
+void end_with_classroom(self_ptr self) {
+  signal::Error e;
+  e.set_code(signal::ERROR_UNAVAILABLE);
+  e.set_message("classroom is gone");
+  if (self->state.session)
+    self->send(self->state.session, atoms::kick::value, e);
+  self->quit();
+}
+
 /// Looks for the classroom again through the directory and rejoins it.
 void relocate(self_ptr self, int32_t attempt) {
   auto& st = self->state;
-  if (attempt >= relocate_attempts) {
-    signal::Error e;
-    e.set_code(signal::ERROR_UNAVAILABLE);
-    e.set_message("classroom is gone");
-    if (st.session)
-      self->send(st.session, atoms::kick::value, e);
-    self->quit();
-    return;
-  }
+  if (attempt >= relocate_attempts)
+    return end_with_classroom(self);
   auto again = [=](caf::error&) {
     self->delayed_send(self, relocate_interval, atoms::retry::value, attempt + 1);
   };
@@ -495,17 +499,11 @@ participant_actor::behavior_type participant_impl(self_ptr self, protocol::token
       // stopped), or one handed over (drain), is rebuilt by the cluster
       // elsewhere: rejoin it there.
       bool remote = s.classroom->node() != self->node();
-      bool gone = remote ? dm.reason != caf::exit_reason::normal : is_classroom_moved(dm.reason);
-      if (s.directory && s.joined && gone) {
+      bool elsewhere = remote ? dm.reason != caf::exit_reason::normal : is_classroom_moved(dm.reason);
+      if (s.directory && s.joined && elsewhere)
         relocate(self, 0);
-        return;
-      }
-      signal::Error e;
-      e.set_code(signal::ERROR_UNAVAILABLE);
-      e.set_message("classroom is gone");
-      if (self->state.session)
-        self->send(self->state.session, atoms::kick::value, e);
-      self->quit();
+      else
+        end_with_classroom(self);
     }
   });
   return {
