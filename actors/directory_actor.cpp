@@ -381,20 +381,35 @@ directory_actor::behavior_type directory_impl(self_ptr self, directory_config cf
     [=](atoms::status) -> caf::result<node_status> {
       auto& st = self->state;
       auto rp = self->make_response_promise<node_status>();
-      // The membership table last (half a second at most: it is this node's
-      // own actor, whose answer does not cross the network).
+      // The membership table and the replication state last (half a second
+      // at most each: they are this node's own actors, whose answers do not
+      // cross the network).
+      auto with_replication = [=](node_status out) mutable {
+        if (!self->state.cfg.replicator) {
+          rp.deliver(std::move(out));
+          return;
+        }
+        self->request(self->state.cfg.replicator, std::chrono::milliseconds(500),
+                      caf::get_atom::value)
+          .then(
+            [=](replication_status& r) mutable {
+              out.replication = r;
+              rp.deliver(std::move(out));
+            },
+            [=](caf::error&) mutable { rp.deliver(std::move(out)); });
+      };
       auto deliver = [=](node_status out) mutable {
         if (!self->state.cfg.cluster) {
-          rp.deliver(std::move(out));
+          with_replication(std::move(out));
           return;
         }
         self->request(self->state.cfg.cluster, std::chrono::milliseconds(500), caf::get_atom::value)
           .then(
             [=](std::vector<member_view>& members) mutable {
               out.cluster = std::move(members);
-              rp.deliver(std::move(out));
+              with_replication(std::move(out));
             },
-            [=](caf::error&) mutable { rp.deliver(std::move(out)); });
+            [=](caf::error&) mutable { with_replication(std::move(out)); });
       };
       node_status base;
       base.node_name = st.cfg.node_name;

@@ -58,6 +58,7 @@ struct replicator_state {
   std::vector<caf::typed_response_promise<caf::ok_atom>> flushes;
   std::chrono::steady_clock::time_point flush_deadline;
   std::chrono::steady_clock::time_point next_retry;
+  uint64_t shipped_bytes = 0;
   static inline const char* name = "lamplight.replicator";
 };
 
@@ -179,6 +180,8 @@ void ship(self_ptr self, const std::string& key, const std::string& name, const 
           return;
         auto& e = k->second;
         e.inflight = false;
+        if (held > offset)
+          self->state.shipped_bytes += std::min<uint64_t>(held - offset, len);
         if (e.target != name)
           return pump(self, key);
         if (held > offset + len) {
@@ -300,6 +303,22 @@ replicator_actor::behavior_type replicator_impl(self_ptr self, replicator_config
         pump(self, key);
       answer_flushes(self, false);
       return rp;
+    },
+    [=](caf::get_atom) {
+      auto& st = self->state;
+      replication_status out;
+      out.photos_pending = static_cast<uint32_t>(st.photos.size());
+      out.shipped_bytes = st.shipped_bytes;
+      for (const auto& [key, j] : st.journals) {
+        ++out.journals;
+        if (j.orphan)
+          ++out.without_replica;
+        else if (!j.reset && j.acked >= j.end)
+          ++out.current;
+        else
+          out.behind_bytes += j.end - std::min(j.acked, j.end);
+      }
+      return out;
     },
     [=](atoms::timeout) {
       auto& st = self->state;

@@ -51,6 +51,8 @@ using replicator_actor = caf::typed_actor<
   /// Answers once every journal here is replicated, or after the timeout
   /// (the node stops: its replicas should be current when it leaves).
   caf::replies_to<atoms::flush>::with<caf::ok_atom>,
+  /// How the journals stand (for status and metrics).
+  caf::replies_to<caf::get_atom>::with<replication_status>,
   /// Own timer: retry what failed, follow replica-node changes.
   caf::reacts_to<atoms::timeout>>;
 

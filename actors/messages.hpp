@@ -152,6 +152,22 @@ typename Inspector::result_type inspect(Inspector& f, media_worker_status& x) {
 
 /// What a node reports about itself (shell `status`, health endpoint,
 /// /metrics and /admin/status). The counters count since the node started.
+/// How this node's journals stand with their replicas (journal_replicator).
+struct replication_status {
+  uint32_t journals = 0;        // this node's journals it follows
+  uint32_t current = 0;         // fully replicated
+  uint32_t without_replica = 0; // no other node can keep one (yet)
+  uint64_t behind_bytes = 0;    // written here, not yet on the replica
+  uint32_t photos_pending = 0;  // stored here, not yet on the replica node
+  uint64_t shipped_bytes = 0;   // journal bytes the replica nodes took, since start
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, replication_status& x) {
+  return f(caf::meta::type_name("lamplight.replication_status"), x.journals, x.current,
+           x.without_replica, x.behind_bytes, x.photos_pending, x.shipped_bytes);
+}
+
 struct node_status {
   std::string node_name;
   std::string data_dir;
@@ -169,13 +185,14 @@ struct node_status {
   /// Cluster membership as this node sees it (this node first); empty
   /// without a cluster actor.
   std::vector<member_view> cluster;
+  replication_status replication;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_status& x) {
   return f(caf::meta::type_name("lamplight.node_status"), x.node_name, x.data_dir,
            x.classrooms, x.members, x.online, x.uptime_s, x.tracks, x.rooms, x.media_workers,
-           x.call_outcomes, x.requests_failed, x.cluster);
+           x.call_outcomes, x.requests_failed, x.cluster, x.replication);
 }
 
 } // namespace lamplight::actors

@@ -341,6 +341,21 @@ std::string render_metrics(const actors::node_status& st, const media_totals& me
       n += member.state == state;
     x.sample("lamplight_cluster_members", "state", actors::to_string(state), n);
   }
+  const auto& r = st.replication;
+  x.family("lamplight_replica_journals", "gauge",
+           "This node's classroom journals, by how their replica on another node stands.");
+  // Each journal is in one of the three states.
+  x.sample("lamplight_replica_journals", "state", "current", uint64_t{r.current});
+  x.sample("lamplight_replica_journals", "state", "behind",
+           uint64_t{r.journals - r.current - r.without_replica});
+  x.sample("lamplight_replica_journals", "state", "no_replica", uint64_t{r.without_replica});
+  x.single("lamplight_replica_behind_bytes", "gauge",
+           "Journal bytes written here that their replica does not hold yet.", r.behind_bytes);
+  x.single("lamplight_replica_photos_pending", "gauge",
+           "Homework photos stored here, waiting to reach their replica node.",
+           uint64_t{r.photos_pending});
+  x.single("lamplight_replica_shipped_bytes_total", "counter",
+           "Journal bytes the replica nodes took from this node.", r.shipped_bytes);
   x.single("lamplight_process_resident_bytes", "gauge", "Resident memory of the node process.",
            proc.resident_bytes);
   x.single("lamplight_process_cpu_seconds_total", "counter",
@@ -418,6 +433,15 @@ std::string render_admin_status(const actors::node_status& st, const media_total
       .end_object();
   }
   j.end_array();
+  j.key("replication")
+    .begin_object()
+    .field("journals", uint64_t{st.replication.journals})
+    .field("current", uint64_t{st.replication.current})
+    .field("withoutReplica", uint64_t{st.replication.without_replica})
+    .field("behindBytes", st.replication.behind_bytes)
+    .field("photosPending", uint64_t{st.replication.photos_pending})
+    .field("shippedBytes", st.replication.shipped_bytes)
+    .end_object();
   j.end_object();
   return j.take();
 }

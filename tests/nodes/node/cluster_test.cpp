@@ -226,6 +226,16 @@ BOOST_AUTO_TEST_CASE(a_dead_node_s_classroom_is_rebuilt_once_from_its_replica) {
     t.close();
   }
   BOOST_REQUIRE_MESSAGE(!on_b.empty(), "16 classrooms and none on b");
+  // Operators see b's journal replicated (on a).
+  auto replicated = [&] {
+    auto m = lamplight::transport::http_get("127.0.0.1", b.http_port, "/metrics");
+    return m.body.find("lamplight_replica_journals{state=\"current\"} 1\n") != std::string::npos
+           && m.body.find("lamplight_replica_behind_bytes 0\n") != std::string::npos;
+  };
+  auto until = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < until && !replicated())
+    std::this_thread::sleep_for(50ms);  // polling a condition, bounded by the deadline
+  BOOST_TEST(replicated(), lamplight::transport::http_get("127.0.0.1", b.http_port, "/admin/status").body);
   b.proc->stop(SIGKILL, 10s);
   BOOST_REQUIRE(all_see({&a}, {{"b", "dead"}}, 10s));
   auto has = [](const node_process& n, const std::string& id) {
