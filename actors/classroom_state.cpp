@@ -21,7 +21,7 @@ void replicate(self_ptr self, bool last) {
   auto& st = self->state;
   if (st.cfg.replicator)
     self->send(st.cfg.replicator, atoms::replicate::value,
-               st.cfg.spec.tenant + "/" + st.cfg.spec.classroom_id, st.journal.size(), last);
+               classroom_key(st.cfg.spec.tenant, st.cfg.spec.classroom_id), st.journal.size(), last);
 }
 
 protocol::error commit(self_ptr self, signal::ClassroomEvent ev) {

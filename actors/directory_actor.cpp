@@ -14,6 +14,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/clock.hpp"
 #include "actors/errors.hpp"
 #include "actors/journal.hpp"
 
@@ -58,7 +59,7 @@ bool valid_id(const std::string& id) {
 }
 
 std::string key(const std::string& tenant, const std::string& cls) {
-  return tenant + "/" + cls;
+  return classroom_key(tenant, cls);
 }
 
 std::filesystem::path journal_path(const directory_config& cfg, const std::string& tenant,
@@ -101,12 +102,6 @@ caf::expected<classroom_actor> start_classroom(self_ptr self, classroom_spec spe
   return c;
 }
 
-std::string stamp() {
-  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count());
-}
-
 /// The spec of a journal's classroom if it holds one that is not closed.
 std::optional<classroom_spec> open_classroom_in(const std::filesystem::path& file) {
   auto contents = read_journal(file);
@@ -121,7 +116,7 @@ std::optional<classroom_spec> open_classroom_in(const std::filesystem::path& fil
 /// Moves a journal out of the way (kept for an operator, never reread).
 void set_aside(const std::filesystem::path& file, const char* why) {
   std::error_code ec;
-  std::filesystem::rename(file, file.string() + "." + why + "-" + stamp(), ec);
+  std::filesystem::rename(file, file.string() + "." + why + "-" + std::to_string(wall_ms()), ec);
 }
 
 /// Brings back every classroom whose journal is under the data directory and
@@ -233,8 +228,8 @@ caf::result<std::vector<std::string>> hand_over_all(self_ptr self) {
   auto one_moved = [=](const std::string& k, bool ok) mutable {
     auto& s = self->state;
     s.moving.erase(k);
-    auto slash = k.find('/');
-    auto tenant = k.substr(0, slash), cls = k.substr(slash + 1);
+    std::string tenant, cls;
+    split_classroom_key(k, tenant, cls);  // a key of ours: valid
     if (ok) {
       moved->push_back(k);
       s.moved_away.insert(k);
@@ -266,20 +261,15 @@ caf::result<std::vector<std::string>> hand_over_all(self_ptr self) {
   auto stopped = std::make_shared<std::size_t>(all.size());
   for (auto& [k, c] : all) {
     st.moving.insert(k);
-    auto room = c;
-    self->request(room, classroom_timeout, atoms::flush::value)
-      .then(
-        [=](caf::ok_atom) mutable {
-          // Its participants see this reason and look for it again.
-          self->send_exit(room, classroom_moved());
-          if (--*stopped == 0)
-            hand_over();
-        },
-        [=](caf::error&) mutable {
-          self->send_exit(room, classroom_moved());
-          if (--*stopped == 0)
-            hand_over();
-        });
+    // Flushed or not (it did not answer), it stops; its participants see
+    // the reason and look for it again.
+    auto stop = [=, room = c]() mutable {
+      self->send_exit(room, classroom_moved());
+      if (--*stopped == 0)
+        hand_over();
+    };
+    self->request(c, classroom_timeout, atoms::flush::value)
+      .then([=](caf::ok_atom) mutable { stop(); }, [=](caf::error&) mutable { stop(); });
   }
   return rp;
 }
@@ -293,9 +283,8 @@ directory_actor::behavior_type directory_impl(self_ptr self, directory_config cf
     for (auto i = st.classrooms.begin(); i != st.classrooms.end(); ++i) {
       if (dm.source != caf::actor_cast<caf::actor_addr>(i->second))
         continue;
-      auto slash = i->first.find('/');
-      auto tenant = i->first.substr(0, slash);
-      auto cls = i->first.substr(slash + 1);
+      std::string tenant, cls;
+      split_classroom_key(i->first, tenant, cls);
       st.classrooms.erase(i);
       if (auto d = st.dispatchers.find(tenant); d != st.dispatchers.end())
         self->send(d->second, atoms::done::value, cls);
@@ -426,10 +415,8 @@ directory_actor::behavior_type directory_impl(self_ptr self, directory_config cf
         for (const auto& w : st.cfg.rtc.sfu->workers())
           base.media_workers.push_back({w->port(), static_cast<uint32_t>(w->peer_count())});
       for (const auto& [k, c] : st.classrooms) {
-        auto slash = k.find('/');
         classroom_status row;
-        row.tenant = k.substr(0, slash);
-        row.classroom_id = k.substr(slash + 1);
+        split_classroom_key(k, row.tenant, row.classroom_id);
         base.rooms.push_back(std::move(row));
       }
       if (st.classrooms.empty()) {
@@ -482,10 +469,10 @@ directory_actor::behavior_type directory_impl(self_ptr self, directory_config cf
       ++v[i];
     },
     [=](atoms::adopt, const std::string& k) {
-      auto slash = k.find('/');
-      if (slash == std::string::npos)
+      std::string tenant, cls;
+      if (!split_classroom_key(k, tenant, cls))
         return;
-      auto c = adopt(self, k.substr(0, slash), k.substr(slash + 1));
+      auto c = adopt(self, tenant, cls);
       if (!c && to_protocol_error(c.error()).code != errc::classroom_not_found)
         std::fprintf(stderr, "lamplight: cannot take over %s: %s\n", k.c_str(),
                      to_protocol_error(c.error()).message.c_str());

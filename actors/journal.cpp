@@ -61,6 +61,19 @@ bool valid_journal_id(const std::string& id) {
   return true;
 }
 
+std::string classroom_key(const std::string& tenant, const std::string& classroom) {
+  return tenant + "/" + classroom;
+}
+
+bool split_classroom_key(const std::string& key, std::string& tenant, std::string& classroom) {
+  auto slash = key.find('/');
+  if (slash == std::string::npos)
+    return false;
+  tenant = key.substr(0, slash);
+  classroom = key.substr(slash + 1);
+  return valid_journal_id(tenant) && valid_journal_id(classroom);
+}
+
 std::filesystem::path journal_file(const std::filesystem::path& root, const std::string& tenant,
                                    const std::string& classroom) {
   return root / tenant / (classroom + ".journal");

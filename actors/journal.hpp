@@ -70,6 +70,12 @@ uint32_t crc32c(const void* data, std::size_t size);
 /// can name a path outside the data directory.
 bool valid_journal_id(const std::string& id);
 
+/// "tenant/classroom": how a classroom is named across the node and the
+/// cluster (placements, replicas, status).
+std::string classroom_key(const std::string& tenant, const std::string& classroom);
+/// The two ids of a key; false unless both are valid_journal_id.
+bool split_classroom_key(const std::string& key, std::string& tenant, std::string& classroom);
+
 /// root/<tenant>/<classroom>.journal: where a node keeps its own classrooms'
 /// journals (root = data_dir/journal) and the replicas it holds for other
 /// nodes (root = data_dir/replica).

@@ -64,16 +64,6 @@ struct replicator_state {
 
 using self_ptr = replicator_actor::stateful_pointer<replicator_state>;
 
-/// "tenant/classroom" -> (tenant, classroom), both valid file names.
-bool split_key(const std::string& key, std::string& tenant, std::string& cls) {
-  auto slash = key.find('/');
-  if (slash == std::string::npos)
-    return false;
-  tenant = key.substr(0, slash);
-  cls = key.substr(slash + 1);
-  return valid_journal_id(tenant) && valid_journal_id(cls);
-}
-
 /// Up to max_replica_chunk bytes of `path` from `offset` (empty at its end
 /// or if it cannot be read: the next attempt tries again).
 std::string read_chunk(const std::filesystem::path& path, uint64_t offset) {
@@ -160,7 +150,7 @@ void ship(self_ptr self, const std::string& key, const std::string& name, const 
     j.reset = true;
   }
   std::string tenant, cls;
-  split_key(key, tenant, cls);
+  split_classroom_key(key, tenant, cls);
   auto bytes = read_chunk(journal_file(st.cfg.data_dir / "journal", tenant, cls), j.acked);
   if (bytes.empty() && !j.reset) {
     j.inflight = false;
@@ -239,7 +229,7 @@ void ship_photo(self_ptr self, pending_photo p) {
   auto& st = self->state;
   if (!st.cfg.cluster)
     return;
-  auto key = p.record.tenant() + "/" + p.record.classroom();
+  auto key = classroom_key(p.record.tenant(), p.record.classroom());
   auto shared = std::make_shared<pending_photo>(std::move(p));
   auto requeue = [=](caf::error&) {
     if (self->state.photos.size() < max_pending_photos)
@@ -271,7 +261,7 @@ replicator_actor::behavior_type replicator_impl(self_ptr self, replicator_config
     [=](atoms::store, const std::string& key, uint64_t offset, const std::string& bytes,
         bool reset) -> caf::result<uint64_t> {
       std::string tenant, cls;
-      if (!split_key(key, tenant, cls))
+      if (!split_classroom_key(key, tenant, cls))
         return make_error(errc::bad_request, "bad replica key");
       if (bytes.size() > max_replica_chunk)
         return make_error(errc::payload_too_large, "replica chunk too large");

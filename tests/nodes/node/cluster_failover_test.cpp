@@ -82,14 +82,6 @@ bool call_phase(const sig::ServerMessage& m, sig::CallPhase p) {
   return m.has_call_update() && m.call_update().phase() == p;
 }
 
-sig::ClientMessage with_call(const std::string& id, sig::ClientMessage m) {
-  if (m.has_call_accept())
-    m.mutable_call_accept()->set_call_id(id);
-  if (m.has_call_media_ready())
-    m.mutable_call_media_ready()->set_call_id(id);
-  return m;
-}
-
 /// teacher calls student; both report media ready; both see connected.
 std::string connect_call(lamp_client& teacher, lamp_client& student, const std::string& callee) {
   sig::ClientMessage invite;
@@ -97,11 +89,11 @@ std::string connect_call(lamp_client& teacher, lamp_client& student, const std::
   auto id = require(teacher.request(invite), "invite").call_invited().call_id();
   BOOST_REQUIRE(student.wait_for([](auto& m) { return m.has_incoming_call(); }, 10s));
   sig::ClientMessage accept, ready;
-  accept.mutable_call_accept();
-  ready.mutable_call_media_ready();
-  require(student.request(with_call(id, accept)), "accept");
-  require(student.request(with_call(id, ready)), "student media ready");
-  require(teacher.request(with_call(id, ready)), "teacher media ready");
+  accept.mutable_call_accept()->set_call_id(id);
+  ready.mutable_call_media_ready()->set_call_id(id);
+  require(student.request(accept), "accept");
+  require(student.request(ready), "student media ready");
+  require(teacher.request(ready), "teacher media ready");
   for (auto* l : {&teacher, &student})
     BOOST_REQUIRE(l->wait_for([](auto& m) { return call_phase(m, sig::CALL_PHASE_CONNECTED); }, 10s));
   return id;
