@@ -4,6 +4,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <set>
 #include <vector>
 
 #include <caf/actor_system.hpp>
@@ -29,6 +30,24 @@ using namespace classroom_detail;
 /// How long the media room may take to negotiate: Janus waits for a
 /// publisher's PeerConnection before it takes a subscription.
 constexpr auto rtc_timeout = std::chrono::seconds(15);
+
+/// Tells the media room where the member's participant runs: its media is
+/// best placed near it.
+void place_media(self_ptr self, const std::string& identity, const participant_actor& p) {
+  if (self->state.rtc)
+    self->send(self->state.rtc, atoms::place::value, identity, caf::to_string(p.node()));
+}
+
+/// Closes a track: its actor, its record, its media.
+void end_track(self_ptr self, const std::string& track_id) {
+  auto& s = self->state;
+  if (auto i = s.tracks.find(track_id); i != s.tracks.end()) {
+    caf::anon_send(i->second, atoms::close::value);
+    s.tracks.erase(i);
+  }
+  if (s.rtc)
+    caf::anon_send(s.rtc, atoms::unpublish::value, track_id);
+}
 
 /// The control side of a publish, once its media (if any) is negotiated.
 caf::error finish_publish(self_ptr self, const signal::TrackInfo& info) {
@@ -72,8 +91,13 @@ classroom_actor::behavior_type classroom_impl(self_ptr self,
   auto provider = st.cfg.rtc.default_kind;
   if (!st.cfg.spec.provider.empty())
     from_string(st.cfg.spec.provider, provider);  // checked by spawn_classroom
-  auto room = spawn_rtc_room(self->system(), st.cfg.rtc, provider,
-                             {st.cfg.spec.tenant, st.cfg.spec.classroom_id, st.cfg.photos});
+  rtc_room_spec rs{st.cfg.spec.tenant, st.cfg.spec.classroom_id, st.cfg.photos, {}};
+  rs.on_media_lost = [me = caf::actor_cast<classroom_actor>(self)](
+                       const rtc_room_actor& room, std::vector<std::string> members,
+                       std::vector<std::string> tracks) {
+    caf::send_as(room, me, atoms::resync::value, std::move(members), std::move(tracks));
+  };
+  auto room = spawn_rtc_room(self->system(), st.cfg.rtc, provider, std::move(rs));
   if (room) {
     st.rtc = *room;
     // The room holds media resources (ports, Janus handles) for this
@@ -134,6 +158,7 @@ classroom_actor::behavior_type classroom_impl(self_ptr self,
         s.absent_timers.erase(who.identity);
         self->monitor(p);
         set_presence(self, who.identity, true);
+        place_media(self, who.identity, p);
         return caf::make_result(s.model.snapshot_for(who.identity), p);
       }
       if (auto err = protocol::check_capacity(s.model.snapshot(), who.role, who.identity);
@@ -155,6 +180,7 @@ classroom_actor::behavior_type classroom_impl(self_ptr self,
         return to_caf(err);
       s.participants.emplace(who.identity, p);
       self->monitor(p);
+      place_media(self, who.identity, p);
       return caf::make_result(s.model.snapshot_for(who.identity), p);
     },
     [=](atoms::leave, const std::string& identity,
@@ -452,12 +478,7 @@ classroom_actor::behavior_type classroom_impl(self_ptr self,
       ev.mutable_track_unpublished()->set_track_id(x.track_id());
       if (auto err = commit(self, std::move(ev)); err.code != errc::none)
         return to_caf(err);
-      if (auto i = s.tracks.find(x.track_id()); i != s.tracks.end()) {
-        caf::anon_send(i->second, atoms::close::value);
-        s.tracks.erase(i);
-      }
-      if (s.rtc)
-        caf::anon_send(s.rtc, atoms::unpublish::value, x.track_id());
+      end_track(self, x.track_id());
       return caf::ok_atom::value;
     },
     [=](atoms::command, const std::string& who,
@@ -582,6 +603,30 @@ classroom_actor::behavior_type classroom_impl(self_ptr self,
       replicate(self, true);
       self->quit();
       return caf::ok_atom::value;
+    },
+    [=](atoms::resync, const std::vector<std::string>& members,
+        const std::vector<std::string>& lost) {
+      auto& s = self->state;
+      if (!s.rtc || self->current_sender() != caf::actor_cast<caf::strong_actor_ptr>(s.rtc))
+        return;
+      // Every track of those members goes, not only the ones that died:
+      // their clients start their media over, all of it.
+      std::set<std::string> gone(lost.begin(), lost.end());
+      std::set<std::string> who(members.begin(), members.end());
+      for (const auto& t : s.model.snapshot().tracks())
+        if (who.count(t.owner()))
+          gone.insert(t.track_id());
+      for (const auto& id : gone) {
+        if (!s.model.track(id))
+          continue;
+        signal::ClassroomEvent ev;
+        ev.mutable_track_unpublished()->set_track_id(id);
+        commit(self, std::move(ev));
+        end_track(self, id);
+      }
+      for (const auto& m : who)
+        if (auto p = s.participants.find(m); p != s.participants.end())
+          self->send(p->second, atoms::resync::value, s.model.snapshot_for(m));
     },
     [=](atoms::flush) -> caf::result<caf::ok_atom> {
       if (auto err = self->state.journal.sync(); err.code != errc::none)

@@ -83,6 +83,10 @@ using classroom_actor = caf::typed_actor<
   caf::replies_to<atoms::close, std::string>::with<caf::ok_atom>,
   /// fdatasync the journal now.
   caf::replies_to<atoms::flush>::with<caf::ok_atom>,
+  /// From its media room: members whose media died with a media node, and
+  /// the tracks that died. Those members' tracks are unpublished and they
+  /// are told to publish and subscribe again.
+  caf::reacts_to<atoms::resync, std::vector<std::string>, std::vector<std::string>>,
 
   // -- own timers --------------------------------------------------------------
   caf::reacts_to<atoms::timeout, timer_kind, std::string, uint64_t>>;

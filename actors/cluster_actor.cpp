@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
@@ -35,6 +36,8 @@ struct member {
   cluster_actor handle;  // invalid once dead or left
   member_state state = member_state::alive;
   clock_type::time_point last_heard = clock_type::now();
+  uint32_t load = 0;    // its media peers, at its last heartbeat
+  uint32_t placed = 0;  // members this node placed on it since
 };
 
 struct cluster_state {
@@ -45,6 +48,7 @@ struct cluster_state {
   /// the cluster's placements first).
   bool rebuild_told = false;
   int seed_failures = 0;
+  uint32_t self_placed = 0;  // members placed on this node since its last heartbeat
   static inline const char* name = "lamplight.cluster";
 };
 
@@ -292,7 +296,7 @@ cluster_actor::behavior_type cluster_impl(self_ptr self, cluster_config cfg) {
           if (m.handle)
             self->send(m.handle, atoms::create::value, key, node);
     },
-    [=](atoms::beat, const std::string& name, int64_t started_ms, bool draining) {
+    [=](atoms::beat, const std::string& name, int64_t started_ms, bool draining, uint32_t load) {
       auto i = self->state.members.find(name);
       if (i == self->state.members.end() || i->second.info.started_ms != started_ms
           || i->second.state == member_state::left || !i->second.handle)
@@ -300,6 +304,46 @@ cluster_actor::behavior_type cluster_impl(self_ptr self, cluster_config cfg) {
       i->second.state = member_state::alive;
       i->second.info.draining = draining;
       i->second.last_heard = clock_type::now();
+      i->second.load = load;
+      i->second.placed = 0;
+    },
+    [=](atoms::place, const std::string& near,
+        const std::vector<std::string>& exclude) -> caf::result<std::string, caf::actor> {
+      auto& s = self->state;
+      auto usable = [&](const member_info& i) {
+        return i.has_role("media") && i.media && !i.draining
+               && std::find(exclude.begin(), exclude.end(), i.name) == exclude.end();
+      };
+      auto at = [&](const member_info& i) {
+        return !near.empty() && caf::to_string(i.media.node()) == near;
+      };
+      // Near the member first; else the least loaded (its last reported
+      // load plus what this node placed there since), then by name.
+      const member_info* best = nullptr;
+      std::tuple<bool, uint64_t, std::string> best_rank;
+      member* best_member = nullptr;
+      auto consider = [&](const member_info& i, uint64_t load, member* m) {
+        if (!usable(i))
+          return;
+        auto rank = std::make_tuple(!at(i), load, i.name);
+        if (!best || rank < best_rank) {
+          best = &i;
+          best_rank = rank;
+          best_member = m;
+        }
+      };
+      uint32_t own = s.cfg.media_load ? s.cfg.media_load() : 0;
+      consider(s.cfg.self, own + s.self_placed, nullptr);
+      for (auto& [name, m] : s.members)
+        if (m.state == member_state::alive)
+          consider(m.info, m.load + m.placed, &m);
+      if (!best)
+        return make_error(protocol::errc::unavailable, "no media node in the cluster");
+      if (best_member)
+        ++best_member->placed;
+      else
+        ++s.self_placed;
+      return caf::make_result(best->name, best->media);
     },
     [=](atoms::drain, bool on) {
       self->state.cfg.self.draining = on;
@@ -340,7 +384,9 @@ cluster_actor::behavior_type cluster_impl(self_ptr self, cluster_config cfg) {
       for (auto& [name, m] : self->state.members)
         if (m.handle)
           self->send(m.handle, atoms::beat::value, self->state.cfg.self.name,
-                     self->state.cfg.self.started_ms, self->state.cfg.self.draining);
+                     self->state.cfg.self.started_ms, self->state.cfg.self.draining,
+                     self->state.cfg.media_load ? self->state.cfg.media_load() : 0u);
+      self->state.self_placed = 0;
       check_silence(self);
       self->delayed_send(self, self->state.cfg.heartbeat, atoms::timeout::value);
     },

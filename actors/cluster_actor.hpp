@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -25,9 +26,13 @@ struct member_info {
   /// Its journal replicator (a replicator_actor): where other nodes keep
   /// copies of their journals and photos.
   caf::actor replicator;
-  /// "gateway" (takes clients' WebSockets), "room" (holds classrooms, with
-  /// their media); all-in-one nodes have both.
-  std::vector<std::string> roles = {"gateway", "room"};
+  /// Its media host (a media_host_actor), if it has the media role: where
+  /// classrooms open legs for the members placed on it.
+  caf::actor media;
+  /// "gateway" (takes clients' WebSockets), "room" (holds classrooms),
+  /// "media" (media workers: members' media, and pipes between nodes);
+  /// all-in-one nodes have all three.
+  std::vector<std::string> roles = {"gateway", "room", "media"};
   /// Takes no new classrooms (its own go on until they close).
   bool draining = false;
 
@@ -42,7 +47,7 @@ struct member_info {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, member_info& x) {
   return f(caf::meta::type_name("lamplight.member_info"), x.name, x.http, x.cluster,
-           x.started_ms, x.directory, x.replicator, x.roles, x.draining);
+           x.started_ms, x.directory, x.replicator, x.media, x.roles, x.draining);
 }
 
 /// A member's state as this node sees it: alive (heard within the suspect
@@ -75,6 +80,8 @@ struct cluster_config {
   /// connection drop first, which marks it dead at once).
   std::chrono::milliseconds suspect_after = std::chrono::milliseconds(2000);
   std::chrono::milliseconds dead_after = std::chrono::milliseconds(5000);
+  /// This node's media load (peers on its workers), sent with heartbeats.
+  std::function<uint32_t()> media_load;
 };
 
 /// One per node: the node's view of cluster membership. Nodes find each
@@ -125,8 +132,14 @@ using cluster_actor = caf::typed_actor<
   /// learns it, and that node's directory rebuilds it. Replies the node.
   /// errc::unavailable if no other node is eligible.
   caf::replies_to<atoms::adopt, std::string>::with<std::string>,
-  /// From a member: still here (name, started_ms, draining).
-  caf::reacts_to<atoms::beat, std::string, int64_t, bool>,
+  /// From a member: still here (name, started_ms, draining, media load).
+  caf::reacts_to<atoms::beat, std::string, int64_t, bool, uint32_t>,
+  /// Where a member's media goes: the node `near` (caf::to_string of a
+  /// node_id: its participant's) if it is a media node, else the least
+  /// loaded alive media node that is not draining nor in `exclude`. Its
+  /// name and media host; errc::unavailable if there is none.
+  caf::replies_to<atoms::place, std::string, std::vector<std::string>>::with<std::string,
+                                                                             caf::actor>,
   /// Drain this node: no new classrooms here (told to every member with
   /// the next heartbeat); false: take them again.
   caf::replies_to<atoms::drain, bool>::with<caf::ok_atom>,

@@ -406,6 +406,9 @@ rtc_room_actor::behavior_type janus_shard(janus_self self, std::shared_ptr<janus
     [=](atoms::unpublish, const std::string& track) {
       with_janus([&] { unpublish(self, track); });
     },
+    [=](atoms::place, const std::string&, const std::string&) {
+      // One Janus serves the whole room.
+    },
     [=](atoms::drop, const std::string& who) {
       with_janus([&] {
         auto& st = self->state;
@@ -480,6 +483,7 @@ rtc_room_actor::behavior_type janus_room_impl(rtc_room_actor::stateful_pointer<j
       for (auto& s : self->state.shards)
         self->send(s, a, who);
     },
+    [=](atoms::place, const std::string&, const std::string&) {},
     [=](caf::get_atom) {
       rtc_room_stats out{to_string(rtc_provider_kind::janus), 0, 0};
       std::lock_guard<std::mutex> guard(self->state.conn->mtx);

@@ -648,6 +648,10 @@ participant_actor::behavior_type participant_impl(self_ptr self, protocol::token
         self->send(self->state.session, atoms::kick::value, why);
       self->quit();
     },
+    [=](atoms::resync, const signal::ClassroomSnapshot& snap) {
+      if (self->current_sender() == caf::actor_cast<caf::strong_actor_ptr>(self->state.classroom))
+        push_rejoined(self, snap);
+    },
     [=](atoms::qna, const signal::QnaUpdate& u) {
       signal::ServerMessage msg;
       *msg.mutable_qna_update() = u;

@@ -43,6 +43,10 @@ using participant_actor = caf::typed_actor<
   caf::reacts_to<atoms::outcome, signal::DeviceOutcome>,
   /// Removed from the classroom (replaced, closed): tell the session, quit.
   caf::reacts_to<atoms::kick, signal::Error>,
+  /// Its media died with a media node (its tracks are unpublished): the
+  /// client gets this snapshot as an unasked Joined, and publishes and
+  /// subscribes again, as after its classroom moved.
+  caf::reacts_to<atoms::resync, signal::ClassroomSnapshot>,
 
   // -- from the Q&A dispatcher ------------------------------------------------
   caf::reacts_to<atoms::qna, signal::QnaUpdate>,

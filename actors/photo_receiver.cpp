@@ -31,16 +31,14 @@ struct photo_receiver_state {
   static inline const char* name = "lamplight.photo_receiver";
 };
 
-void answer(photo_receiver_state& st, uint64_t peer, const std::string& type,
-            const std::string& command_id, const std::string& photo_id,
-            const std::string& reason) {
+std::string answer(const std::string& type, const std::string& command_id,
+                   const std::string& photo_id, const std::string& reason) {
   signal::v1::PhotoControl m;
   m.set_type(type);
   m.set_command_id(command_id);
   m.set_photo_id(photo_id);
   m.set_reason(reason);
-  st.cfg.worker->send_data(peer, protocol::photo_channel, false,
-                           protocol::write_photo_control(m));
+  return protocol::write_photo_control(m);
 }
 
 photo_receiver_actor::behavior_type
@@ -49,7 +47,7 @@ photo_receiver_impl(photo_receiver_actor::stateful_pointer<photo_receiver_state>
   self->state.cfg = std::move(cfg);
   return {
     [=](atoms::photo, uint64_t peer, const std::string& owner, bool binary,
-        const std::string& data) {
+        const std::string& data) -> std::string {
       auto& st = self->state;
       auto now = wall_ms();
       for (auto i = st.uploads.begin(); i != st.uploads.end();)
@@ -62,12 +60,12 @@ photo_receiver_impl(photo_receiver_actor::stateful_pointer<photo_receiver_state>
                       : up.on_text(data);
       auto cmd = up.header().command_id();  // a copy: the entry may go below
       if (s == status::failed) {
-        answer(st, peer, "photo-failed", cmd, "", up.reason());
+        auto out = answer("photo-failed", cmd, "", up.reason());
         st.uploads.erase(peer);
-        return;
+        return out;
       }
       if (s != status::complete)
-        return;
+        return {};
       signal::v1::PhotoRecord rec;
       rec.set_tenant(st.cfg.tenant);
       rec.set_classroom(st.cfg.classroom);
@@ -77,11 +75,10 @@ photo_receiver_impl(photo_receiver_actor::stateful_pointer<photo_receiver_state>
       rec.set_height(up.header().height());
       rec.set_stored_at_ms(wall_ms());
       auto id = st.cfg.store->put(rec, up.take());
-      if (id)
-        answer(st, peer, "photo-stored", cmd, *id, "");
-      else
-        answer(st, peer, "photo-failed", cmd, "", "the node could not store it: " + id.err().message);
       st.uploads.erase(peer);
+      if (id)
+        return answer("photo-stored", cmd, *id, "");
+      return answer("photo-failed", cmd, "", "the node could not store it: " + id.err().message);
     },
   };
 }

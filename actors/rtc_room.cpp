@@ -2,6 +2,7 @@
 
 #include "actors/errors.hpp"
 #include "actors/janus_room.hpp"
+#include "actors/media_router.hpp"
 #include "actors/sfu_room.hpp"
 #include "media/worker_pool.hpp"
 
@@ -32,6 +33,8 @@ caf::expected<rtc_room_actor> spawn_rtc_room(caf::actor_system& sys, const rtc_p
                       std::string("this node has no ") + to_string(kind) + " media provider");
   if (kind == rtc_provider_kind::janus)
     return spawn_janus_room(sys, cfg, std::move(spec));
+  if (cfg.media_placer)
+    return spawn_media_router(sys, cfg.media_placer, std::move(spec));
   return spawn_sfu_room(sys, cfg.sfu->place(), std::move(spec));
 }
 

@@ -2,7 +2,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include <caf/typed_actor.hpp>
 
@@ -75,6 +77,10 @@ using rtc_room_actor = caf::typed_actor<
   /// member identity: everything it published or watches.
   caf::reacts_to<atoms::drop, std::string>,
   caf::replies_to<caf::get_atom>::with<rtc_room_stats>,
+  /// member identity, the node (caf::to_string of its node_id) its
+  /// participant runs on, near which its media is best placed; rooms that
+  /// serve everyone from one place ignore it.
+  caf::reacts_to<atoms::place, std::string, std::string>,
   /// The classroom is gone: release everything and quit.
   caf::reacts_to<atoms::close>>;
 
@@ -90,7 +96,15 @@ struct rtc_provider_config {
   /// Admin key for creating VideoRoom rooms, if the Janus requires one.
   std::string janus_room_secret;
 
-  bool offers(rtc_provider_kind k) const { return k == rtc_provider_kind::sfu ? sfu != nullptr : janus_port != 0; }
+  /// In a cluster: the node's cluster actor, which places each member's
+  /// media on a media node (atoms::place); the sfu provider then serves a
+  /// classroom from as many media nodes as its members need, with pipes
+  /// between them (actors/media_router.hpp). Unset: this node's own SFU.
+  caf::actor media_placer;
+
+  bool offers(rtc_provider_kind k) const {
+    return k == rtc_provider_kind::sfu ? sfu != nullptr || media_placer != nullptr : janus_port != 0;
+  }
 };
 
 /// Everything a room needs to know about its classroom.
@@ -101,6 +115,11 @@ struct rtc_room_spec {
   /// stored. Only the sfu provider terminates data channels; Janus relays
   /// them between its own peers, so its rooms take no photo uploads.
   std::shared_ptr<photo_store> photos;
+  /// Media lost with a media node (a routed room only): the room, the
+  /// members whose published tracks or subscriptions were there, and those
+  /// tracks. Called in the room's actor; it must only send.
+  std::function<void(const rtc_room_actor&, std::vector<std::string>, std::vector<std::string>)>
+    on_media_lost;
 };
 
 /// Spawns the room of one classroom on `kind`; errc::unavailable when this

@@ -23,11 +23,17 @@ track_media::track_media(std::shared_ptr<media::media_worker> worker)
 track_media::~track_media() {
   if (!worker_)
     return;
-  for (auto& [id, t] : tracks_) {
-    for (auto& [who, peer] : t.subscribers)
-      worker_->remove_peer(peer);
-    worker_->remove_peer(t.peer);
-  }
+  for (auto& [id, t] : tracks_)
+    release(t);
+}
+
+void track_media::release(const published& t) {
+  for (auto& [who, peer] : t.subscribers)
+    worker_->remove_peer(peer);
+  if (t.piped_in)
+    worker_->remove_track(t.track);
+  else
+    worker_->remove_peer(t.peer);  // its track and that track's routes (pipes included) go too
 }
 
 protocol::result<track_media::negotiated>
@@ -66,13 +72,11 @@ track_media::negotiate(const std::string& offer_sdp, uint32_t send_ssrc,
                                       transport::dtls_role::server,
                                       serve_data && media::offers_data_channels(*offer),
                                       data_group_};
-  if (photos_ && pp.data_channels)
-    pp.on_node_channel = [photos = photos_, data_owner](media::media_worker::peer_id peer,
-                                                         const transport::data_channel_message& m) {
-      // On the media thread: hand over, never block.
+  if (on_photo_ && pp.data_channels)
+    pp.on_node_channel = [f = on_photo_, data_owner](media::media_worker::peer_id peer,
+                                                     const transport::data_channel_message& m) {
       if (m.label == protocol::photo_channel)
-        caf::anon_send(photos, atoms::photo::value, peer, data_owner, m.binary,
-                       std::string(m.data.begin(), m.data.end()));
+        f(peer, data_owner, m.binary, std::string(m.data.begin(), m.data.end()));
     };
   auto peer = worker_->add_peer(pp);
   if (!peer)
@@ -114,8 +118,16 @@ protocol::result<std::string> track_media::publish(const std::string& track_id,
   if (auto old = tracks_.find(track_id); old != tracks_.end())
     unpublish(track_id);
   auto layers = static_cast<int>(tp.layers.size());
+  auto clock_rate = tp.clock_rate;
+  auto vp8 = tp.vp8;
   auto track = worker_->add_track(std::move(tp));
-  tracks_[track_id] = published{owner, n->peer, track, layers, {}};
+  auto& t = tracks_[track_id] = published{};
+  t.owner = owner;
+  t.peer = n->peer;
+  t.track = track;
+  t.layers = layers;
+  t.clock_rate = clock_rate;
+  t.vp8 = vp8;
   return n->answer;
 }
 
@@ -170,10 +182,59 @@ void track_media::unpublish(const std::string& track_id) {
   auto t = tracks_.find(track_id);
   if (t == tracks_.end())
     return;
-  for (auto& [who, peer] : t->second.subscribers)
-    worker_->remove_peer(peer);
-  worker_->remove_peer(t->second.peer);
+  release(t->second);
   tracks_.erase(t);
+}
+
+protocol::result<piped_track> track_media::pipe_out(const std::string& track_id,
+                                                    const media::media_worker::pipe_endpoint& to) {
+  auto t = tracks_.find(track_id);
+  if (t == tracks_.end() || t->second.piped_in)
+    return protocol::error{errc::not_found, "track " + track_id + " is not published here"};
+  auto name = to.address + ":" + std::to_string(to.port);
+  // First, so that a remote worker that restarted (a new nonce) is re-keyed.
+  auto pipe = worker_->pipe_peer(to);
+  if (!pipe)
+    return protocol::error{errc::unavailable, "no pipe to media worker " + name + ": the nodes do not share a secret"};
+  if (auto known = t->second.pipes_out.find(name); known != t->second.pipes_out.end())
+    return known->second;
+  piped_track out{worker_->pipe_self(), {}, t->second.clock_rate, t->second.vp8};
+  // One stream per layer, each its own route: the other worker picks a
+  // layer per subscriber as this one does.
+  for (int layer = 0; layer < t->second.layers; ++layer) {
+    uint32_t ssrc = 0;
+    while (ssrc == 0)
+      RAND_bytes(reinterpret_cast<unsigned char*>(&ssrc), sizeof(ssrc));
+    out.ssrcs.push_back(ssrc);
+    worker_->add_route(t->second.track, *pipe, ssrc, layer);
+  }
+  t->second.pipes_out[name] = out;
+  return out;
+}
+
+protocol::error track_media::pipe_in(const std::string& track_id, const std::string& owner,
+                                     const piped_track& from) {
+  if (from.ssrcs.empty() || from.ssrcs.size() > 8)
+    return {errc::bad_request, "a piped track has one to eight streams"};
+  auto pipe = worker_->pipe_peer(from.from);
+  if (!pipe)
+    return {errc::unavailable, "no pipe from media worker " + from.from.address + ": the nodes do not share a secret"};
+  if (tracks_.count(track_id))
+    unpublish(track_id);  // the track came back through a new pipe
+  media::media_worker::track_params tp;
+  tp.publisher = *pipe;
+  tp.clock_rate = from.clock_rate;
+  tp.vp8 = from.vp8;
+  for (auto s : from.ssrcs)
+    tp.layers.push_back({s, ""});
+  auto& t = tracks_[track_id] = published{};
+  t.owner = owner;
+  t.track = worker_->add_track(std::move(tp));
+  t.layers = static_cast<int>(from.ssrcs.size());
+  t.clock_rate = from.clock_rate;
+  t.vp8 = from.vp8;
+  t.piped_in = true;
+  return {};
 }
 
 void track_media::drop_member(const std::string& identity) {

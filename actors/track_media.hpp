@@ -1,18 +1,45 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
+
+#include <caf/meta/type_name.hpp>
 
 #include "lamplight/signal/v1/stream.pb.h"
-#include "actors/photo_receiver.hpp"
 #include "media/media_worker.hpp"
 #include "media/sdp.hpp"
 #include "protocol/errc.hpp"
 
+namespace lamplight::media {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, media_worker::pipe_endpoint& x) {
+  return f(caf::meta::type_name("lamplight.pipe_endpoint"), x.address, x.port, x.nonce, x.key_id);
+}
+
+} // namespace lamplight::media
+
 namespace lamplight::actors {
 
 namespace signal = lamplight::signal::v1;
+
+/// A track as it crosses a pipe to another media worker: where it comes
+/// from and its streams on the pipe (one per simulcast layer, lowest
+/// first), so the receiving worker serves it as if the pipe published it.
+struct piped_track {
+  media::media_worker::pipe_endpoint from;
+  std::vector<uint32_t> ssrcs;
+  uint32_t clock_rate = 90000;
+  bool vp8 = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, piped_track& x) {
+  return f(caf::meta::type_name("lamplight.piped_track"), x.from, x.ssrcs, x.clock_rate, x.vp8);
+}
 
 /// The media side of a classroom's tracks: one peer connection per
 /// published track (the publisher's) and one per subscription, on the
@@ -30,8 +57,11 @@ public:
 
   bool available() const { return worker_ != nullptr; }
 
-  /// Where the photo channel messages of publishers' connections go.
-  void set_photo_receiver(photo_receiver_actor r) { photos_ = std::move(r); }
+  /// Where the photo channel messages of publishers' connections go: media
+  /// peer, the publisher, binary?, bytes. Called on the media thread: it
+  /// must hand over, never block.
+  using photo_handler = std::function<void(uint64_t, std::string, bool, std::string)>;
+  void on_photo(photo_handler f) { on_photo_ = std::move(f); }
 
   /// A publisher's offer for `track_id`; returns our answer.
   protocol::result<std::string> publish(const std::string& track_id, const std::string& owner,
@@ -49,6 +79,17 @@ public:
   void unpublish(const std::string& track_id);
   /// Everything a member published or subscribed to.
   void drop_member(const std::string& identity);
+
+  /// Where other workers send this one's pipes.
+  media::media_worker::pipe_endpoint pipe_self() const { return worker_->pipe_self(); }
+  /// Sends `track_id` (every layer) into the pipe to `to`, once however
+  /// often asked: what the worker at `to` needs to take it (pipe_in).
+  protocol::result<piped_track> pipe_out(const std::string& track_id,
+                                         const media::media_worker::pipe_endpoint& to);
+  /// Takes `track_id`, published on another worker, from the pipe it
+  /// comes through: subscribers here are served from it.
+  protocol::error pipe_in(const std::string& track_id, const std::string& owner,
+                          const piped_track& from);
   /// Published tracks and subscriber legs.
   std::pair<uint32_t, uint32_t> counts() const;
 
@@ -59,6 +100,13 @@ private:
     media::media_worker::track_id track = 0;
     int layers = 1;
     std::map<std::string, media::media_worker::peer_id> subscribers;
+    uint32_t clock_rate = 90000;
+    bool vp8 = false;
+    /// Published on another worker, arriving through a pipe (peer 0):
+    /// unpublishing removes the track, not the shared pipe.
+    bool piped_in = false;
+    /// The pipes it is sent into, by the remote worker's "address:port".
+    std::map<std::string, piped_track> pipes_out;
   };
   struct negotiated {
     media::media_worker::peer_id peer;
@@ -70,6 +118,8 @@ private:
   protocol::result<negotiated> negotiate(const std::string& offer_sdp, uint32_t send_ssrc,
                                          const std::string& track_id,
                                          const std::string& data_owner);
+  /// Removes what a track holds on the worker.
+  void release(const published& t);
   /// A protocol layer as an index into a track's layers (lowest first);
   /// unspecified means the best.
   static int layer_index(signal::Layer layer, int layers);
@@ -79,7 +129,7 @@ private:
   /// sends on a channel reaches the others' channels of that label.
   uint64_t data_group_;
   std::map<std::string, published> tracks_;
-  photo_receiver_actor photos_;
+  photo_handler on_photo_;
 };
 
 } // namespace lamplight::actors

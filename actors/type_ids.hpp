@@ -15,6 +15,7 @@
 #include "actors/dispatcher_actor.hpp"
 #include "actors/gateway_session.hpp"
 #include "actors/journal_replicator.hpp"
+#include "actors/media_host.hpp"
 #include "actors/messages.hpp"
 #include "actors/participant_actor.hpp"
 #include "actors/rtc_room.hpp"
@@ -42,6 +43,9 @@ CAF_BEGIN_TYPE_ID_BLOCK(lamplight, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(lamplight, (std::vector<lamplight::actors::member_info>))
   CAF_ADD_TYPE_ID(lamplight, (std::vector<lamplight::actors::member_view>))
   CAF_ADD_TYPE_ID(lamplight, (lamplight::protocol::errc))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::media::media_worker::pipe_endpoint))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::piped_track))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::media_leg_spec))
 
   // -- protobuf messages (travel as their wire bytes)
   CAF_ADD_TYPE_ID(lamplight, (lamplight::signal::v1::ClientMessage))
@@ -85,5 +89,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(lamplight, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::rtc_room_actor))
   CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::cluster_actor))
   CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::replicator_actor))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::photo_receiver_actor))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::media_leg_actor))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::media_host_actor))
 
 CAF_END_TYPE_ID_BLOCK(lamplight)

@@ -4,6 +4,7 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <cstring>
 #include <future>
 #include <map>
 #include <set>
@@ -18,6 +19,10 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
 
 #include "media/rtcp_packet.hpp"
 #include "protocol/photo_transfer.hpp"
@@ -37,6 +42,45 @@ socklen_t addr_len(const sockaddr_storage& a) {
   return a.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
 }
 
+constexpr auto pipe_profile = transport::srtp_profile::aead_aes_128_gcm;
+
+/// An IPv4 endpoint as a map key: the pipes' routing table.
+using v4_key = std::pair<uint32_t, uint16_t>;
+
+std::optional<v4_key> v4_of(const sockaddr_storage& a) {
+  if (a.ss_family != AF_INET)
+    return std::nullopt;
+  const auto& in = reinterpret_cast<const sockaddr_in&>(a);
+  return v4_key{in.sin_addr.s_addr, in.sin_port};
+}
+
+std::string hex(const uint8_t* data, std::size_t size) {
+  static const char digits[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < size; ++i) {
+    out += digits[data[i] >> 4];
+    out += digits[data[i] & 15];
+  }
+  return out;
+}
+
+/// The master key and salt of what `sender` sends to `receiver` on their
+/// pipe: HMAC-SHA256 of both endpoints and the sender's nonce under the
+/// shared secret (a key-derivation step as RFC 5869's expand, one block).
+std::vector<uint8_t> pipe_key(const std::vector<uint8_t>& secret,
+                              const media_worker::pipe_endpoint& sender,
+                              const media_worker::pipe_endpoint& receiver) {
+  auto label = "lamplight media pipe\n" + sender.nonce + "\n" + sender.address + ":"
+               + std::to_string(sender.port) + "\n" + receiver.address + ":"
+               + std::to_string(receiver.port);
+  uint8_t mac[EVP_MAX_MD_SIZE];
+  unsigned len = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const uint8_t*>(label.data()), label.size(), mac, &len);
+  auto need = transport::srtp_key_length(pipe_profile) + transport::srtp_salt_length(pipe_profile);
+  return std::vector<uint8_t>(mac, mac + std::min<std::size_t>(need, len));
+}
+
 } // namespace
 
 struct media_worker::impl final : forwarder::sink {
@@ -51,6 +95,9 @@ struct media_worker::impl final : forwarder::sink {
     uint64_t data_group = 0;
     std::function<void(const transport::data_channel_message&)> on_node_channel;
     std::unique_ptr<transport::data_channel_endpoint> data;  // once DTLS is up
+    /// A pipe to another worker: no ICE, no DTLS, this fixed tuple.
+    bool pipe = false;
+    sockaddr_storage pipe_to{};
     peer_stats st;
   };
 
@@ -79,6 +126,12 @@ struct media_worker::impl final : forwarder::sink {
   std::mutex ufrags_mtx;
   std::map<peer_id, std::string> ufrag_of;
   std::set<std::string> ufrags;
+  /// Pipe peers by remote "address:port", with the nonce they are keyed
+  /// for (guarded by ufrags_mtx: ids are handed out on callers' threads).
+  std::map<std::string, std::pair<peer_id, std::string>> pipe_ids;
+  std::string nonce;  // this run's, for pipe keys
+  std::string key_id;  // of the pipe secret
+  std::map<v4_key, peer_id> pipes;  // worker thread: where pipe datagrams go
   std::map<peer_id, peer> peers;
   std::map<transport::ice_lite::session_id, peer_id> by_ice;
   worker_stats wst;
@@ -161,6 +214,8 @@ struct media_worker::impl final : forwarder::sink {
     auto p = peers.find(id);
     if (p == peers.end() || !p->second.srtp_out)
       return std::nullopt;
+    if (p->second.pipe)
+      return ready_peer{&p->second, p->second.pipe_to};
     auto to = ice.selected(p->second.ice);
     if (!to)
       return std::nullopt;
@@ -175,6 +230,7 @@ struct media_worker::impl final : forwarder::sink {
       return false;
     ++r->p->st.rtp_out;
     ++wst.rtp_forwarded;
+    wst.pipe_rtp_out += r->p->pipe;
     send_to(std::move(pkt), r->to);
     return true;
   }
@@ -259,6 +315,7 @@ struct media_worker::impl final : forwarder::sink {
     }
     ++p.st.rtp_in;
     ++wst.rtp_in;
+    wst.pipe_rtp_in += p.pipe;
     fwd.on_rtp(id, pkt, now_ms());
   }
 
@@ -282,6 +339,10 @@ struct media_worker::impl final : forwarder::sink {
       ++wst.garbage;
       return;
     }
+    if (rtp && !pipes.empty())
+      if (auto k = v4_of(from))
+        if (auto pipe = pipes.find(*k); pipe != pipes.end())
+          return on_srtp(pipe->second, peers[pipe->second], data, size);
     auto session = ice.route(from);
     auto pid = session ? by_ice.find(*session) : by_ice.end();
     if (pid == by_ice.end()) {
@@ -291,6 +352,11 @@ struct media_worker::impl final : forwarder::sink {
     auto& p = peers[pid->second];
     if (dtls)
       return on_dtls(p, data, size);
+    on_srtp(pid->second, p, data, size);
+  }
+
+  /// SRTP or SRTCP from a peer with a validated path (ICE's, or a pipe's).
+  void on_srtp(peer_id id, peer& p, const uint8_t* data, std::size_t size) {
     if (!p.srtp_in) {
       ++p.st.srtp_failures;
       ++wst.srtp_failures;
@@ -300,14 +366,14 @@ struct media_worker::impl final : forwarder::sink {
       std::vector<uint8_t> pkt(data, data + size);
       if (p.srtp_in->unprotect_rtcp(pkt)) {
         ++p.st.rtcp_in;
-        fwd.on_rtcp(pid->second, pkt.data(), pkt.size(), now_ms());
+        fwd.on_rtcp(id, pkt.data(), pkt.size(), now_ms());
       } else {
         ++p.st.srtp_failures;
         ++wst.srtp_failures;
       }
       return;
     }
-    on_rtp(pid->second, p, data, size);
+    on_rtp(id, p, data, size);
   }
 
   static int64_t now_ms() {
@@ -376,6 +442,13 @@ struct media_worker::impl final : forwarder::sink {
 media_worker::media_worker(config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {
   auto& d = *impl_;
   d.cert = transport::dtls_certificate::generate();
+  uint8_t nonce[16];
+  RAND_bytes(nonce, sizeof(nonce));
+  d.nonce = hex(nonce, sizeof(nonce));
+  if (!d.cfg.pipe_secret.empty()) {
+    media_worker::pipe_endpoint label{"key id", 0, "", ""};
+    d.key_id = hex(pipe_key(d.cfg.pipe_secret, label, label).data(), 8);
+  }
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(d.cfg.port);
@@ -472,13 +545,59 @@ void media_worker::remove_peer(peer_id id) {
   }
   d->post([d, id] {
     auto i = d->peers.find(id);
-    if (i == d->peers.end())
-      return;
+    if (i == d->peers.end() || i->second.pipe)
+      return;  // pipes are shared by classrooms and live as long as the worker
     d->ice.remove_session(i->second.ice);
     d->by_ice.erase(i->second.ice);
     d->peers.erase(i);
     d->fwd.remove_peer(id);
   });
+}
+
+media_worker::pipe_endpoint media_worker::pipe_self() const {
+  return {impl_->cfg.bind_address, impl_->bound_port, impl_->nonce, impl_->key_id};
+}
+
+std::optional<media_worker::peer_id> media_worker::pipe_peer(const pipe_endpoint& remote) {
+  auto* d = impl_.get();
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(remote.port);
+  if (d->cfg.pipe_secret.empty() || remote.port == 0 || remote.nonce.empty()
+      || remote.key_id != d->key_id || inet_pton(AF_INET, remote.address.c_str(), &a.sin_addr) != 1)
+    return std::nullopt;
+  auto name = remote.address + ":" + std::to_string(remote.port);
+  peer_id id = 0;
+  {
+    std::lock_guard<std::mutex> guard(d->ufrags_mtx);
+    auto& slot = d->pipe_ids[name];
+    if (slot.first != 0 && slot.second == remote.nonce)
+      return slot.first;
+    if (slot.first == 0)
+      slot.first = d->next_peer++;
+    slot.second = remote.nonce;
+    id = slot.first;
+  }
+  auto self = pipe_self();
+  auto send_key = pipe_key(d->cfg.pipe_secret, self, remote);
+  auto recv_key = pipe_key(d->cfg.pipe_secret, remote, self);
+  d->post([d, id, a, send_key, recv_key] {
+    auto in = transport::srtp_session::create(pipe_profile, recv_key,
+                                              transport::srtp_session::direction::inbound);
+    auto outs = transport::srtp_session::create(pipe_profile, send_key,
+                                                transport::srtp_session::direction::outbound);
+    if (!in || !outs)
+      return;
+    auto& p = d->peers[id];
+    p.pipe = true;
+    std::memcpy(&p.pipe_to, &a, sizeof(a));
+    // A re-keyed pipe (the remote restarted) starts SRTP afresh.
+    p.srtp_in = std::move(*in);
+    p.srtp_out = std::move(*outs);
+    p.st.ice_connected = true;
+    d->pipes[*v4_of(p.pipe_to)] = id;
+  });
+  return id;
 }
 
 media_worker::track_id media_worker::add_track(track_params params) {
@@ -551,6 +670,7 @@ std::future<media_worker::worker_stats> media_worker::stats_async() {
   return d->call_async<worker_stats>([d] {
     auto s = d->wst;
     static_cast<forwarder::counters&>(s) = d->fwd.stats();
+    s.pipes = d->pipes.size();
     return s;
   });
 }

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "media/forwarder.hpp"
 #include "transport/data_channel.hpp"
@@ -32,6 +33,22 @@ public:
     /// bandwidth estimate Chrome stays at its start rate and never enables
     /// its higher simulcast layers.
     uint64_t remb_bps = 2'500'000;
+    /// Keys for pipes to other media workers (the cluster's shared secret,
+    /// or what is derived from it); empty: this worker makes no pipes.
+    std::vector<uint8_t> pipe_secret;
+  };
+
+  /// How another worker reaches this one through a pipe: its address,
+  /// port and a random nonce of this run, from which (with the shared
+  /// secret) both ends derive the SRTP keys of each direction. A restarted
+  /// worker has a new nonce, so keys (and SRTP's IVs) are never reused.
+  struct pipe_endpoint {
+    std::string address;
+    uint16_t port = 0;
+    std::string nonce;  // hex
+    /// Names the secret without giving it away: pipes are only made
+    /// between workers whose key ids match.
+    std::string key_id;
   };
 
   struct peer_params {
@@ -79,6 +96,9 @@ public:
     uint64_t garbage = 0;     // no known protocol (RFC 7983)
     uint64_t data_relayed = 0;    // data channel messages, per receiving peer
     uint64_t data_unrelayed = 0;  // for a group member without the channel, or refused
+    uint64_t pipes = 0;           // pipes to other workers (a gauge)
+    uint64_t pipe_rtp_in = 0;     // RTP from other workers' pipes
+    uint64_t pipe_rtp_out = 0;    // RTP sent into pipes
   };
 
   /// Binds and starts the thread; throws std::system_error if it cannot bind.
@@ -100,6 +120,18 @@ public:
   /// peer up in order with the commands that follow (routes, tracks).
   std::optional<peer_id> add_peer(peer_params params);
   void remove_peer(peer_id id);
+
+  /// The peer that carries media between this worker and `remote`, made
+  /// on first use and shared by every classroom of both workers: a track
+  /// crosses to another worker once, however many subscribers it has
+  /// there. No ICE and no DTLS: the tuple is the endpoint's, the SRTP keys
+  /// (AES-128-GCM) are derived from the pipe secret and both nonces' sender.
+  /// It routes and is routed to like any peer (tracks it publishes, routes
+  /// to it, RTCP both ways). Re-keyed if the remote's nonce changed.
+  /// nullopt without a pipe secret, for another secret's key id or for an
+  /// address that is not IPv4.
+  std::optional<peer_id> pipe_peer(const pipe_endpoint& remote);
+  pipe_endpoint pipe_self() const;
 
   /// A track a peer publishes (its SSRCs or simulcast rids); see forwarder.
   using track_id = forwarder::track_id;

@@ -50,6 +50,7 @@ struct options {
   bool libnice = false;
   std::string provider = "sfu";  // sfu | janus | both (side by side)
   std::string janus_bin = "janus";
+  int media_nodes = 0;  // >0: a cluster (room node + this many gateway+media nodes)
   std::string json, html;
 };
 
@@ -86,6 +87,7 @@ struct registry {
 /// then answer the node); the monitor reads its reports.
 struct lamp_run {
   const lamp_plan* plan = nullptr;
+  std::size_t index = 0;  // in the scenario: which gateway it connects to
   std::mutex mtx;  // guards `client` (swapped on churn) and the fields below
   std::unique_ptr<lamp_client> client;
   std::map<std::string, double> watch_since;  // track id -> when it could first be watched
@@ -138,7 +140,7 @@ bool bring_up(run_state& rs, lamp_run& l) {
   const auto& p = *l.plan;
   media::lamp::lamp_options o;
   o.host = rs.node->host();
-  o.port = rs.node->port();
+  o.port = rs.node->gateway_port(l.index);
   o.data_channels = false;
   o.timeout = std::chrono::seconds(20);
   // Janus is a full ICE agent and checks the lamp's side too: only libnice
@@ -400,6 +402,7 @@ double delivered(run_state& rs) {
 struct phase_marks {
   node_probe::sample before, m0, m1;
   double d0 = 0, d1 = 0;
+  std::vector<node_probe::node_media> n0, n1;  // per node started here
 };
 
 run_result collect(run_state& rs, const phase_marks& k, std::vector<timeline_point> timeline) {
@@ -465,6 +468,13 @@ run_result collect(run_state& rs, const phase_marks& k, std::vector<timeline_poi
     r.cpu_s_per_1000_forwarded = (m1.cpu_s - m0.cpu_s) / (forwarded / 1000.0);
   if (r.lamps > 0)
     r.rss_bytes_per_participant = (m0.rss_bytes - before.rss_bytes) / r.lamps;
+  for (std::size_t i = 0; i < k.n0.size() && i < k.n1.size() && r.media_seconds > 0; ++i) {
+    const auto& a = k.n0[i];
+    const auto& b = k.n1[i];
+    r.nodes.push_back({a.name, (b.rtp_in - a.rtp_in) / r.media_seconds,
+                       (b.rtp_forwarded - a.rtp_forwarded) / r.media_seconds,
+                       (b.cpu_s - a.cpu_s) / r.media_seconds * 100});
+  }
   return r;
 }
 
@@ -485,6 +495,7 @@ int parse(int argc, char** argv, options& o) {
     ("libnice", po::bool_switch(&o.libnice), "full libnice ICE agents (default: one lite check each; always on Janus)")
     ("provider", po::value(&o.provider)->default_value(o.provider), "media provider: sfu (lamplight's), janus (a Janus 1.1 started here, in its own network namespace), or both: the same scenario on each, side by side, with ratios")
     ("janus-bin", po::value(&o.janus_bin)->default_value(o.janus_bin), "the Janus to start")
+    ("media-nodes", po::value(&o.media_nodes)->default_value(o.media_nodes), "0: one all-in-one node; N: a cluster started here, a room node and N gateway+media nodes, lamps spread over them (sfu)")
     ("json", po::value(&o.json), "result file (default lamplight-bench-<scenario>.json)")
     ("html", po::value(&o.html), "report file (default lamplight-bench-<scenario>.html)");
   // clang-format on
@@ -544,7 +555,9 @@ std::optional<run_result> run_on(const options& opt, const std::string& provider
                                janus->host + ":" + std::to_string(janus->ws_port)});
       rs.media_ip = janus->peer_ip;
     }
-    node = node_probe::start(opt.node_bin.empty() ? default_node_bin() : opt.node_bin, args);
+    auto bin = opt.node_bin.empty() ? default_node_bin() : opt.node_bin;
+    node = opt.media_nodes > 0 ? node_probe::start_cluster(bin, args, opt.media_nodes)
+                               : node_probe::start(bin, args);
     if (node && janus)
       node->add_process(janus->pid());
   } else {
@@ -574,6 +587,7 @@ std::optional<run_result> run_on(const options& opt, const std::string& provider
   for (const auto& p : rs.sc.lamps) {
     auto l = std::make_unique<lamp_run>();
     l->plan = &p;
+    l->index = rs.lamps.size();
     rs.teachers += p.teacher;
     rs.lamps.push_back(std::move(l));
   }
@@ -604,6 +618,7 @@ std::optional<run_result> run_on(const options& opt, const std::string& provider
   // then reads the lamps once a second, not every 20 ms: at 200 lamps it
   // would otherwise cost the bench's own CPU, which the lamps need.
   k.m0 = rs.node->read();
+  k.n0 = rs.node->per_node();
   k.d0 = delivered(rs);
   rs.media_phase = true;
   std::vector<timeline_point> timeline;
@@ -630,6 +645,7 @@ std::optional<run_result> run_on(const options& opt, const std::string& provider
     std::this_thread::sleep_for(decoding < total ? 20ms : 200ms);
   }
   k.m1 = rs.node->read();
+  k.n1 = rs.node->per_node();
   k.d1 = delivered(rs);
   progress(rs, decoding, true);
   rs.stop = true;
@@ -669,6 +685,11 @@ int run_lamps(int argc, char** argv) {
     providers = {opt.provider};
   else {
     std::fprintf(stderr, "--provider is sfu, janus or both\n");
+    return 2;
+  }
+  if (opt.media_nodes > 0 && (!opt.node.empty() || opt.provider != "sfu")) {
+    std::fprintf(stderr, "--media-nodes starts its own cluster of lamplight's SFU: leave out --node "
+                         "and --provider\n");
     return 2;
   }
   if (providers.size() > 1 && !opt.node.empty()) {

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include <csignal>
 #include <unistd.h>
@@ -50,19 +51,79 @@ std::optional<double> proc_rss(pid_t pid) {
 
 } // namespace
 
+bool node_probe::launch(const std::string& binary, const std::string& name,
+                        std::vector<std::string> args) {
+  std::vector<std::string> argv{binary, "--port", "0", "--shell-port", "0", "--data-dir",
+                                (dir_->path / name).string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  member m;
+  m.name = name;
+  m.proc = std::make_unique<test::child_process>(argv);
+  auto ready = m.proc->wait_for("READY", std::chrono::seconds(30));
+  std::smatch http, cluster;
+  if (!ready || !std::regex_search(*ready, http, std::regex("http=([0-9]+)")))
+    return false;
+  m.port = static_cast<uint16_t>(std::stoi(http[1].str()));
+  if (std::regex_search(*ready, cluster, std::regex("cluster=([0-9]+)")))
+    m.cluster_port = static_cast<uint16_t>(std::stoi(cluster[1].str()));
+  members_.push_back(std::move(m));
+  return true;
+}
+
 std::unique_ptr<node_probe> node_probe::start(const std::string& binary,
                                               const std::vector<std::string>& extra) {
   std::unique_ptr<node_probe> p(new node_probe());
   p->dir_ = std::make_unique<test::temp_dir>();
-  std::vector<std::string> argv{binary, "--port", "0", "--shell-port", "0", "--data-dir",
-                                (p->dir_->path / "data").string()};
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  p->proc_ = std::make_unique<test::child_process>(argv);
-  auto ready = p->proc_->wait_for("READY", std::chrono::seconds(30));
-  std::smatch m;
-  if (!ready || !std::regex_search(*ready, m, std::regex("http=([0-9]+)")))
+  if (!p->launch(binary, "data", extra))
     return nullptr;
-  p->port_ = static_cast<uint16_t>(std::stoi(m[1].str()));
+  p->port_ = p->members_.front().port;
+  p->t0_ = now_s();
+  return p;
+}
+
+std::unique_ptr<node_probe> node_probe::start_cluster(const std::string& binary,
+                                                      const std::vector<std::string>& extra,
+                                                      int media_nodes) {
+  std::unique_ptr<node_probe> p(new node_probe());
+  p->dir_ = std::make_unique<test::temp_dir>();
+  auto secret = (p->dir_->path / "cluster.secret").string();
+  auto args = [&](const std::string& name, const std::string& roles, const std::string& seed) {
+    std::vector<std::string> a{"--name", name, "--roles", roles, "--cluster-port", "0",
+                               "--token-secret-file", secret};
+    if (!seed.empty())
+      a.insert(a.end(), {"--seeds", seed});
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  };
+  if (!p->launch(binary, "room", args("room", "room", "")))
+    return nullptr;
+  auto seed = "127.0.0.1:" + std::to_string(p->members_.front().cluster_port);
+  for (int i = 1; i <= media_nodes; ++i) {
+    auto name = "media" + std::to_string(i);
+    if (!p->launch(binary, name, args(name, "gateway,media", seed)))
+      return nullptr;
+    p->gateways_.push_back(p->members_.back().port);
+  }
+  // Every gateway must know every media node before lamps come: placement
+  // is by the cluster's view. Bounded: membership forms within seconds.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  auto formed = [&] {
+    for (const auto& m : p->members_) {
+      auto r = transport::http_get(p->host_, m.port, "/admin/status", std::chrono::seconds(2));
+      std::size_t alive = 0;
+      for (auto at = r.body.find("\"state\":\"alive\""); at != std::string::npos;
+           at = r.body.find("\"state\":\"alive\"", at + 1))
+        ++alive;
+      if (alive < p->members_.size())
+        return false;
+    }
+    return true;
+  };
+  while (std::chrono::steady_clock::now() < deadline && !formed())
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  if (!formed())
+    return nullptr;
+  p->port_ = p->gateways_.front();
   p->t0_ = now_s();
   return p;
 }
@@ -76,13 +137,13 @@ std::unique_ptr<node_probe> node_probe::attach(const std::string& host, uint16_t
 }
 
 node_probe::~node_probe() {
-  if (proc_)
-    (void) proc_->stop(SIGTERM, std::chrono::seconds(10));
+  for (auto m = members_.rbegin(); m != members_.rend(); ++m)
+    (void) m->proc->stop(SIGTERM, std::chrono::seconds(10));
 }
 
-std::map<std::string, double> node_probe::metrics() {
+std::map<std::string, double> node_probe::metrics(const std::string& host, uint16_t port) {
   std::map<std::string, double> out;
-  auto r = transport::http_get(host_, port_, "/metrics", std::chrono::seconds(3));
+  auto r = transport::http_get(host, port, "/metrics", std::chrono::seconds(3));
   if (r.status != 200)
     return out;
   std::istringstream in(r.body);
@@ -104,25 +165,31 @@ std::map<std::string, double> node_probe::metrics() {
 node_probe::sample node_probe::read() {
   sample s;
   s.at_s = now_s() - t0_;
-  auto m = metrics();
-  auto get = [&](const std::string& k) {
-    auto i = m.find(k);
-    return i == m.end() ? 0.0 : i->second;
-  };
-  s.cpu_s = get("lamplight_process_cpu_seconds_total");
-  s.rss_bytes = get("lamplight_process_resident_bytes");
-  if (proc_) {
-    // Our own child: /proc is exact and needs no endpoint.
-    if (auto c = proc_cpu(proc_->pid()))
-      s.cpu_s = *c;
-    if (auto r = proc_rss(proc_->pid()))
-      s.rss_bytes = *r;
+  if (members_.empty()) {
+    auto m = metrics(host_, port_);
+    s.cpu_s = m["lamplight_process_cpu_seconds_total"];
+    s.rss_bytes = m["lamplight_process_resident_bytes"];
+  }
+  // Our own children: /proc is exact and needs no endpoint.
+  for (const auto& m : members_) {
+    s.cpu_s += proc_cpu(m.proc->pid()).value_or(0);
+    s.rss_bytes += proc_rss(m.proc->pid()).value_or(0);
   }
   for (auto pid : extra_pids_) {
     s.cpu_s += proc_cpu(pid).value_or(0);
     s.rss_bytes += proc_rss(pid).value_or(0);
   }
   return s;
+}
+
+std::vector<node_probe::node_media> node_probe::per_node() {
+  std::vector<node_media> out;
+  for (const auto& m : members_) {
+    auto x = metrics(host_, m.port);
+    out.push_back({m.name, x["lamplight_media_rtp_in_total"],
+                   x["lamplight_media_rtp_forwarded_total"], proc_cpu(m.proc->pid()).value_or(0)});
+  }
+  return out;
 }
 
 std::optional<std::string> node_probe::token(const std::string& tenant,

@@ -130,6 +130,10 @@ void print_summary(const run_result& r) {
   out += "  media provider        " + fmt(r.forwarded_pps, 0) + " forwarded pkts/s, "
          + fmt(r.cpu_s_per_1000_forwarded, 4) + " CPU s per 1000 forwarded, "
          + fmt(r.rss_bytes_per_participant / 1024.0, 0) + " KiB RSS per participant\n";
+  for (const auto& n : r.nodes)
+    out += "  node " + n.name + std::string(n.name.size() < 16 ? 16 - n.name.size() : 0, ' ')
+           + fmt(n.rtp_in_pps, 0) + " RTP pkts/s in, " + fmt(n.rtp_forwarded_pps, 0)
+           + " out, " + fmt(n.cpu_percent, 1) + " % CPU\n";
   if (!r.failures.empty()) {
     out += "  FAILED: " + std::to_string(r.failures.size()) + " lamps without media:\n";
     for (std::size_t i = 0; i < r.failures.size() && i < 20; ++i)
@@ -157,6 +161,13 @@ void write_json(const run_result& r, const std::filesystem::path& file) {
     o << (i ? "," : "") << "{\"t\":" << fmt(p.t_s, 2) << ",\"cpuPercent\":" << fmt(p.cpu_percent)
       << ",\"forwardedPps\":" << fmt(p.forwarded_pps, 0) << ",\"rssMb\":" << fmt(p.rss_mb)
       << ",\"decoding\":" << p.decoding << "}";
+  }
+  o << "],\"nodes\":[";
+  for (std::size_t i = 0; i < r.nodes.size(); ++i) {
+    const auto& n = r.nodes[i];
+    o << (i ? "," : "") << "{\"name\":\"" << escape(n.name) << "\",\"rtpInPps\":"
+      << fmt(n.rtp_in_pps, 1) << ",\"rtpForwardedPps\":" << fmt(n.rtp_forwarded_pps, 1)
+      << ",\"cpuPercent\":" << fmt(n.cpu_percent, 1) << "}";
   }
   o << "],\"failures\":[";
   for (std::size_t i = 0; i < r.failures.size(); ++i)

@@ -24,6 +24,14 @@ struct timeline_point {
   int decoding = 0;          // lamps with every watched stream decoding
 };
 
+/// One node of a cluster run, over the media phase.
+struct node_share {
+  std::string name;
+  double rtp_in_pps = 0;         // RTP its workers took in (lamps' and pipes')
+  double rtp_forwarded_pps = 0;  // RTP they sent (to lamps and into pipes)
+  double cpu_percent = 0;        // of one core
+};
+
 struct run_result {
   std::string scenario;
   std::string provider;  // sfu | janus
@@ -51,6 +59,7 @@ struct run_result {
   double rss_bytes_per_participant = 0;
   std::vector<timeline_point> timeline;
   std::vector<std::string> failures;  // lamps that never got media, and why
+  std::vector<node_share> nodes;  // a cluster run: each node started here
 };
 
 /// The summary a person reads at the end of a run.

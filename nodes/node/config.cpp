@@ -81,7 +81,7 @@ protocol::result<load_result> load_config(const std::vector<std::string>& args,
     ("media-port", po::value(&c.media_port)->default_value(c.media_port), "first media UDP port, worker i on port + i (0: any)")
     ("media-workers", po::value(&c.media_workers)->default_value(c.media_workers), "media forwarding threads, one UDP port each (0: one per core)")
     ("cluster-port", po::value(&c.cluster_port)->default_value(c.cluster_port), "cluster endpoint (CAF middleman, on shell-bind) other nodes join through (0: any)")
-    ("roles", po::value(&c.roles)->default_value(c.roles), "gateway (clients' WebSockets), room (classrooms and their media), or both")
+    ("roles", po::value(&c.roles)->default_value(c.roles), "comma separated: gateway (clients' WebSockets), room (classrooms), media (media workers: members' media and pipes between nodes)")
     ("seeds", po::value(&c.seeds), "cluster endpoints (host:port, comma separated) of nodes to join; none: this node starts a cluster")
     ("provider", po::value(&c.provider)->default_value(c.provider), "media provider of classrooms whose creator names none: sfu (this node's) | janus")
     ("janus", po::value(&c.janus), "host:port of a Janus 1.1 WebSocket API (its websockets transport); classrooms with provider janus run their media there")
@@ -160,9 +160,9 @@ protocol::result<load_result> load_config(const std::vector<std::string>& args,
     return protocol::error{protocol::errc::bad_request, "dev-tokens is on, off or auto"};
   c.role_list = split_list(c.roles);
   for (const auto& r : c.role_list)
-    if (r != "gateway" && r != "room")
+    if (r != "gateway" && r != "room" && r != "media")
       return protocol::error{protocol::errc::bad_request,
-                             "roles are gateway and room (media goes with room), not " + r};
+                             "roles are gateway, room and media, not " + r};
   if (c.role_list.empty())
     return protocol::error{protocol::errc::bad_request, "a node needs a role"};
   c.seed_list = split_list(c.seeds);

@@ -27,7 +27,7 @@ struct node_config {
   uint32_t media_workers = 0;            // forwarding threads (0 = one per core)
   uint16_t cluster_port = 0;             // cluster endpoint (on shell-bind); 0 = any free port
   std::string seeds;                     // host:port,... of other nodes' cluster endpoints
-  std::string roles = "gateway,room";    // what this node does in a cluster
+  std::string roles = "gateway,room,media";  // what this node does in a cluster
   // Parsed and checked by load_config from the three options above and
   // `janus`, for the node to use as they are.
   std::vector<std::string> role_list;

@@ -18,6 +18,7 @@
 #include "actors/cluster_actor.hpp"
 #include "actors/directory_actor.hpp"
 #include "actors/journal_replicator.hpp"
+#include "actors/media_host.hpp"
 #include "actors/errors.hpp"
 #include "actors/system_setup.hpp"
 #include "nodes/node/config.hpp"
@@ -76,8 +77,13 @@ int main(int argc, char** argv) {
   caf_cfg.set("work-stealing.moderate-poll-attempts", 0);
   std::shared_ptr<media::worker_pool> media;
   try {
-    media = std::make_shared<media::worker_pool>(
-      media::media_worker::config{cfg.media_bind, cfg.media_port}, cfg.media_workers);
+    media::media_worker::config mc;
+    mc.bind_address = cfg.media_bind;
+    mc.port = cfg.media_port;
+    // Pipes between media nodes are keyed from the cluster's shared secret
+    // (under their own label: see media_worker::pipe_peer).
+    mc.pipe_secret.assign(secret->begin(), secret->end());
+    media = std::make_shared<media::worker_pool>(mc, cfg.media_workers);
   } catch (const std::exception& e) {
     std::cerr << "lamplight-node: cannot open the media port " << cfg.media_bind << ":"
               << cfg.media_port << ": " << e.what() << std::endl;
@@ -93,7 +99,12 @@ int main(int argc, char** argv) {
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
   cc.seeds = cfg.seed_list;
+  cc.media_load = [media] { return actors::media_load(*media); };
   auto cluster = actors::spawn_cluster(sys, cc);
+  // Where classrooms of any node get legs on this node's media workers.
+  actors::media_host_actor media_host;
+  if (cc.self.has_role("media"))
+    media_host = actors::spawn_media_host(sys, media);
 
   actors::directory_config dc;
   dc.node_name = cfg.name;
@@ -107,6 +118,9 @@ int main(int argc, char** argv) {
   dc.absent_grace = cfg.absent_grace;
   dc.flush_interval = cfg.journal_flush;
   dc.rtc.sfu = media;
+  // Classrooms place each member's media through the cluster, on this
+  // node or another media node (one alone: all of it here).
+  dc.rtc.media_placer = caf::actor_cast<caf::actor>(cluster);
   actors::from_string(cfg.provider, dc.rtc.default_kind);  // checked by load_config
   dc.rtc.janus_host = cfg.janus_host;
   dc.rtc.janus_port = cfg.janus_port;
@@ -216,6 +230,7 @@ int main(int argc, char** argv) {
     me.started_ms = cc.self.started_ms;
     me.directory = caf::actor_cast<caf::actor>(*directory);
     me.replicator = caf::actor_cast<caf::actor>(replicator);
+    me.media = caf::actor_cast<caf::actor>(media_host);
     caf::anon_send(cluster, atoms::open::value, me);
   }
   // For scripts and tests that start a node on port 0.
@@ -245,6 +260,8 @@ int main(int argc, char** argv) {
   }
   caf::anon_send_exit(cluster, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(replicator, caf::exit_reason::user_shutdown);
+  if (media_host)
+    caf::anon_send_exit(media_host, caf::exit_reason::user_shutdown);
   std::cout << "lamplight-node: journals flushed, bye" << std::endl;
   return 0;
 }

@@ -235,6 +235,9 @@ void add_to(worker_stats& into, const worker_stats& x) {
   into.garbage += x.garbage;
   into.data_relayed += x.data_relayed;
   into.data_unrelayed += x.data_unrelayed;
+  into.pipes += x.pipes;
+  into.pipe_rtp_in += x.pipe_rtp_in;
+  into.pipe_rtp_out += x.pipe_rtp_out;
 }
 
 media_counters::media_counters(std::shared_ptr<media::worker_pool> pool)
@@ -299,6 +302,9 @@ std::string render_metrics(const actors::node_status& st, const media_totals& me
            uint64_t{media.stalled()});
   x.single("lamplight_media_peers", "gauge", "Peer connections held by all media workers.",
            peers);
+  x.single("lamplight_media_pipes", "gauge",
+           "Pipes from this node's media workers to other media nodes' workers.",
+           media.sum.pipes);
   const auto& m = media.sum;
   struct counter {
     const char* name;
@@ -320,6 +326,10 @@ std::string render_metrics(const actors::node_status& st, const media_totals& me
                  "Key frame requests (PLI) sent to publishers."},
          counter{"lamplight_media_nacks_sent_total", m.nacks_sent,
                  "NACKs sent to publishers for gaps in what they sent."},
+         counter{"lamplight_media_pipe_rtp_in_total", m.pipe_rtp_in,
+                 "RTP packets that came through pipes from other media nodes."},
+         counter{"lamplight_media_pipe_rtp_out_total", m.pipe_rtp_out,
+                 "RTP packets sent into pipes to other media nodes (once per node, not per watcher)."},
          counter{"lamplight_media_unroutable_total", m.unroutable,
                  "Datagrams from no ICE-validated address, dropped."},
          counter{"lamplight_media_garbage_total", m.garbage,

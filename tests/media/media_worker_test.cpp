@@ -371,4 +371,96 @@ BOOST_AUTO_TEST_CASE(garbage_and_strangers_are_dropped_and_counted) {
   BOOST_TEST(!worker.add_peer(known.params()).has_value());
 }
 
+BOOST_AUTO_TEST_CASE(a_pipe_carries_a_track_to_another_worker_once_and_rtcp_back) {
+  // Two workers, as on two media nodes: the publisher on A, subscribers on
+  // B. A sends the track to B once, over the pipe (SRTP keyed from the
+  // shared secret and each worker's nonce); B fans it out.
+  media_worker::config cfg;
+  cfg.pipe_secret = std::vector<uint8_t>(32, 7);
+  media_worker a(cfg), b(cfg);
+  test_peer pub, sub1, sub2;
+  auto p = a.add_peer(pub.params());
+  auto s1 = b.add_peer(sub1.params());
+  auto s2 = b.add_peer(sub2.params());
+  BOOST_REQUIRE(p && s1 && s2);
+  BOOST_REQUIRE(pub.connect(a.port(), a.fingerprint()));
+  BOOST_REQUIRE(sub1.connect(b.port(), b.fingerprint()));
+  BOOST_REQUIRE(sub2.connect(b.port(), b.fingerprint()));
+  auto a_to_b = a.pipe_peer(b.pipe_self());
+  auto b_to_a = b.pipe_peer(a.pipe_self());
+  BOOST_REQUIRE(a_to_b && b_to_a);
+  BOOST_TEST(*a.pipe_peer(b.pipe_self()) == *a_to_b);  // one pipe per pair of workers
+  auto track = a.add_track({*p, 90000, false, {{0x1111, ""}}, 0});
+  a.add_route(track, *a_to_b, 0xB1);
+  auto piped = b.add_track({*b_to_a, 90000, false, {{0xB1, ""}}, 0});
+  b.add_route(piped, *s1, 0xC1);
+  b.add_route(piped, *s2, 0xC2);
+  for (int i = 0; i < 20; ++i) {
+    pub.send_rtp(static_cast<uint16_t>(100 + i), 0x1111, static_cast<uint8_t>(i));
+    for (auto* sub : {&sub1, &sub2}) {
+      auto pkt = sub->recv_rtp(std::chrono::seconds(2));
+      BOOST_REQUIRE_MESSAGE(pkt.has_value(), "nothing across the pipe at " << i);
+      auto v = rtp_packet::parse(pkt->data(), pkt->size());
+      BOOST_REQUIRE(v.has_value());
+      BOOST_TEST(v->ssrc() == (sub == &sub1 ? 0xC1u : 0xC2u));
+      BOOST_TEST(v->payload()[0] == static_cast<uint8_t>(i));
+    }
+  }
+  // Once per remote worker: A sent each packet once, B twice.
+  BOOST_TEST(a.stats().rtp_forwarded == 20u);
+  BOOST_TEST(b.stats().rtp_in == 20u);
+  BOOST_TEST(b.stats().rtp_forwarded == 40u);
+  BOOST_TEST(a.stats(*a_to_b)->rtp_out == 20u);
+  BOOST_TEST(a.stats().pipe_rtp_out == 20u);
+  BOOST_TEST(b.stats().pipe_rtp_in == 20u);
+  BOOST_TEST(a.stats().pipes == 1u);
+  BOOST_TEST(b.stats().pipes == 1u);
+  // A subscriber's key frame request goes up both hops to the publisher.
+  std::vector<uint8_t> req;
+  write_rtcp(req, pli{0x5555, 0xC1});
+  BOOST_REQUIRE(sub1.send_rtcp(req));
+  bool asked = false;
+  for (int i = 0; i < 10 && !asked; ++i)
+    if (auto msgs = pub.rtcp(std::chrono::seconds(2)))
+      for (auto& m : *msgs)
+        if (auto* x = std::get_if<pli>(&m); x && x->media_ssrc == 0x1111)
+          asked = true;
+  BOOST_TEST(asked);
+  BOOST_TEST(a.stats().srtp_failures == 0u);
+  BOOST_TEST(b.stats().srtp_failures == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_pipe_from_a_worker_with_another_secret_or_no_secret_carries_nothing) {
+  media_worker::config cfg, other, none;
+  cfg.pipe_secret = std::vector<uint8_t>(32, 7);
+  other.pipe_secret = std::vector<uint8_t>(32, 8);
+  media_worker a(other), b(cfg), c(none);
+  BOOST_TEST(!c.pipe_peer(b.pipe_self()).has_value());
+  BOOST_TEST(!b.pipe_peer({"not-an-address", 4000, "00", b.pipe_self().key_id}).has_value());
+  BOOST_TEST(!b.pipe_peer(a.pipe_self()).has_value());  // another secret: refused up front
+  BOOST_TEST(a.pipe_self().key_id != b.pipe_self().key_id);
+  test_peer pub, sub;
+  auto p = a.add_peer(pub.params());
+  auto s = b.add_peer(sub.params());
+  BOOST_REQUIRE(p && s);
+  BOOST_REQUIRE(pub.connect(a.port(), a.fingerprint()));
+  BOOST_REQUIRE(sub.connect(b.port(), b.fingerprint()));
+  // Were the key ids alike, the keys still would not be.
+  auto forged = b.pipe_self();
+  forged.key_id = a.pipe_self().key_id;
+  auto a_to_b = a.pipe_peer(forged);
+  auto pretend = a.pipe_self();
+  pretend.key_id = b.pipe_self().key_id;
+  auto b_to_a = b.pipe_peer(pretend);
+  BOOST_REQUIRE(a_to_b && b_to_a);
+  a.add_route(a.add_track({*p, 90000, false, {{0x1111, ""}}, 0}), *a_to_b, 0xB1);
+  b.add_route(b.add_track({*b_to_a, 90000, false, {{0xB1, ""}}, 0}), *s, 0xC1);
+  for (int i = 0; i < 5; ++i)
+    pub.send_rtp(static_cast<uint16_t>(i), 0x1111, 1);
+  BOOST_TEST(!sub.recv_rtp(std::chrono::milliseconds(300)).has_value());
+  auto st = b.stats();
+  BOOST_TEST(st.srtp_failures >= 5u);  // counted (its RTCP too), dropped, nothing forwarded
+  BOOST_TEST(st.rtp_forwarded == 0u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -17,6 +17,14 @@
 
 namespace lamplight::test {
 
+/// A token secret file for the nodes of this test program's clusters, as
+/// an operator shares one across a cluster: a token of one node is good on
+/// every other, and media nodes key their pipes from it.
+inline std::string cluster_secret_file() {
+  static temp_dir dir;
+  return (dir.path / "cluster.secret").string();
+}
+
 struct node_process {
   temp_dir dir;
   std::unique_ptr<child_process> proc;

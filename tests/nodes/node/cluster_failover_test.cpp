@@ -6,6 +6,7 @@
 // its seat and call; its media never went through the gateway).
 #include <boost/test/unit_test.hpp>
 
+#include <array>
 #include <atomic>
 #include <csignal>
 #include <thread>
@@ -30,7 +31,8 @@ namespace {
 
 std::vector<std::string> node_args(const std::string& name, const std::string& seed,
                                    const std::string& roles) {
-  std::vector<std::string> a{"--name", name, "--cluster-port", "0", "--roles", roles};
+  std::vector<std::string> a{"--name",  name,  "--cluster-port",      "0",
+                             "--roles", roles, "--token-secret-file", lamplight::test::cluster_secret_file()};
   if (!seed.empty())
     a.insert(a.end(), {"--seeds", seed});
   return a;
@@ -173,6 +175,28 @@ void draw(lamp_client& l, const std::string& id) {
   require(l.request(stroke), "stroke");
 }
 
+/// A counter of a node's /metrics (0 if absent).
+double metric(const node_process& n, const std::string& name) {
+  auto r = lamplight::transport::http_get("127.0.0.1", n.http_port, "/metrics");
+  auto at = r.body.find("\n" + name + " ");
+  return at == std::string::npos ? 0 : std::stod(r.body.substr(at + name.size() + 2));
+}
+
+/// The track `owner` published from `source`, as a member sees it pushed.
+std::optional<sig::TrackInfo> published_by(lamp_client& l, const std::string& owner,
+                                           sig::TrackSource source) {
+  auto m = l.wait_for(
+    [&](const sig::ServerMessage& x) {
+      return x.has_event() && x.event().has_track_published()
+             && x.event().track_published().track().owner() == owner
+             && x.event().track_published().track().source() == source;
+    },
+    15s);
+  if (!m)
+    return std::nullopt;
+  return m->event().track_published().track();
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(cluster_failover)
@@ -185,8 +209,8 @@ BOOST_AUTO_TEST_CASE(a_killed_room_node_s_classroom_comes_back_from_its_replica)
   node_process g1(node_args("g1", "", "gateway"));
   auto seed = "127.0.0.1:" + std::to_string(g1.cluster_port);
   node_process g2(node_args("g2", seed, "gateway"));
-  node_process r1(node_args("r1", seed, "room"));
-  node_process r2(node_args("r2", seed, "room"));
+  node_process r1(node_args("r1", seed, "room,media"));
+  node_process r2(node_args("r2", seed, "room,media"));
   wait_for_cluster({&g1, &g2, &r1, &r2});
 
   auto teacher = lamp_on(g1);
@@ -266,7 +290,7 @@ BOOST_AUTO_TEST_CASE(a_lamp_whose_gateway_died_resumes_its_seat_and_call_through
   node_process g1(node_args("g1", "", "gateway"));
   auto seed = "127.0.0.1:" + std::to_string(g1.cluster_port);
   node_process g2(node_args("g2", seed, "gateway"));
-  node_process r1(node_args("r1", seed, "room"));
+  node_process r1(node_args("r1", seed, "room,media"));
   wait_for_cluster({&g1, &g2, &r1});
   auto teacher = lamp_on(g1);
   auto student = lamp_on(g2);
@@ -301,8 +325,8 @@ BOOST_AUTO_TEST_CASE(a_lamp_whose_gateway_died_resumes_its_seat_and_call_through
 BOOST_AUTO_TEST_CASE(a_draining_node_hands_its_classroom_over_mid_call) {
   node_process g1(node_args("g1", "", "gateway"));
   auto seed = "127.0.0.1:" + std::to_string(g1.cluster_port);
-  node_process r1(node_args("r1", seed, "room"));
-  node_process r2(node_args("r2", seed, "room"));
+  node_process r1(node_args("r1", seed, "room,media"));
+  node_process r2(node_args("r2", seed, "room,media"));
   wait_for_cluster({&g1, &r1, &r2});
   auto teacher = lamp_on(g1);
   auto student = lamp_on(g1);
@@ -331,10 +355,120 @@ BOOST_AUTO_TEST_CASE(a_draining_node_hands_its_classroom_over_mid_call) {
   BOOST_TEST(decodes_more(*student, 0, 30));
   // The drained node, restarted, does not bring its old copy back.
   owner.proc->stop(SIGTERM, 10s);
-  owner.start(node_args(&owner == &r1 ? "r1" : "r2", seed, "room"));
+  owner.start(node_args(&owner == &r1 ? "r1" : "r2", seed, "room,media"));
   wait_for_cluster({&g1, &r1, &r2});
   BOOST_TEST(!holds(owner, "m"));
   BOOST_TEST(snapshot_of(*teacher).whiteboard_size() == 2);
+}
+
+
+// Media nodes apart from room nodes: a member's media goes to the media
+// node of its gateway. A track published on one media node and watched by
+// two members on another crosses between them once (a pipe), and the
+// second node fans it out.
+BOOST_AUTO_TEST_CASE(a_track_crosses_to_another_media_node_once_for_all_its_watchers_there) {
+  node_process g1(node_args("g1", "", "gateway,media"));
+  auto seed = "127.0.0.1:" + std::to_string(g1.cluster_port);
+  node_process g2(node_args("g2", seed, "gateway,media"));
+  node_process r1(node_args("r1", seed, "room"));
+  wait_for_cluster({&g1, &g2, &r1});
+  auto teacher = lamp_on(g1);
+  auto s1 = lamp_on(g2);
+  auto s2 = lamp_on(g2);
+  require(teacher->join(g1.token("t1", "teacher", "&mode=small_group", "p")), "teacher joins");
+  require(s1->join(g2.token("s1", "student", "", "p")), "s1 joins");
+  require(s2->join(g2.token("s2", "student", "", "p")), "s2 joins");
+  BOOST_TEST(holds(r1, "p"));
+  require(teacher->publish(sig::TRACK_SOURCE_FACE_CAMERA), "teacher publishes");
+  for (auto* s : {s1.get(), s2.get()}) {
+    auto t = published_by(*s, "t1", sig::TRACK_SOURCE_FACE_CAMERA);
+    BOOST_REQUIRE_MESSAGE(t.has_value(), "no teacher track");
+    require(s->subscribe(*t), "subscribe");
+  }
+  BOOST_TEST(decodes_more(*s1, 0, 30));
+  BOOST_TEST(decodes_more(*s2, 0, 30));
+  // While both watch: g1 sends each packet of the teacher's once (into the
+  // pipe), g2 takes it in once and sends it out twice. The room node
+  // carries no media.
+  auto counts = [&] {
+    return std::array<double, 6>{metric(g1, "lamplight_media_rtp_in_total"),
+                                 metric(g1, "lamplight_media_rtp_forwarded_total"),
+                                 metric(g2, "lamplight_media_rtp_in_total"),
+                                 metric(g2, "lamplight_media_rtp_forwarded_total"),
+                                 metric(g1, "lamplight_media_pipe_rtp_out_total"),
+                                 metric(g2, "lamplight_media_pipe_rtp_in_total")};
+  };
+  auto before = counts();
+  BOOST_TEST(decodes_more(*s1, decoded(*s1), 30));
+  BOOST_TEST(decodes_more(*s2, decoded(*s2), 30));
+  auto after = counts();
+  double g1_in = after[0] - before[0], g1_out = after[1] - before[1];
+  double g2_in = after[2] - before[2], g2_out = after[3] - before[3];
+  BOOST_TEST_MESSAGE("g1 in " << g1_in << " out " << g1_out << ", g2 in " << g2_in << " out "
+                              << g2_out);
+  BOOST_TEST(g1_in > 30);
+  BOOST_TEST(g1_out <= g1_in * 1.1 + 5);  // once, and a few retransmissions
+  BOOST_TEST(g2_in > 30);
+  BOOST_TEST(g2_out >= g2_in * 1.8);
+  // All of g1's went into the pipe, all of g2's came out of it.
+  BOOST_TEST(after[4] - before[4] >= g1_out * 0.95);
+  BOOST_TEST(after[5] - before[5] >= g2_in * 0.95);
+  BOOST_TEST(metric(g1, "lamplight_media_pipes") == 1);
+  BOOST_TEST(metric(g2, "lamplight_media_pipes") == 1);
+  BOOST_TEST(metric(r1, "lamplight_media_rtp_in_total") == 0);
+}
+
+// kill -9 of a media node mid-call: the classroom (on its room node) and
+// the call go on; the member whose media was there is told to start its
+// media over (an unasked Joined) and gets it on the media node left.
+BOOST_AUTO_TEST_CASE(a_killed_media_node_s_members_get_their_media_on_another_mid_call) {
+  node_process g1(node_args("g1", "", "gateway,media"));
+  auto seed = "127.0.0.1:" + std::to_string(g1.cluster_port);
+  node_process g2(node_args("g2", seed, "gateway"));
+  node_process m2(node_args("m2", seed, "media"));
+  node_process r1(node_args("r1", seed, "room"));
+  wait_for_cluster({&g1, &g2, &m2, &r1});
+  auto teacher = lamp_on(g1);
+  auto student = lamp_on(g2);
+  require(teacher->join(g1.token("t1", "teacher", "&mode=one_on_one", "q")), "teacher joins");
+  require(student->join(g2.token("s1", "student", "", "q")), "student joins");
+  // The teacher's media on g1 (its gateway's); the student's gateway has
+  // none, so its media goes to the least loaded media node: m2.
+  face_to_face(*teacher, "t1", *student, "s1");
+  auto call = connect_call(*teacher, *student, "s1");
+  BOOST_TEST(decodes_more(*teacher, 0, 30));
+  BOOST_TEST(decodes_more(*student, 0, 30));
+  BOOST_TEST(metric(m2, "lamplight_media_rtp_in_total") > 0);
+  BOOST_TEST(metric(r1, "lamplight_media_rtp_in_total") == 0);
+
+  m2.proc->stop(SIGKILL, 10s);
+
+  auto j = student->wait_for(
+    [](const sig::ServerMessage& m) { return m.request_id() == 0 && m.has_joined(); }, 20s);
+  BOOST_REQUIRE_MESSAGE(j.has_value(), "the student was not told its media died");
+  const auto& snap = j->joined().snapshot();
+  auto* c = find_call(snap, call);
+  BOOST_REQUIRE(c);
+  BOOST_TEST(c->phase() == sig::CALL_PHASE_CONNECTED);
+  const sig::TrackInfo* teachers = nullptr;
+  for (const auto& t : snap.tracks()) {
+    BOOST_TEST(t.owner() != "s1");  // its tracks died with m2
+    if (t.owner() == "t1")
+      teachers = &t;
+  }
+  BOOST_REQUIRE_MESSAGE(teachers, "the teacher's track is gone: " << snap.ShortDebugString());
+  // Media again: the student's on g1 now, the call still up.
+  auto t0 = decoded(*teacher), s0 = decoded(*student);
+  require(student->publish(sig::TRACK_SOURCE_FACE_CAMERA), "student publishes again");
+  require(student->subscribe(*teachers), "student watches the teacher again");
+  auto again = published_by(*teacher, "s1", sig::TRACK_SOURCE_FACE_CAMERA);
+  BOOST_REQUIRE(again.has_value());
+  require(teacher->subscribe(*again), "teacher watches the student again");
+  BOOST_TEST(decodes_more(*teacher, t0, 30));
+  BOOST_TEST(decodes_more(*student, s0, 30));
+  auto now = snapshot_of(*teacher);
+  BOOST_REQUIRE(find_call(now, call));
+  BOOST_TEST(find_call(now, call)->phase() == sig::CALL_PHASE_CONNECTED);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

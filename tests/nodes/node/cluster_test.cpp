@@ -67,7 +67,8 @@ std::string dump(const node_process& n) {
 }
 
 std::vector<std::string> node_args(const std::string& name, const std::string& seed) {
-  std::vector<std::string> a{"--name", name, "--cluster-port", "0"};
+  std::vector<std::string> a{"--name", name, "--cluster-port", "0", "--token-secret-file",
+                             lamplight::test::cluster_secret_file()};
   if (!seed.empty())
     a.insert(a.end(), {"--seeds", seed});
   return a;
@@ -324,7 +325,7 @@ BOOST_AUTO_TEST_CASE(new_classrooms_avoid_gateway_only_and_draining_nodes) {
   auto deadline = std::chrono::steady_clock::now() + 5s;
   auto draining_seen = [&] {
     auto r = lamplight::transport::http_get("127.0.0.1", g.http_port, "/admin/status");
-    return r.body.find("\"name\":\"b\",\"state\":\"alive\",\"roles\":\"gateway,room\",\"draining\":true")
+    return r.body.find("\"name\":\"b\",\"state\":\"alive\",\"roles\":\"gateway,room,media\",\"draining\":true")
            != std::string::npos;
   };
   while (std::chrono::steady_clock::now() < deadline && !draining_seen())

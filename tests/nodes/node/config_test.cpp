@@ -80,10 +80,10 @@ BOOST_AUTO_TEST_CASE(cluster_and_provider_options_are_parsed_once_and_checked) {
   BOOST_TEST(r->config.janus_host == "127.0.0.1");
   BOOST_TEST(r->config.janus_port == 8188);
   BOOST_TEST(load_config({}, fake_env{})->config.role_list
-               == (std::vector<std::string>{"gateway", "room"}),
+               == (std::vector<std::string>{"gateway", "room", "media"}),
              boost::test_tools::per_element());
   for (auto args : std::vector<std::vector<std::string>>{
-         {"--roles", "media"}, {"--roles", ","}, {"--seeds", "nohost"}, {"--seeds", "a:70000"},
+         {"--roles", "mixer"}, {"--roles", ","}, {"--seeds", "nohost"}, {"--seeds", "a:70000"},
          {"--janus", ":8188"}, {"--janus", "host:"}, {"--janus", "host:8x"},
          {"--provider", "janus"}, {"--provider", "mediasoup"}})
     BOOST_TEST(!bool(load_config(args, fake_env{})), args[0] << " " << args[1]);

@@ -1,0 +1,313 @@
+#include "actors/media_router.hpp"
+
+#include <functional>
+#include <map>
+#include <set>
+#include <utility>
+
+#include <caf/actor_system.hpp>
+#include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/cluster_actor.hpp"
+#include "actors/errors.hpp"
+#include "actors/media_host.hpp"
+#include "actors/photo_receiver.hpp"
+
+namespace lamplight::actors {
+
+namespace {
+
+/// Legs answer from a media worker's command queue; placement and a new
+/// leg take a round trip or two between nodes.
+constexpr auto leg_timeout = std::chrono::seconds(5);
+
+struct leg_entry {
+  media_leg_actor leg;
+  media::media_worker::pipe_endpoint ep;
+};
+
+struct routed_track {
+  std::string home;  // the media node it is published on
+  std::string owner;
+  std::set<std::string> piped;  // media nodes it is piped to
+};
+
+struct media_router_state {
+  rtc_room_spec spec;
+  cluster_actor placer;
+  photo_receiver_actor photos;
+  std::map<std::string, leg_entry> legs;  // by media node
+  std::map<caf::actor_addr, std::string> leg_nodes;
+  std::map<std::string, std::string> near;    // member -> its participant's node
+  std::map<std::string, std::string> placed;  // member -> media node
+  std::map<std::string, routed_track> tracks;
+  std::map<std::pair<std::string, std::string>, std::string> subs;  // (track, member) -> node
+  std::set<std::string> lost;  // media nodes whose legs died: not placed on again
+  static inline const char* name = "lamplight.media_router";
+};
+
+using self_ptr = rtc_room_actor::stateful_pointer<media_router_state>;
+using on_node = std::function<void(const std::string&)>;
+using on_error = std::function<void(caf::error&)>;
+
+const leg_entry* leg_at(self_ptr self, const std::string& node) {
+  auto i = self->state.legs.find(node);
+  return i == self->state.legs.end() ? nullptr : &i->second;
+}
+
+caf::error leg_gone(const std::string& node) {
+  return make_error(protocol::errc::unavailable, "media node " + node + " is gone");
+}
+
+/// The leg of `member`'s media node, placed (and opened) on first use.
+/// Requests are awaited: the router handles one negotiation at a time, so
+/// that no two legs open on one node and no track is piped twice.
+void with_leg(self_ptr self, const std::string& member, on_node then, on_error fail) {
+  auto& st = self->state;
+  if (auto p = st.placed.find(member); p != st.placed.end() && st.legs.count(p->second))
+    return then(p->second);
+  auto near = st.near.count(member) ? st.near.at(member) : std::string{};
+  std::vector<std::string> exclude(st.lost.begin(), st.lost.end());
+  self->request(st.placer, leg_timeout, atoms::place::value, near, exclude)
+    .await(
+      [=](const std::string& node, const caf::actor& host) {
+        if (leg_at(self, node)) {
+          self->state.placed[member] = node;
+          return then(node);
+        }
+        media_leg_spec spec{self->state.spec.tenant, self->state.spec.classroom_id,
+                            self->state.photos};
+        self->request(caf::actor_cast<media_host_actor>(host), leg_timeout, atoms::open::value, spec)
+          .await(
+            [=](const media_leg_actor& leg) {
+              self->request(leg, leg_timeout, atoms::pipe::value, caf::get_atom::value)
+                .await(
+                  [=](const media::media_worker::pipe_endpoint& ep) {
+                    auto& s = self->state;
+                    s.legs[node] = {leg, ep};
+                    s.leg_nodes[caf::actor_cast<caf::actor_addr>(leg)] = node;
+                    self->monitor(leg);
+                    s.placed[member] = node;
+                    then(node);
+                  },
+                  [=](caf::error& err) {
+                    caf::anon_send(leg, atoms::close::value);
+                    fail(err);
+                  });
+            },
+            fail);
+      },
+      fail);
+}
+
+/// Makes `track` available on `node`: piped there from its home, once.
+void ensure_piped(self_ptr self, const std::string& track, const std::string& node,
+                  std::function<void()> then, on_error fail) {
+  auto t = self->state.tracks.find(track);
+  if (t == self->state.tracks.end()) {
+    auto err = make_error(protocol::errc::not_found, "track " + track + " has no media");
+    return fail(err);
+  }
+  if (t->second.home == node || t->second.piped.count(node))
+    return then();
+  auto* home = leg_at(self, t->second.home);
+  auto* dest = leg_at(self, node);
+  if (!home || !dest) {
+    auto err = leg_gone(home ? node : t->second.home);
+    return fail(err);
+  }
+  auto owner = t->second.owner;
+  auto dest_leg = dest->leg;
+  self->request(home->leg, leg_timeout, atoms::pipe::value, atoms::publish::value, track, dest->ep)
+    .await(
+      [=](const piped_track& pt) {
+        self->request(dest_leg, leg_timeout, atoms::pipe::value, atoms::subscribe::value, track,
+                      owner, pt)
+          .await(
+            [=](caf::ok_atom) {
+              if (auto i = self->state.tracks.find(track); i != self->state.tracks.end())
+                i->second.piped.insert(node);
+              then();
+            },
+            fail);
+      },
+      fail);
+}
+
+/// Forgets a track, and its copies on other nodes.
+void drop_track(self_ptr self, const std::string& track) {
+  auto& st = self->state;
+  auto t = st.tracks.find(track);
+  if (t == st.tracks.end())
+    return;
+  for (const auto& node : t->second.piped)
+    if (auto* l = leg_at(self, node))
+      caf::anon_send(l->leg, atoms::unpublish::value, track);
+  if (auto* l = leg_at(self, t->second.home))
+    caf::anon_send(l->leg, atoms::unpublish::value, track);
+  st.tracks.erase(t);
+  for (auto i = st.subs.begin(); i != st.subs.end();)
+    i = i->first.first == track ? st.subs.erase(i) : std::next(i);
+}
+
+/// A media node's leg died (its node did): what was there is gone.
+void leg_down(self_ptr self, const std::string& node) {
+  auto& st = self->state;
+  st.legs.erase(node);
+  st.lost.insert(node);
+  std::set<std::string> members;
+  std::vector<std::string> gone;
+  for (auto& [id, t] : st.tracks) {
+    t.piped.erase(node);
+    if (t.home == node) {
+      gone.push_back(id);
+      members.insert(t.owner);
+    }
+  }
+  for (auto& [key, at] : st.subs)
+    if (at == node)
+      members.insert(key.second);
+  for (const auto& id : gone)
+    drop_track(self, id);
+  for (auto i = st.subs.begin(); i != st.subs.end();)
+    i = i->second == node ? st.subs.erase(i) : std::next(i);
+  for (auto i = st.placed.begin(); i != st.placed.end();)
+    i = i->second == node ? st.placed.erase(i) : std::next(i);
+  if (st.spec.on_media_lost && (!members.empty() || !gone.empty()))
+    st.spec.on_media_lost(caf::actor_cast<rtc_room_actor>(self),
+                          std::vector<std::string>(members.begin(), members.end()), gone);
+}
+
+rtc_room_actor::behavior_type media_router_impl(self_ptr self, caf::actor placer,
+                                                rtc_room_spec spec) {
+  auto& st = self->state;
+  st.placer = caf::actor_cast<cluster_actor>(placer);
+  st.spec = std::move(spec);
+  if (st.spec.photos) {
+    // Photos are stored where the classroom is (and replicated from
+    // there), whichever media node the lamp's connection is on.
+    st.photos = spawn_photo_receiver(self->system(), {st.spec.tenant, st.spec.classroom_id,
+                                                      st.spec.photos});
+    self->attach_functor([photos = st.photos] {
+      caf::anon_send_exit(photos, caf::exit_reason::user_shutdown);
+    });
+  }
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto i = self->state.leg_nodes.find(dm.source);
+    if (i == self->state.leg_nodes.end())
+      return;
+    auto node = i->second;
+    self->state.leg_nodes.erase(i);
+    leg_down(self, node);
+  });
+  return {
+    [=](atoms::publish, const std::string& track, const std::string& owner,
+        const std::string& offer) -> caf::result<std::string> {
+      auto rp = self->make_response_promise<std::string>();
+      on_error fail = [=](caf::error& err) mutable { rp.deliver(err); };
+      with_leg(
+        self, owner,
+        [=](const std::string& node) mutable {
+          self->request(leg_at(self, node)->leg, leg_timeout, atoms::publish::value, track, owner,
+                        offer)
+            .await(
+              [=](std::string& answer) mutable {
+                self->state.tracks[track] = {node, owner, {}};
+                rp.deliver(std::move(answer));
+              },
+              fail);
+        },
+        fail);
+      return rp;
+    },
+    [=](atoms::subscribe, const std::string& track, const std::string& who,
+        const std::string& offer, signal::Layer layer) -> caf::result<rtc_negotiation> {
+      if (!self->state.tracks.count(track))
+        return make_error(protocol::errc::not_found, "track " + track + " has no media");
+      auto rp = self->make_response_promise<rtc_negotiation>();
+      on_error fail = [=](caf::error& err) mutable { rp.deliver(err); };
+      with_leg(
+        self, who,
+        [=](const std::string& node) mutable {
+          ensure_piped(
+            self, track, node,
+            [=]() mutable {
+              auto* l = leg_at(self, node);
+              if (!l) {
+                rp.deliver(leg_gone(node));
+                return;
+              }
+              self->request(l->leg, leg_timeout, atoms::subscribe::value, track, who, offer, layer)
+                .await(
+                  [=](rtc_negotiation& n) mutable {
+                    self->state.subs[{track, who}] = node;
+                    rp.deliver(std::move(n));
+                  },
+                  fail);
+            },
+            fail);
+        },
+        fail);
+      return rp;
+    },
+    [=](atoms::answer, const std::string&, const std::string&,
+        const std::string&) -> caf::result<caf::ok_atom> {
+      return make_error(protocol::errc::wrong_state, "this room made no offer to answer");
+    },
+    [=](atoms::layer, const std::string& track, const std::string& who, signal::Layer layer) {
+      auto i = self->state.subs.find({track, who});
+      if (i != self->state.subs.end())
+        if (auto* l = leg_at(self, i->second))
+          caf::anon_send(l->leg, atoms::layer::value, track, who, layer);
+    },
+    [=](atoms::unsub, const std::string& track, const std::string& who) {
+      auto i = self->state.subs.find({track, who});
+      if (i == self->state.subs.end())
+        return;
+      if (auto* l = leg_at(self, i->second))
+        caf::anon_send(l->leg, atoms::unsub::value, track, who);
+      self->state.subs.erase(i);
+    },
+    [=](atoms::unpublish, const std::string& track) { drop_track(self, track); },
+    [=](atoms::drop, const std::string& who) {
+      auto& s = self->state;
+      std::vector<std::string> owned;
+      for (const auto& [id, t] : s.tracks)
+        if (t.owner == who)
+          owned.push_back(id);
+      for (const auto& id : owned)
+        drop_track(self, id);
+      for (auto& [node, l] : s.legs)
+        caf::anon_send(l.leg, atoms::drop::value, who);
+      for (auto i = s.subs.begin(); i != s.subs.end();)
+        i = i->first.second == who ? s.subs.erase(i) : std::next(i);
+      s.placed.erase(who);
+      s.near.erase(who);
+    },
+    [=](atoms::place, const std::string& who, const std::string& node) {
+      // Where its media goes once it publishes or subscribes; media it has
+      // on a leg already stays there (clients reach media nodes directly).
+      self->state.near[who] = node;
+    },
+    [=](caf::get_atom) {
+      return rtc_room_stats{to_string(rtc_provider_kind::sfu),
+                            static_cast<uint32_t>(self->state.tracks.size()),
+                            static_cast<uint32_t>(self->state.subs.size())};
+    },
+    [=](atoms::close) {
+      for (auto& [node, l] : self->state.legs)
+        caf::anon_send(l.leg, atoms::close::value);
+      self->quit();
+    },
+  };
+}
+
+} // namespace
+
+rtc_room_actor spawn_media_router(caf::actor_system& sys, caf::actor placer, rtc_room_spec spec) {
+  return sys.spawn(media_router_impl, std::move(placer), std::move(spec));
+}
+
+} // namespace lamplight::actors
