@@ -34,6 +34,23 @@ struct routed_track {
   std::set<std::string> piped;  // media nodes it is piped to
 };
 
+/// Continuations waiting for one step (a placement, a leg, a pipe) that
+/// another request started: each step runs once, whoever asks meanwhile.
+struct waiters {
+  std::vector<std::pair<std::function<void(const std::string&)>, std::function<void(caf::error&)>>> list;
+
+  void done(const std::string& node) {
+    auto l = std::move(list);
+    for (auto& w : l)
+      w.first(node);
+  }
+  void failed(caf::error err) {
+    auto l = std::move(list);
+    for (auto& w : l)
+      w.second(err);
+  }
+};
+
 struct media_router_state {
   rtc_room_spec spec;
   cluster_actor placer;
@@ -45,6 +62,11 @@ struct media_router_state {
   std::map<std::string, routed_track> tracks;
   std::map<std::pair<std::string, std::string>, std::string> subs;  // (track, member) -> node
   std::set<std::string> lost;  // media nodes whose legs died: not placed on again
+  // Steps under way. Negotiations run concurrently (each leg orders its
+  // own); only what they share is done once.
+  std::map<std::string, waiters> placing;                       // by member
+  std::map<std::string, waiters> opening;                       // by media node
+  std::map<std::pair<std::string, std::string>, waiters> piping;  // (track, node)
   static inline const char* name = "lamplight.media_router";
 };
 
@@ -61,52 +83,81 @@ caf::error leg_gone(const std::string& node) {
   return make_error(protocol::errc::unavailable, "media node " + node + " is gone");
 }
 
+/// The leg on media node `node` (through its media host), opened once.
+void open_leg(self_ptr self, const std::string& node, const caf::actor& host, on_node then,
+              on_error fail) {
+  if (leg_at(self, node))
+    return then(node);
+  auto& w = self->state.opening[node];
+  w.list.emplace_back(std::move(then), std::move(fail));
+  if (w.list.size() > 1)
+    return;  // under way
+  auto finish = [=](caf::error err) {
+    auto ws = std::move(self->state.opening[node]);
+    self->state.opening.erase(node);
+    if (err)
+      ws.failed(std::move(err));
+    else
+      ws.done(node);
+  };
+  media_leg_spec spec{self->state.spec.tenant, self->state.spec.classroom_id, self->state.photos};
+  self->request(caf::actor_cast<media_host_actor>(host), leg_timeout, atoms::open::value, spec)
+    .then(
+      [=](const media_leg_actor& leg) {
+        self->request(leg, leg_timeout, atoms::pipe::value, caf::get_atom::value)
+          .then(
+            [=](const media::media_worker::pipe_endpoint& ep) {
+              auto& s = self->state;
+              s.legs[node] = {leg, ep};
+              s.leg_nodes[caf::actor_cast<caf::actor_addr>(leg)] = node;
+              self->monitor(leg);
+              finish({});
+            },
+            [=](caf::error& err) {
+              caf::anon_send(leg, atoms::close::value);
+              finish(err);
+            });
+      },
+      [=](caf::error& err) { finish(err); });
+}
+
 /// The leg of `member`'s media node, placed (and opened) on first use.
-/// Requests are awaited: the router handles one negotiation at a time, so
-/// that no two legs open on one node and no track is piped twice.
 void with_leg(self_ptr self, const std::string& member, on_node then, on_error fail) {
   auto& st = self->state;
   if (auto p = st.placed.find(member); p != st.placed.end() && st.legs.count(p->second))
     return then(p->second);
+  auto& w = st.placing[member];
+  w.list.emplace_back(std::move(then), std::move(fail));
+  if (w.list.size() > 1)
+    return;
+  auto finish = [=](const std::string& node, caf::error err) {
+    auto ws = std::move(self->state.placing[member]);
+    self->state.placing.erase(member);
+    if (err) {
+      ws.failed(std::move(err));
+      return;
+    }
+    self->state.placed[member] = node;
+    ws.done(node);
+  };
   auto near = st.near.count(member) ? st.near.at(member) : std::string{};
   std::vector<std::string> exclude(st.lost.begin(), st.lost.end());
   self->request(st.placer, leg_timeout, atoms::place::value, near, exclude)
-    .await(
+    .then(
       [=](const std::string& node, const caf::actor& host) {
-        if (leg_at(self, node)) {
-          self->state.placed[member] = node;
-          return then(node);
-        }
-        media_leg_spec spec{self->state.spec.tenant, self->state.spec.classroom_id,
-                            self->state.photos};
-        self->request(caf::actor_cast<media_host_actor>(host), leg_timeout, atoms::open::value, spec)
-          .await(
-            [=](const media_leg_actor& leg) {
-              self->request(leg, leg_timeout, atoms::pipe::value, caf::get_atom::value)
-                .await(
-                  [=](const media::media_worker::pipe_endpoint& ep) {
-                    auto& s = self->state;
-                    s.legs[node] = {leg, ep};
-                    s.leg_nodes[caf::actor_cast<caf::actor_addr>(leg)] = node;
-                    self->monitor(leg);
-                    s.placed[member] = node;
-                    then(node);
-                  },
-                  [=](caf::error& err) {
-                    caf::anon_send(leg, atoms::close::value);
-                    fail(err);
-                  });
-            },
-            fail);
+        open_leg(
+          self, node, host, [=](const std::string&) { finish(node, {}); },
+          [=](caf::error& err) { finish(node, err); });
       },
-      fail);
+      [=](caf::error& err) { finish({}, err); });
 }
 
 /// Makes `track` available on `node`: piped there from its home, once.
 void ensure_piped(self_ptr self, const std::string& track, const std::string& node,
                   std::function<void()> then, on_error fail) {
-  auto t = self->state.tracks.find(track);
-  if (t == self->state.tracks.end()) {
+  auto& st = self->state;
+  auto t = st.tracks.find(track);
+  if (t == st.tracks.end()) {
     auto err = make_error(protocol::errc::not_found, "track " + track + " has no media");
     return fail(err);
   }
@@ -118,22 +169,41 @@ void ensure_piped(self_ptr self, const std::string& track, const std::string& no
     auto err = leg_gone(home ? node : t->second.home);
     return fail(err);
   }
+  auto key = std::make_pair(track, node);
+  auto& w = st.piping[key];
+  w.list.emplace_back([then](const std::string&) { then(); }, std::move(fail));
+  if (w.list.size() > 1)
+    return;
+  auto finish = [=](caf::error err) {
+    auto ws = std::move(self->state.piping[key]);
+    self->state.piping.erase(key);
+    if (err)
+      ws.failed(std::move(err));
+    else
+      ws.done(node);
+  };
   auto owner = t->second.owner;
   auto dest_leg = dest->leg;
   self->request(home->leg, leg_timeout, atoms::pipe::value, atoms::publish::value, track, dest->ep)
-    .await(
+    .then(
       [=](const piped_track& pt) {
         self->request(dest_leg, leg_timeout, atoms::pipe::value, atoms::subscribe::value, track,
                       owner, pt)
-          .await(
+          .then(
             [=](caf::ok_atom) {
-              if (auto i = self->state.tracks.find(track); i != self->state.tracks.end())
-                i->second.piped.insert(node);
-              then();
+              auto i = self->state.tracks.find(track);
+              if (i == self->state.tracks.end()) {
+                // Unpublished meanwhile: its copy there goes too.
+                caf::anon_send(dest_leg, atoms::unpublish::value, track);
+                finish(make_error(protocol::errc::not_found, "track " + track + " has no media"));
+                return;
+              }
+              i->second.piped.insert(node);
+              finish({});
             },
-            fail);
+            [=](caf::error& err) { finish(err); });
       },
-      fail);
+      [=](caf::error& err) { finish(err); });
 }
 
 /// Forgets a track, and its copies on other nodes.
@@ -210,10 +280,18 @@ rtc_room_actor::behavior_type media_router_impl(self_ptr self, caf::actor placer
       with_leg(
         self, owner,
         [=](const std::string& node) mutable {
-          self->request(leg_at(self, node)->leg, leg_timeout, atoms::publish::value, track, owner,
-                        offer)
-            .await(
+          auto* l = leg_at(self, node);
+          if (!l) {
+            rp.deliver(leg_gone(node));
+            return;
+          }
+          self->request(l->leg, leg_timeout, atoms::publish::value, track, owner, offer)
+            .then(
               [=](std::string& answer) mutable {
+                if (!self->state.legs.count(node)) {
+                  rp.deliver(leg_gone(node));  // it died meanwhile
+                  return;
+                }
                 self->state.tracks[track] = {node, owner, {}};
                 rp.deliver(std::move(answer));
               },
@@ -240,8 +318,12 @@ rtc_room_actor::behavior_type media_router_impl(self_ptr self, caf::actor placer
                 return;
               }
               self->request(l->leg, leg_timeout, atoms::subscribe::value, track, who, offer, layer)
-                .await(
+                .then(
                   [=](rtc_negotiation& n) mutable {
+                    if (!self->state.legs.count(node)) {
+                      rp.deliver(leg_gone(node));
+                      return;
+                    }
                     self->state.subs[{track, who}] = node;
                     rp.deliver(std::move(n));
                   },

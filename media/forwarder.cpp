@@ -20,6 +20,9 @@ constexpr int64_t layer_timeout_ms = 1000;
 constexpr int64_t pli_interval_ms = 500;
 /// A sequence number jump larger than this is a restart, not loss.
 constexpr int max_nack_gap = 100;
+/// A loss asked for upstream is not asked again sooner than this (about a
+/// round trip to a publisher on a slow path; the pipe's is far shorter).
+constexpr int64_t nack_repeat_ms = 150;
 
 } // namespace
 
@@ -206,6 +209,14 @@ void forwarder::send_nack(peer_id publisher, uint32_t ssrc, std::vector<uint16_t
     ++st_.nacks_sent;
 }
 
+bool forwarder::ask_once(source& src, uint16_t seq, int64_t now_ms) {
+  auto& slot = src.asked[seq % history_size];
+  if (slot.first == seq && slot.second != 0 && now_ms - slot.second < nack_repeat_ms)
+    return false;
+  slot = {seq, now_ms};
+  return true;
+}
+
 void forwarder::on_rtp(peer_id from, const std::vector<uint8_t>& pkt, int64_t now_ms) {
   auto parsed = rtp_packet::parse(const_cast<uint8_t*>(pkt.data()), pkt.size());
   if (!parsed)
@@ -223,8 +234,10 @@ void forwarder::on_rtp(peer_id from, const std::vector<uint8_t>& pkt, int64_t no
     if (d > 1 && d <= max_nack_gap) {
       std::vector<uint16_t> lost;
       for (auto s = static_cast<uint16_t>(src->highest + 1); s != seq; ++s)
-        lost.push_back(s);
-      send_nack(from, parsed->ssrc(), std::move(lost));
+        if (ask_once(*src, s, now_ms))
+          lost.push_back(s);
+      if (!lost.empty())
+        send_nack(from, parsed->ssrc(), std::move(lost));
     }
     src->highest = seq;
   }
@@ -275,7 +288,7 @@ void forwarder::forward(track& t, int layer, const std::vector<uint8_t>& pkt,
 }
 
 void forwarder::retransmit(peer_id subscriber, uint32_t out_ssrc,
-                           const std::vector<uint16_t>& lost) {
+                           const std::vector<uint16_t>& lost, int64_t now_ms) {
   track* t = nullptr;
   auto* rt = find_route(subscriber, out_ssrc, &t);
   if (!rt)
@@ -297,7 +310,8 @@ void forwarder::retransmit(peer_id subscriber, uint32_t out_ssrc,
       // Never received, or so old it left the buffer: only the first is
       // worth asking the publisher for.
       if (seq_diff(from->seq, src->highest) <= 0
-          && seq_diff(src->highest, from->seq) < static_cast<int>(history_size))
+          && seq_diff(src->highest, from->seq) < static_cast<int>(history_size)
+          && ask_once(*src, from->seq, now_ms))
         upstream[ssrc].push_back(from->seq);
       continue;
     }
@@ -330,7 +344,7 @@ void forwarder::on_rtcp(peer_id from, const uint8_t* data, std::size_t size, int
       continue;
     }
     if (auto* n = std::get_if<nack>(&m)) {
-      retransmit(from, n->media_ssrc, n->lost);
+      retransmit(from, n->media_ssrc, n->lost, now_ms);
       continue;
     }
     uint32_t media_ssrc = 0;

@@ -124,6 +124,11 @@ private:
     // The last packets by sequence number, decrypted, shared by every
     // route (each rewrites its copy).
     std::vector<std::vector<uint8_t>> history = std::vector<std::vector<uint8_t>>(history_size);
+    // When each missing sequence number was last asked for upstream: a
+    // hundred subscribers NACKing the same loss ask the publisher (or the
+    // pipe from another media node) once, not a hundred times.
+    std::vector<std::pair<uint16_t, int64_t>> asked =
+      std::vector<std::pair<uint16_t, int64_t>>(history_size);
     receive_stats rx;
     // The publisher's last SR, passed on to subscribers (lip sync).
     bool has_sr = false;
@@ -140,7 +145,11 @@ private:
   route* find_route(peer_id subscriber, uint32_t out_ssrc, track** t);
   void request_keyframe(peer_id publisher, uint32_t ssrc, source& src, int64_t now_ms);
   void send_nack(peer_id publisher, uint32_t ssrc, std::vector<uint16_t> lost);
-  void retransmit(peer_id subscriber, uint32_t out_ssrc, const std::vector<uint16_t>& lost);
+  /// Whether `seq` of `src` is worth asking for now (not asked lately);
+  /// notes that it is being asked.
+  static bool ask_once(source& src, uint16_t seq, int64_t now_ms);
+  void retransmit(peer_id subscriber, uint32_t out_ssrc, const std::vector<uint16_t>& lost,
+                  int64_t now_ms);
   void forward(track& t, int layer, const std::vector<uint8_t>& pkt, const rtp_packet& parsed,
                int64_t now_ms);
 

@@ -471,9 +471,10 @@ run_result collect(run_state& rs, const phase_marks& k, std::vector<timeline_poi
   for (std::size_t i = 0; i < k.n0.size() && i < k.n1.size() && r.media_seconds > 0; ++i) {
     const auto& a = k.n0[i];
     const auto& b = k.n1[i];
-    r.nodes.push_back({a.name, (b.rtp_in - a.rtp_in) / r.media_seconds,
-                       (b.rtp_forwarded - a.rtp_forwarded) / r.media_seconds,
-                       (b.cpu_s - a.cpu_s) / r.media_seconds * 100});
+    auto pps = [&](double from, double to) { return (to - from) / r.media_seconds; };
+    r.nodes.push_back({a.name, pps(a.rtp_in, b.rtp_in), pps(a.rtp_forwarded, b.rtp_forwarded),
+                       pps(a.pipe_in, b.pipe_in), pps(a.pipe_out, b.pipe_out),
+                       pps(a.cpu_s, b.cpu_s) * 100});
   }
   return r;
 }

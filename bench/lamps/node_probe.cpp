@@ -74,7 +74,7 @@ std::unique_ptr<node_probe> node_probe::start(const std::string& binary,
                                               const std::vector<std::string>& extra) {
   std::unique_ptr<node_probe> p(new node_probe());
   p->dir_ = std::make_unique<test::temp_dir>();
-  if (!p->launch(binary, "data", extra))
+  if (!p->launch(binary, "node", extra))
     return nullptr;
   p->port_ = p->members_.front().port;
   p->t0_ = now_s();
@@ -187,7 +187,8 @@ std::vector<node_probe::node_media> node_probe::per_node() {
   for (const auto& m : members_) {
     auto x = metrics(host_, m.port);
     out.push_back({m.name, x["lamplight_media_rtp_in_total"],
-                   x["lamplight_media_rtp_forwarded_total"], proc_cpu(m.proc->pid()).value_or(0)});
+                   x["lamplight_media_rtp_forwarded_total"], x["lamplight_media_pipe_rtp_in_total"],
+                   x["lamplight_media_pipe_rtp_out_total"], proc_cpu(m.proc->pid()).value_or(0)});
   }
   return out;
 }

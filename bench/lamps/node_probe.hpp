@@ -47,6 +47,8 @@ public:
     std::string name;
     double rtp_in = 0;
     double rtp_forwarded = 0;
+    double pipe_in = 0;   // of rtp_in: from other media nodes' pipes
+    double pipe_out = 0;  // of rtp_forwarded: into pipes
     double cpu_s = 0;
   };
   /// Every node started here (empty when attached).

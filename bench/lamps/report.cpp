@@ -132,8 +132,9 @@ void print_summary(const run_result& r) {
          + fmt(r.rss_bytes_per_participant / 1024.0, 0) + " KiB RSS per participant\n";
   for (const auto& n : r.nodes)
     out += "  node " + n.name + std::string(n.name.size() < 16 ? 16 - n.name.size() : 0, ' ')
-           + fmt(n.rtp_in_pps, 0) + " RTP pkts/s in, " + fmt(n.rtp_forwarded_pps, 0)
-           + " out, " + fmt(n.cpu_percent, 1) + " % CPU\n";
+           + fmt(n.rtp_in_pps, 0) + " RTP pkts/s in (" + fmt(n.pipe_in_pps, 0)
+           + " from pipes), " + fmt(n.rtp_forwarded_pps, 0) + " out (" + fmt(n.pipe_out_pps, 0)
+           + " into pipes), " + fmt(n.cpu_percent, 1) + " % CPU\n";
   if (!r.failures.empty()) {
     out += "  FAILED: " + std::to_string(r.failures.size()) + " lamps without media:\n";
     for (std::size_t i = 0; i < r.failures.size() && i < 20; ++i)
@@ -167,6 +168,7 @@ void write_json(const run_result& r, const std::filesystem::path& file) {
     const auto& n = r.nodes[i];
     o << (i ? "," : "") << "{\"name\":\"" << escape(n.name) << "\",\"rtpInPps\":"
       << fmt(n.rtp_in_pps, 1) << ",\"rtpForwardedPps\":" << fmt(n.rtp_forwarded_pps, 1)
+      << ",\"pipeInPps\":" << fmt(n.pipe_in_pps, 1) << ",\"pipeOutPps\":" << fmt(n.pipe_out_pps, 1)
       << ",\"cpuPercent\":" << fmt(n.cpu_percent, 1) << "}";
   }
   o << "],\"failures\":[";

@@ -29,6 +29,8 @@ struct node_share {
   std::string name;
   double rtp_in_pps = 0;         // RTP its workers took in (lamps' and pipes')
   double rtp_forwarded_pps = 0;  // RTP they sent (to lamps and into pipes)
+  double pipe_in_pps = 0;        // of those in: through pipes from other media nodes
+  double pipe_out_pps = 0;       // of those out: into pipes, once per receiving node
   double cpu_percent = 0;        // of one core
 };
 
