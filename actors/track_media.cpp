@@ -188,6 +188,8 @@ void track_media::unpublish(const std::string& track_id) {
 
 protocol::result<piped_track> track_media::pipe_out(const std::string& track_id,
                                                     const media::media_worker::pipe_endpoint& to) {
+  if (!worker_)
+    return protocol::error{errc::unavailable, "no media worker on this node"};
   auto t = tracks_.find(track_id);
   if (t == tracks_.end() || t->second.piped_in)
     return protocol::error{errc::not_found, "track " + track_id + " is not published here"};
@@ -200,7 +202,8 @@ protocol::result<piped_track> track_media::pipe_out(const std::string& track_id,
     return known->second;
   piped_track out{worker_->pipe_self(), {}, t->second.clock_rate, t->second.vp8};
   // One stream per layer, each its own route: the other worker picks a
-  // layer per subscriber as this one does.
+  // layer per subscriber as this one does. (A route whose layer stops
+  // arriving falls back to another, which then crosses twice meanwhile.)
   for (int layer = 0; layer < t->second.layers; ++layer) {
     uint32_t ssrc = 0;
     while (ssrc == 0)
@@ -214,13 +217,18 @@ protocol::result<piped_track> track_media::pipe_out(const std::string& track_id,
 
 protocol::error track_media::pipe_in(const std::string& track_id, const std::string& owner,
                                      const piped_track& from) {
+  if (!worker_)
+    return {errc::unavailable, "no media worker on this node"};
   if (from.ssrcs.empty() || from.ssrcs.size() > 8)
     return {errc::bad_request, "a piped track has one to eight streams"};
   auto pipe = worker_->pipe_peer(from.from);
   if (!pipe)
     return {errc::unavailable, "no pipe from media worker " + from.from.address + ": the nodes do not share a secret"};
-  if (tracks_.count(track_id))
-    unpublish(track_id);  // the track came back through a new pipe
+  if (auto known = tracks_.find(track_id); known != tracks_.end()) {
+    if (known->second.piped_in && known->second.pipe_ssrcs == from.ssrcs)
+      return {};  // asked again (an earlier answer was late): keep its subscribers
+    unpublish(track_id);  // it comes through another pipe now
+  }
   media::media_worker::track_params tp;
   tp.publisher = *pipe;
   tp.clock_rate = from.clock_rate;
@@ -234,6 +242,7 @@ protocol::error track_media::pipe_in(const std::string& track_id, const std::str
   t.clock_rate = from.clock_rate;
   t.vp8 = from.vp8;
   t.piped_in = true;
+  t.pipe_ssrcs = from.ssrcs;
   return {};
 }
 

@@ -81,7 +81,9 @@ public:
   void drop_member(const std::string& identity);
 
   /// Where other workers send this one's pipes.
-  media::media_worker::pipe_endpoint pipe_self() const { return worker_->pipe_self(); }
+  media::media_worker::pipe_endpoint pipe_self() const {
+    return worker_ ? worker_->pipe_self() : media::media_worker::pipe_endpoint{};
+  }
   /// Sends `track_id` (every layer) into the pipe to `to`, once however
   /// often asked: what the worker at `to` needs to take it (pipe_in).
   protocol::result<piped_track> pipe_out(const std::string& track_id,
@@ -105,6 +107,7 @@ private:
     /// Published on another worker, arriving through a pipe (peer 0):
     /// unpublishing removes the track, not the shared pipe.
     bool piped_in = false;
+    std::vector<uint32_t> pipe_ssrcs;  // its streams on that pipe
     /// The pipes it is sent into, by the remote worker's "address:port".
     std::map<std::string, piped_track> pipes_out;
   };

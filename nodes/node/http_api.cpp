@@ -34,6 +34,14 @@ google::protobuf::Value num(double x) {
   return v;
 }
 
+google::protobuf::Value strings(const std::vector<std::string>& xs) {
+  google::protobuf::Value v;
+  auto* list = v.mutable_list_value();
+  for (const auto& x : xs)
+    list->add_values()->set_string_value(x);
+  return v;
+}
+
 api_response error_response(int status, const std::string& message) {
   return {status, "application/json", json_object({{"error", str(message)}})};
 }
@@ -94,6 +102,13 @@ std::optional<api_response> http_api::handle(const transport::http_request& req)
     if ((on != "1" && on != "0") || (!move.empty() && move != "1" && move != "0"))
       return error_response(400, "on=1 or on=0 (and move=1 to hand classrooms over)");
     return drain(on == "1", on == "1" && move == "1");
+  }
+  if (path == "/gateways") {
+    // Where a web page reconnects if this gateway goes (host:port of each
+    // alive gateway; its token is good on all of them).
+    if (method != "GET")
+      return error_response(405, "use GET");
+    return gateways();
   }
   if (path == "/dev/token") {
     // Not there at all unless enabled and asked from this machine.
@@ -179,11 +194,27 @@ api_response http_api::drain(bool on, bool move) {
              [&](caf::error& e) { failure = actors::to_protocol_error(e).message; });
   if (!failure.empty())
     return error_response(503, "cannot move classrooms: " + failure);
-  // Keys are "tenant/classroom" of ids in [A-Za-z0-9._-]: nothing to escape.
-  std::string body = "{\"draining\":true,\"moved\":[";
-  for (std::size_t i = 0; i < moved.size(); ++i)
-    body += (i ? ",\"" : "\"") + moved[i] + "\"";
-  return {200, "application/json", body + "]}"};
+  google::protobuf::Value yes;
+  yes.set_bool_value(true);
+  return {200, "application/json", json_object({{"draining", yes}, {"moved", strings(moved)}})};
+}
+
+api_response http_api::gateways() {
+  // This node first: a page tries the gateway that served it before others.
+  std::vector<std::string> out;
+  if (cluster_) {
+    caf::scoped_actor self{sys_};
+    self->request(cluster_, std::chrono::seconds(2), caf::get_atom::value)
+      .receive(
+        [&](const std::vector<actors::member_view>& members) {
+          for (const auto& m : members)
+            if (m.state == actors::member_state::alive && m.info.has_role("gateway")
+                && !m.info.http.empty())
+              out.push_back(m.info.http);
+        },
+        [](caf::error&) {});
+  }
+  return {200, "application/json", json_object({{"gateways", strings(out)}})};
 }
 
 api_response http_api::dev_token(const std::map<std::string, std::string>& q) {

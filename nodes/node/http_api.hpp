@@ -68,6 +68,7 @@ private:
   api_response metrics();
   api_response admin_status();
   api_response drain(bool on, bool move);
+  api_response gateways();
   /// The directory's status, asked with a deadline; nullopt if it did not
   /// answer (or is shutting down).
   std::optional<actors::node_status> ask_status(std::chrono::milliseconds timeout);

@@ -5,6 +5,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
+#include <csignal>
 #include <thread>
 #include <vector>
 
@@ -211,6 +212,60 @@ BOOST_AUTO_TEST_CASE(the_large_class_view_carries_200_members_on_the_right_layer
               state + ".videos.some(v => v.owner === 's2' && v.layer === 'LAYER_HIGH' && v.frameWidth >= 640)",
               40s, "the focused student on the high layer");
   pages::shot(b1, s1, "class.png", true);
+}
+
+
+// In a cluster, a page whose gateway dies (kill -9) reconnects through
+// another gateway it learnt (GET /gateways) with its token, to its seat on
+// the room node.
+BOOST_AUTO_TEST_CASE(a_page_reconnects_through_another_gateway_when_its_own_dies) {
+  using lamplight::test::node_process;
+  auto args = [](const std::string& name, const std::string& seed, const std::string& roles) {
+    std::vector<std::string> a{"--name",  name,  "--cluster-port",      "0",
+                               "--roles", roles, "--token-secret-file", lamplight::test::cluster_secret_file()};
+    if (!seed.empty())
+      a.insert(a.end(), {"--seeds", seed});
+    return a;
+  };
+  node_process g1(args("g1", "", "gateway"));
+  auto seed = "127.0.0.1:" + std::to_string(g1.cluster_port);
+  node_process g2(args("g2", seed, "gateway"));
+  node_process r1(args("r1", seed, "room,media"));
+  // The teacher's lamp opens the classroom through g2, once the cluster
+  // has its room node (bounded retries).
+  lamp_options o;
+  o.port = g2.http_port;
+  lamp_client teacher(lamplight::test::shared_lamp_media(), o);
+  bool opened = false;
+  for (int i = 0; i < 50 && !opened; ++i) {
+    opened = static_cast<bool>(teacher.join(g2.token("t1", "teacher", "&mode=small_group")));
+    if (!opened)
+      std::this_thread::sleep_for(200ms);  // the cluster forming: polled, bounded
+  }
+  BOOST_REQUIRE_MESSAGE(opened, "the classroom did not open through g2");
+  auto base = "http://127.0.0.1:" + std::to_string(g1.http_port);
+  cdp_browser sb(g1.dir.path / "student-profile");
+  auto student = sb.open(base + "/student.html?tenant=acme&classroom=room-1&identity=s2&autopublish=0");
+  pages::wait(sb, student, state + ".joined && " + state + ".gateways.length === 2", 30s,
+              "the student page joins through g1 and learns both gateways");
+  auto g2_port = ":" + std::to_string(g2.http_port) + "/";
+  BOOST_TEST(sb.eval(student, state + ".signalUrl")->string_value().find(g2_port) == std::string::npos);
+
+  g1.proc->stop(SIGKILL, 10s);
+
+  pages::wait(sb, student,
+              state + ".joined && " + state + ".signalUrl.includes('" + g2_port + "')", 40s,
+              "the page reconnects through g2");
+  pages::wait(sb, student,
+              state + ".members.some(m => m.identity === 's2' && m.presence === 'PRESENCE_ONLINE')",
+              20s, "its seat is online again");
+  sig::ClientMessage get;
+  get.mutable_get_snapshot();
+  auto snap = require(teacher.request(get), "snapshot").snapshot();
+  bool online = false;
+  for (const auto& m : snap.members())
+    online = online || (m.identity() == "s2" && m.presence() == sig::PRESENCE_ONLINE);
+  BOOST_TEST(online);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

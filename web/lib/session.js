@@ -3,7 +3,7 @@
 // resync on a missed delta, and a rejoin after a lost connection (the node
 // keeps the seat for its reconnect grace).
 
-import { Signal, SignalError, obtainToken, PUSH_KINDS } from "./signal.js";
+import { Signal, SignalError, obtainToken, PUSH_KINDS, signalUrl } from "./signal.js";
 import { ClassroomState } from "./state.js";
 import { EventLog, setStatus, short } from "./ui.js";
 
@@ -61,6 +61,12 @@ export class Session extends EventTarget {
     this.buffer = [];      // events that arrive while joining or resyncing
     this.resyncing = false;
     this.autopublish = this.params.get("autopublish") !== "0";
+    // Gateways of the cluster ("host:port", the one that served the page
+    // first), learnt once joined: when that one goes, the page reconnects
+    // through the others (its token is good on all of them).
+    this.gateways = [];
+    this.gatewayIndex = 0;  // the one it is connected through
+    this.gatewayUrlNow = "";
     this.state.addEventListener("gap", () => this.resync());
     this.state.addEventListener("change", (e) => {
       if (!e.detail.event) return;
@@ -94,8 +100,9 @@ export class Session extends EventTarget {
     let delay = 1000;
     for (let attempt = 0; !this.stopped; ++attempt) {
       try {
-        const joined = await this.joinOnce();
+        const joined = await this.joinOnce(attempt);
         this.onJoined(joined, rejoin);
+        if (!this.gateways.length) this.learnGateways();
         return joined;
       } catch (err) {
         const waiting = err.code === "ERROR_CLASSROOM_NOT_FOUND";
@@ -114,9 +121,33 @@ export class Session extends EventTarget {
     throw new SignalError("ERROR_UNAVAILABLE", "stopped");
   }
 
-  async joinOnce() {
+  // Where attempt `attempt` connects: the gateway that worked last, then
+  // the others in turn.
+  gatewayUrl(attempt) {
+    if (this.gateways.length < 2) return { url: signalUrl(), index: 0 };
+    const i = (this.gatewayIndex + attempt) % this.gateways.length;
+    const hostPort = this.gateways[i];
+    const colon = hostPort.lastIndexOf(":");
+    let host = hostPort.slice(0, colon);
+    // A gateway bound to every address is reached where the page came from.
+    if (host === "0.0.0.0" || host === "::" || host === "") host = location.hostname;
+    else if (host.includes(":")) host = `[${host}]`;
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    return { url: `${scheme}://${host}:${hostPort.slice(colon + 1)}/signal`, index: i };
+  }
+
+  async learnGateways() {
+    try {
+      const r = await fetch("/gateways");
+      const list = r.ok ? (await r.json()).gateways || [] : [];
+      if (list.length) this.gateways = list;
+    } catch { /* a node alone, or an older one: reconnect where the page came from */ }
+  }
+
+  async joinOnce(attempt = 0) {
     if (this.signal) { this.signal.close(); this.signal = null; }
-    const sig = new Signal();
+    const target = this.gatewayUrl(attempt);
+    const sig = new Signal(target.url);
     this.signal = sig;
     for (const kind of PUSH_KINDS)
       sig.addEventListener(kind, (e) => this.onPush(kind, e.detail));
@@ -126,6 +157,8 @@ export class Session extends EventTarget {
     await sig.open();
     try {
       const msg = await sig.request({ join: { token: this.token, displayName: this.params.get("name") || "" } });
+      this.gatewayIndex = target.index;
+      this.gatewayUrlNow = sig.url;
       return msg.joined;
     } catch (err) {
       this.signal = null;
@@ -213,6 +246,8 @@ export class Session extends EventTarget {
     const s = this.state;
     return {
       joined: this.joined,
+      signalUrl: this.gatewayUrlNow,
+      gateways: [...this.gateways],
       identity: this.identity,
       role: this.role,
       tenant: s.tenant,
