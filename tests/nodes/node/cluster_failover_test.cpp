@@ -1,9 +1,11 @@
-// Node death in a cluster of lamplight-node processes on loopback, during a
-// call: kill -9 of the room node holding a classroom (its journal and
-// photos live on in the replica another room node keeps, which rebuilds
-// it; the lamps' participants on their gateways rejoin it), and kill -9 of
-// a gateway (the lamp reconnects through another with its token and finds
-// its seat and call; its media never went through the gateway).
+// Node death and cross-node media in a cluster of lamplight-node processes
+// on loopback, during a call: kill -9 of the room node holding a classroom
+// (its journal and photos live on in the replica another room node keeps,
+// which rebuilds it; the lamps' participants on their gateways rejoin it),
+// kill -9 of a gateway (the lamp reconnects through another with its token
+// and finds its seat and call; its media never went through the gateway),
+// a track piped once to another media node for all its watchers there, and
+// kill -9 of a media node (its members get their media on another).
 #include <boost/test/unit_test.hpp>
 
 #include <array>
