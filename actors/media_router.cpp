@@ -34,22 +34,33 @@ struct routed_track {
   std::set<std::string> piped;  // media nodes it is piped to
 };
 
+using on_node = std::function<void(const std::string&)>;
+using on_error = std::function<void(caf::error&)>;
+
 /// Continuations waiting for one step (a placement, a leg, a pipe) that
 /// another request started: each step runs once, whoever asks meanwhile.
-struct waiters {
-  std::vector<std::pair<std::function<void(const std::string&)>, std::function<void(caf::error&)>>> list;
+using waiters = std::vector<std::pair<on_node, on_error>>;
 
-  void done(const std::string& node) {
-    auto l = std::move(list);
-    for (auto& w : l)
-      w.first(node);
-  }
-  void failed(caf::error err) {
-    auto l = std::move(list);
-    for (auto& w : l)
+/// Adds a waiter for step `key`; true if it is the first, which starts it.
+template <class Key>
+bool wait_for_step(std::map<Key, waiters>& steps, const Key& key, on_node then, on_error fail) {
+  auto& w = steps[key];
+  w.emplace_back(std::move(then), std::move(fail));
+  return w.size() == 1;
+}
+
+/// Step `key` ended: its waiters learn `node`, or `err`.
+template <class Key>
+void end_step(std::map<Key, waiters>& steps, const Key& key, const std::string& node,
+              caf::error err) {
+  auto ws = std::move(steps[key]);
+  steps.erase(key);
+  for (auto& w : ws)
+    if (err)
       w.second(err);
-  }
-};
+    else
+      w.first(node);
+}
 
 struct media_router_state {
   rtc_room_spec spec;
@@ -71,8 +82,6 @@ struct media_router_state {
 };
 
 using self_ptr = rtc_room_actor::stateful_pointer<media_router_state>;
-using on_node = std::function<void(const std::string&)>;
-using on_error = std::function<void(caf::error&)>;
 
 const leg_entry* leg_at(self_ptr self, const std::string& node) {
   auto i = self->state.legs.find(node);
@@ -88,18 +97,9 @@ void open_leg(self_ptr self, const std::string& node, const caf::actor& host, on
               on_error fail) {
   if (leg_at(self, node))
     return then(node);
-  auto& w = self->state.opening[node];
-  w.list.emplace_back(std::move(then), std::move(fail));
-  if (w.list.size() > 1)
+  if (!wait_for_step(self->state.opening, node, std::move(then), std::move(fail)))
     return;  // under way
-  auto finish = [=](caf::error err) {
-    auto ws = std::move(self->state.opening[node]);
-    self->state.opening.erase(node);
-    if (err)
-      ws.failed(std::move(err));
-    else
-      ws.done(node);
-  };
+  auto finish = [=](caf::error err) { end_step(self->state.opening, node, node, std::move(err)); };
   media_leg_spec spec{self->state.spec.tenant, self->state.spec.classroom_id, self->state.photos};
   self->request(caf::actor_cast<media_host_actor>(host), leg_timeout, atoms::open::value, spec)
     .then(
@@ -126,19 +126,12 @@ void with_leg(self_ptr self, const std::string& member, on_node then, on_error f
   auto& st = self->state;
   if (auto p = st.placed.find(member); p != st.placed.end() && st.legs.count(p->second))
     return then(p->second);
-  auto& w = st.placing[member];
-  w.list.emplace_back(std::move(then), std::move(fail));
-  if (w.list.size() > 1)
+  if (!wait_for_step(st.placing, member, std::move(then), std::move(fail)))
     return;
   auto finish = [=](const std::string& node, caf::error err) {
-    auto ws = std::move(self->state.placing[member]);
-    self->state.placing.erase(member);
-    if (err) {
-      ws.failed(std::move(err));
-      return;
-    }
-    self->state.placed[member] = node;
-    ws.done(node);
+    if (!err)
+      self->state.placed[member] = node;
+    end_step(self->state.placing, member, node, std::move(err));
   };
   auto near = st.near.count(member) ? st.near.at(member) : std::string{};
   std::vector<std::string> exclude(st.lost.begin(), st.lost.end());
@@ -170,18 +163,9 @@ void ensure_piped(self_ptr self, const std::string& track, const std::string& no
     return fail(err);
   }
   auto key = std::make_pair(track, node);
-  auto& w = st.piping[key];
-  w.list.emplace_back([then](const std::string&) { then(); }, std::move(fail));
-  if (w.list.size() > 1)
+  if (!wait_for_step(st.piping, key, [then](const std::string&) { then(); }, std::move(fail)))
     return;
-  auto finish = [=](caf::error err) {
-    auto ws = std::move(self->state.piping[key]);
-    self->state.piping.erase(key);
-    if (err)
-      ws.failed(std::move(err));
-    else
-      ws.done(node);
-  };
+  auto finish = [=](caf::error err) { end_step(self->state.piping, key, node, std::move(err)); };
   auto owner = t->second.owner;
   auto dest_leg = dest->leg;
   self->request(home->leg, leg_timeout, atoms::pipe::value, atoms::publish::value, track, dest->ep)
