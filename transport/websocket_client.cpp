@@ -135,6 +135,14 @@ std::optional<ws_message> websocket_client::read(std::chrono::milliseconds timeo
   return m;
 }
 
+void websocket_client::poll() {
+  auto& d = *impl_;
+  if (!d.open)
+    return;
+  d.ioc.restart();
+  d.ioc.poll();
+}
+
 void websocket_client::close(std::chrono::milliseconds timeout) {
   auto& d = *impl_;
   if (!d.open)

@@ -38,6 +38,11 @@ public:
   /// The next message, or nullopt at the deadline or when closed.
   std::optional<ws_message> read(std::chrono::milliseconds timeout);
 
+  /// Does what is ready without waiting: takes arrived frames into the
+  /// inbox and answers the server's pings (the client has no thread of its
+  /// own, so between reads nothing else does).
+  void poll();
+
   /// Sends a close frame and waits (bounded) for the peer's.
   void close(std::chrono::milliseconds timeout = std::chrono::seconds(2));
   /// Drops the TCP connection without a close handshake (a vanished client).

@@ -14,6 +14,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include "transport/http_util.hpp"
+#include "transport/lingering_tcp_stream.hpp"
 
 namespace lamplight::transport {
 
@@ -255,7 +256,7 @@ private:
   }
 
   websocket_server::impl& srv_;
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<lingering_tcp_stream> ws_;
   uint64_t id_;
   std::shared_ptr<session_slot> slot_;
   std::string remote_;

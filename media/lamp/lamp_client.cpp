@@ -76,6 +76,10 @@ constexpr int64_t feedback_interval_ms = 20;
 // RFC 7675 suggests a consent check every 5 s (randomised); one interval
 // per leg is enough for a simulated lamp.
 constexpr int64_t consent_interval_ms = 5000;
+// How often the signaling socket is read while the caller is in none of our
+// methods: well inside the node's ping interval (half its 20 s idle timeout).
+constexpr std::chrono::milliseconds keeper_interval{1000};
+constexpr std::size_t max_kept = 10000;
 
 struct leg {
   std::string track_id;
@@ -96,9 +100,15 @@ struct leg {
 struct lamp_client::impl {
   std::shared_ptr<const lamp_media> media;
   lamp_options opts;
+  // The signaling socket, what was read from it and not asked for yet, and
+  // the request counter: the caller's thread and the keeper's, under sig_mtx.
+  std::mutex sig_mtx;
   transport::websocket_client ws;
   uint64_t next_request = 1;
   std::deque<sig::ServerMessage> kept;
+  std::thread keeper;
+  std::condition_variable keeper_wake;
+  bool keeper_stop = false;
 
   mutable std::mutex mtx;  // legs, their stats and data channels, with the media thread
   std::condition_variable data_changed;
@@ -119,7 +129,47 @@ struct lamp_client::impl {
     return *msg;
   }
 
+  /// Pushes not asked for yet wait here; past max_kept the oldest go (a
+  /// lamp that never reads them must not grow without bound).
+  void keep(sig::ServerMessage m) {
+    if (kept.size() >= max_kept)
+      kept.pop_front();
+    kept.push_back(std::move(m));
+  }
+
+  /// Between the caller's calls nobody reads the signaling socket. This
+  /// thread does, every keeper_interval: the node's keep-alive pings get
+  /// their pongs (Beast answers them while reading) and pushes wait in
+  /// `kept`. Without it a lamp quiet for the node's WebSocket idle timeout
+  /// (20 s) is dropped as dead.
+  void keep_signaling() {
+    std::unique_lock<std::mutex> lock(sig_mtx);
+    while (!keeper_wake.wait_for(lock, keeper_interval, [&] { return keeper_stop; })) {
+      ws.poll();
+      while (auto m = read_one(milliseconds(0)))
+        keep(std::move(*m));
+    }
+  }
+
+  void start_keeper() {
+    stop_keeper();
+    keeper_stop = false;
+    keeper = std::thread([this] { keep_signaling(); });
+  }
+
+  void stop_keeper() {
+    if (!keeper.joinable())
+      return;
+    {
+      std::lock_guard<std::mutex> guard(sig_mtx);
+      keeper_stop = true;
+    }
+    keeper_wake.notify_all();
+    keeper.join();
+  }
+
   protocol::result<sig::ServerMessage> request(sig::ClientMessage m) {
+    std::lock_guard<std::mutex> guard(sig_mtx);
     auto rid = next_request++;
     m.set_request_id(rid);
     if (!ws.send_binary(protocol::encode_client(m, protocol::wire_format::binary)))
@@ -134,7 +184,7 @@ struct lamp_client::impl {
         continue;
       }
       if (msg->request_id() != rid) {
-        kept.push_back(std::move(*msg));
+        keep(std::move(*msg));
         continue;
       }
       if (msg->has_error())
@@ -304,9 +354,14 @@ lamp_client::~lamp_client() {
 }
 
 protocol::result<sig::Joined> lamp_client::join(const std::string& token) {
-  if (!impl_->ws.connect(impl_->opts.host, impl_->opts.port, "/signal", impl_->opts.timeout))
-    return protocol::error{errc::unavailable, "cannot reach the node: " + impl_->ws.error()};
-  impl_->kept.clear();
+  impl_->stop_keeper();
+  {
+    std::lock_guard<std::mutex> guard(impl_->sig_mtx);
+    if (!impl_->ws.connect(impl_->opts.host, impl_->opts.port, "/signal", impl_->opts.timeout))
+      return protocol::error{errc::unavailable, "cannot reach the node: " + impl_->ws.error()};
+    impl_->kept.clear();
+  }
+  impl_->start_keeper();
   sig::ClientMessage m;
   m.mutable_join()->set_token(token);
   auto r = impl_->request(std::move(m));
@@ -318,6 +373,7 @@ protocol::result<sig::Joined> lamp_client::join(const std::string& token) {
 }
 
 protocol::result<sig::Joined> lamp_client::rejoin(uint16_t port, const std::string& token) {
+  impl_->stop_keeper();
   impl_->ws.close();
   impl_->opts.port = port;
   return join(token);
@@ -412,6 +468,7 @@ protocol::result<sig::ServerMessage> lamp_client::request(sig::ClientMessage m) 
 std::optional<sig::ServerMessage>
 lamp_client::wait_for(const std::function<bool(const sig::ServerMessage&)>& pred,
                       milliseconds timeout) {
+  std::lock_guard<std::mutex> guard(impl_->sig_mtx);
   for (auto it = impl_->kept.begin(); it != impl_->kept.end(); ++it)
     if (pred(*it)) {
       auto m = std::move(*it);
@@ -426,7 +483,7 @@ lamp_client::wait_for(const std::function<bool(const sig::ServerMessage&)>& pred
       continue;
     if (pred(*msg))
       return msg;
-    impl_->kept.push_back(std::move(*msg));
+    impl_->keep(std::move(*msg));
   }
   return std::nullopt;
 }
@@ -538,6 +595,7 @@ std::vector<leg_report> lamp_client::report() const {
 
 void lamp_client::close() {
   impl_->stop_media();
+  impl_->stop_keeper();
   if (!impl_->ws.closed())
     impl_->ws.close();
 }

@@ -62,8 +62,10 @@ struct leg_report {
 /// controlling agent, libnice by default, DTLS client, SRTP); replayed VP8/Opus clips out,
 /// decoded and checked media in; data channels (SCTP over the DTLS of the
 /// first published track). Signaling calls block with deadlines on
-/// the caller's thread; media runs on a thread of its own, started by the
-/// first leg and stopped by close() or the destructor.
+/// the caller's thread; between them a thread of the client reads the
+/// signaling socket (pongs for the node's pings, pushes kept for wait_for).
+/// Media runs on a thread of its own, started by the first leg and stopped
+/// by close() or the destructor.
 class lamp_client {
 public:
   lamp_client(std::shared_ptr<const lamp_media> media, lamp_options opts);

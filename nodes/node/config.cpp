@@ -93,6 +93,7 @@ protocol::result<load_result> load_config(const std::vector<std::string>& args,
     ("admin-bind-any", po::value(&c.admin_bind_any)->default_value(c.admin_bind_any)->implicit_value(true), "GET /admin/status (classrooms, members, media workers as JSON) for any client; without it loopback clients only (GET /metrics is always open)")
     ("io-threads", po::value(&c.io_threads)->default_value(c.io_threads), "WebSocket/HTTP threads")
     ("max-frame-bytes", po::value(&c.max_frame_bytes)->default_value(c.max_frame_bytes), "largest signaling message")
+    ("ws-idle-seconds", po::value(&c.ws_idle_seconds)->default_value(c.ws_idle_seconds), "a client WebSocket silent this long is dropped as dead (pinged at half of it)")
     ("ring-timeout", po::value(&ring)->default_value(ring), "how long a call rings")
     ("media-setup-timeout", po::value(&media)->default_value(media), "how long an accepted call may take to connect media")
     ("reconnect-grace", po::value(&grace)->default_value(grace), "seat kept for a dropped connection")
@@ -184,6 +185,8 @@ protocol::result<load_result> load_config(const std::vector<std::string>& args,
     return protocol::error{protocol::errc::bad_request, "media-workers is 0..64"};
   if (c.io_threads == 0 || c.io_threads > 64)
     return protocol::error{protocol::errc::bad_request, "io-threads must be 1..64"};
+  if (c.ws_idle_seconds < 2 || c.ws_idle_seconds > 3600)
+    return protocol::error{protocol::errc::bad_request, "ws-idle-seconds must be 2..3600"};
   if (c.max_frame_bytes < 1024 || c.max_frame_bytes > 16 * 1024 * 1024)
     return protocol::error{protocol::errc::bad_request, "max-frame-bytes must be 1 KiB..16 MiB"};
   if (c.token_secret_file.empty())

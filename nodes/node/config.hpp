@@ -44,6 +44,7 @@ struct node_config {
   bool admin_bind_any = false;           // /admin/status for any client, not loopback only
   uint32_t io_threads = 1;
   uint32_t max_frame_bytes = 64 * 1024;
+  uint32_t ws_idle_seconds = 20;         // a silent WebSocket is pinged at half, dropped at this
   std::chrono::milliseconds ring_timeout{30000};
   std::chrono::milliseconds media_setup_timeout{20000};
   std::chrono::milliseconds reconnect_grace{10000};

@@ -184,6 +184,7 @@ int main(int argc, char** argv) {
   wcfg.bind_address = cfg.bind;
   wcfg.port = cfg.port;
   wcfg.io_threads = cfg.io_threads;
+  wcfg.ws_idle_timeout = std::chrono::seconds(cfg.ws_idle_seconds);
   transport::websocket_server server(wcfg);
   server.set_http_handler([&](const transport::http_request& req) {
     if (auto r = api.handle(req)) {

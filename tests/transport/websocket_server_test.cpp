@@ -47,7 +47,8 @@ struct server_fixture {
   std::unique_ptr<websocket_server> server;
   uint16_t port = 0;
 
-  server_fixture() {
+  explicit server_fixture(std::chrono::seconds idle = 20s) {
+    cfg.ws_idle_timeout = idle;
     std::ofstream(dir.path / "index.html") << "<h1>hi</h1>";
     std::filesystem::create_directories(dir.path / "sub");
     std::ofstream(dir.path / "sub" / "app.js") << "let x = 1;";
@@ -84,6 +85,27 @@ struct server_fixture {
 } // namespace
 
 BOOST_FIXTURE_TEST_SUITE(websocket_server_tests, server_fixture)
+
+// The server pings an idle connection and drops it if nothing comes back
+// within its idle timeout. A client answers pings only while it runs: one
+// that polls between its own calls stays, one that never does is dropped.
+BOOST_AUTO_TEST_CASE(a_polled_client_answers_pings_and_stays_an_idle_one_is_dropped) {
+  server_fixture short_idle(1s);
+  websocket_client quiet, polled;
+  BOOST_REQUIRE(quiet.connect("127.0.0.1", short_idle.port, "/ws"));
+  BOOST_REQUIRE(polled.connect("127.0.0.1", short_idle.port, "/ws"));
+  for (int i = 0; i < 200 && short_idle.closes.load() < 1; ++i) {
+    polled.poll();
+    std::this_thread::sleep_for(25ms);  // the caller's own work between polls; bounded
+  }
+  BOOST_TEST(short_idle.closes.load() == 1);
+  BOOST_REQUIRE(polled.send_text("still here"));
+  auto m = polled.read(5s);
+  BOOST_REQUIRE(m);
+  BOOST_TEST(m->data == "still here");
+  BOOST_TEST(!quiet.read(5s).has_value());
+  BOOST_TEST(quiet.closed());
+}
 
 BOOST_AUTO_TEST_CASE(http_static_files_routes_and_errors) {
   auto r = http_get("127.0.0.1", port, "/");
@@ -168,6 +190,55 @@ BOOST_AUTO_TEST_CASE(oversized_message_closes_with_1009) {
   BOOST_TEST(!c.read(5s).has_value());
   BOOST_TEST(c.closed());
   BOOST_TEST(c.close_code() == 1009);
+}
+
+// A peer still sending when the server refuses its message must get the
+// close frame, not a reset: the server reads and drops the rest until the
+// peer's FIN. A raw socket makes the order exact: the 1009 arrives while 80
+// KiB of the message are still unsent, then the client sends them, half
+// closes and must find the connection alive for all of it.
+BOOST_AUTO_TEST_CASE(a_refused_sender_finishes_its_message_without_a_reset) {
+  namespace net = boost::asio;
+  net::io_context ioc;
+  net::ip::tcp::socket s(ioc);
+  s.connect({net::ip::make_address("127.0.0.1"), port});
+  net::write(s, net::buffer(std::string("GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                        "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                                        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                                        "Sec-WebSocket-Version: 13\r\n\r\n")));
+  std::string in;
+  char buf[4096];
+  while (in.find("\r\n\r\n") == std::string::npos)
+    in.append(buf, s.read_some(net::buffer(buf)));
+  BOOST_REQUIRE(in.rfind("HTTP/1.1 101", 0) == 0);
+  in.erase(0, in.find("\r\n\r\n") + 4);
+
+  // A binary frame of 100 KiB, masked with a zero key (RFC 6455 section 5.2).
+  const std::size_t total = 100 * 1024;
+  std::string header = {'\x82', '\xff'};
+  for (int shift = 56; shift >= 0; shift -= 8)
+    header += static_cast<char>((total >> shift) & 0xff);
+  header += std::string(4, '\0');
+  net::write(s, net::buffer(header + std::string(20 * 1024, 'x')));
+
+  // The server's close frame: 0x88, length, code 1009 big-endian.
+  while (in.size() < 4)
+    in.append(buf, s.read_some(net::buffer(buf)));
+  BOOST_TEST(static_cast<uint8_t>(in[0]) == 0x88);
+  BOOST_TEST(((static_cast<uint8_t>(in[2]) << 8) | static_cast<uint8_t>(in[3])) == 1009);
+
+  boost::system::error_code ec;
+  net::write(s, net::buffer(std::string(total - 20 * 1024, 'x')), ec);
+  BOOST_TEST(!ec, "the rest of the message: " << ec.message());
+  s.shutdown(net::ip::tcp::socket::shutdown_send, ec);
+  // Beyond the close frame there is only the server's FIN.
+  for (;;) {
+    s.read_some(net::buffer(buf), ec);
+    if (ec)
+      break;
+  }
+  BOOST_TEST(ec == net::error::eof, ec.message());
+  BOOST_TEST(closes_reach(1));
 }
 
 BOOST_AUTO_TEST_CASE(garbage_and_vanishing_clients_do_not_hurt) {

@@ -104,6 +104,33 @@ void check_received(lamp_client& lamp, const std::map<std::string, sig::TrackSou
 
 BOOST_AUTO_TEST_SUITE(lamp_e2e)
 
+// A lamp whose owner makes no calls for a while still answers the node's
+// keep-alive pings (its client reads the signaling socket in the
+// background) and keeps its seat and the pushes meanwhile. The node drops
+// silent WebSockets after 2 s here; the lamp stays quiet for 6 s.
+BOOST_AUTO_TEST_CASE(a_quiet_lamp_keeps_its_signaling_connection_and_its_pushes) {
+  lamplight::test::node_process node({"--ws-idle-seconds", "2"});
+  lamp_options o;
+  o.port = node.http_port;
+  lamp_client teacher(shared_media(), o), student(shared_media(), o);
+  require(teacher.join(node.token("teacher-1", "teacher", "&mode=one_on_one")), "teacher join");
+  std::this_thread::sleep_for(3s);  // the time the node would take to drop a silent socket
+  require(student.join(node.token("student-1", "student")), "student join");
+  std::this_thread::sleep_for(3s);
+  // The student's arrival was pushed while the teacher's caller slept.
+  auto joined = teacher.wait_for(
+    [](const sig::ServerMessage& m) {
+      return m.has_event() && m.event().has_member_joined()
+             && m.event().member_joined().member().identity() == "student-1";
+    },
+    0ms);
+  BOOST_TEST(joined.has_value());
+  sig::ClientMessage ping;
+  ping.mutable_ping()->set_client_time_ms(1);
+  auto pong = require(teacher.request(ping), "ping after 6 s of quiet");
+  BOOST_TEST(pong.has_pong());
+}
+
 BOOST_AUTO_TEST_CASE(teacher_and_student_lamps_decode_each_others_cameras_in_order) {
   call c(0);
   c.wait_for_media(90, 150, 30s);

@@ -233,7 +233,9 @@ BOOST_AUTO_TEST_CASE(a_dead_node_s_classroom_is_rebuilt_once_from_its_replica) {
     return m.body.find("lamplight_replica_journals{state=\"current\"} 1\n") != std::string::npos
            && m.body.find("lamplight_replica_behind_bytes 0\n") != std::string::npos;
   };
-  auto until = std::chrono::steady_clock::now() + 10s;
+  // Each chunk is fdatasync'ed on the replica: on a loaded disk that can
+  // take seconds, so the bound is generous.
+  auto until = std::chrono::steady_clock::now() + 30s;
   while (std::chrono::steady_clock::now() < until && !replicated())
     std::this_thread::sleep_for(50ms);  // polling a condition, bounded by the deadline
   BOOST_TEST(replicated(), lamplight::transport::http_get("127.0.0.1", b.http_port, "/admin/status").body);
