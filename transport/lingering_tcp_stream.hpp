@@ -8,8 +8,8 @@
 // one 2 KiB chunk before it closes (its "bytes_transferred == 0" check looks
 // at the wrong variable). A peer still sending, say the rest of a message
 // refused with 1009, then has unread bytes in our receive queue, so close()
-// sends an RST and the peer's stack drops our close frame with it: a browser
-// sees 1006 instead of 1009. TCP's lingering close (RFC 7230 section 6.6
+// sends an RST; the peer's next write fails on it and its stream gives up
+// before reading our close frame: a browser sees 1006 instead of 1009. TCP's lingering close (RFC 7230 section 6.6
 // describes the same for HTTP) avoids that.
 
 #include <array>

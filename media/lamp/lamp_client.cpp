@@ -151,8 +151,8 @@ struct lamp_client::impl {
     }
   }
 
+  /// After stop_keeper (join stops it before it connects).
   void start_keeper() {
-    stop_keeper();
     keeper_stop = false;
     keeper = std::thread([this] { keep_signaling(); });
   }

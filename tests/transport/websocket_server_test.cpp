@@ -86,27 +86,6 @@ struct server_fixture {
 
 BOOST_FIXTURE_TEST_SUITE(websocket_server_tests, server_fixture)
 
-// The server pings an idle connection and drops it if nothing comes back
-// within its idle timeout. A client answers pings only while it runs: one
-// that polls between its own calls stays, one that never does is dropped.
-BOOST_AUTO_TEST_CASE(a_polled_client_answers_pings_and_stays_an_idle_one_is_dropped) {
-  server_fixture short_idle(1s);
-  websocket_client quiet, polled;
-  BOOST_REQUIRE(quiet.connect("127.0.0.1", short_idle.port, "/ws"));
-  BOOST_REQUIRE(polled.connect("127.0.0.1", short_idle.port, "/ws"));
-  for (int i = 0; i < 200 && short_idle.closes.load() < 1; ++i) {
-    polled.poll();
-    std::this_thread::sleep_for(25ms);  // the caller's own work between polls; bounded
-  }
-  BOOST_TEST(short_idle.closes.load() == 1);
-  BOOST_REQUIRE(polled.send_text("still here"));
-  auto m = polled.read(5s);
-  BOOST_REQUIRE(m);
-  BOOST_TEST(m->data == "still here");
-  BOOST_TEST(!quiet.read(5s).has_value());
-  BOOST_TEST(quiet.closed());
-}
-
 BOOST_AUTO_TEST_CASE(http_static_files_routes_and_errors) {
   auto r = http_get("127.0.0.1", port, "/");
   BOOST_TEST(r.status == 200);
@@ -328,6 +307,32 @@ BOOST_AUTO_TEST_CASE(percent_decoding) {
   BOOST_TEST(q["x"] == "1");
   BOOST_TEST(q.count("y") == 1u);
   BOOST_TEST(q["z"] == "A");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// Its own server (a 1 s idle timeout), not the suite's.
+BOOST_AUTO_TEST_SUITE(websocket_server_idle_tests)
+
+// The server pings an idle connection and drops it if nothing comes back
+// within its idle timeout. A client answers pings only while it runs: one
+// that polls between its own calls stays, one that never does is dropped.
+BOOST_AUTO_TEST_CASE(a_polled_client_answers_pings_and_stays_an_idle_one_is_dropped) {
+  server_fixture short_idle(1s);
+  websocket_client quiet, polled;
+  BOOST_REQUIRE(quiet.connect("127.0.0.1", short_idle.port, "/ws"));
+  BOOST_REQUIRE(polled.connect("127.0.0.1", short_idle.port, "/ws"));
+  for (int i = 0; i < 200 && short_idle.closes.load() < 1; ++i) {
+    polled.poll();
+    std::this_thread::sleep_for(25ms);  // the caller's own work between polls; bounded
+  }
+  BOOST_TEST(short_idle.closes.load() == 1);
+  BOOST_REQUIRE(polled.send_text("still here"));
+  auto m = polled.read(5s);
+  BOOST_REQUIRE(m);
+  BOOST_TEST(m->data == "still here");
+  BOOST_TEST(!quiet.read(5s).has_value());
+  BOOST_TEST(quiet.closed());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
