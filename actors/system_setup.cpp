@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "actors/errors.hpp"
+#include "actors/base/errors.hpp"
 #include "actors/type_ids.hpp"
 
 namespace lamplight::actors {

@@ -9,18 +9,22 @@
 
 #include <caf/type_id.hpp>
 
-#include "actors/classroom_actor.hpp"
-#include "actors/cluster_actor.hpp"
-#include "actors/directory_actor.hpp"
-#include "actors/dispatcher_actor.hpp"
-#include "actors/gateway_session.hpp"
-#include "actors/journal_replicator.hpp"
-#include "actors/media_host.hpp"
-#include "actors/messages.hpp"
-#include "actors/participant_actor.hpp"
-#include "actors/rtc_room.hpp"
-#include "actors/session_actor.hpp"
-#include "actors/track_actor.hpp"
+#include "actors/base/messages.hpp"
+#include "actors/classroom/classroom_actor.hpp"
+#include "actors/classroom/dispatcher_actor.hpp"
+#include "actors/classroom/member_actor.hpp"
+#include "actors/classroom/participant_actor.hpp"
+#include "actors/classroom/session_actor.hpp"
+#include "actors/classroom/track_actor.hpp"
+#include "actors/cluster/cluster_actor.hpp"
+#include "actors/cluster/journal_replicator.hpp"
+#include "actors/cluster/node_handles.hpp"
+#include "actors/node/directory_actor.hpp"
+#include "actors/node/gateway_session.hpp"
+#include "actors/rtc/media_host.hpp"
+#include "actors/rtc/photo_receiver.hpp"
+#include "actors/rtc/rtc_room.hpp"
+#include "actors/rtc/sfu_room.hpp"
 
 CAF_BEGIN_TYPE_ID_BLOCK(lamplight, caf::first_custom_type_id)
 
@@ -44,7 +48,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(lamplight, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(lamplight, (std::vector<lamplight::actors::member_view>))
   CAF_ADD_TYPE_ID(lamplight, (lamplight::protocol::errc))
   CAF_ADD_TYPE_ID(lamplight, (lamplight::media::media_worker::pipe_endpoint))
-  CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::piped_track))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::media::piped_track))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::node_handles))
   CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::media_leg_spec))
 
   // -- protobuf messages (travel as their wire bytes)
@@ -81,6 +86,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(lamplight, caf::first_custom_type_id)
 
   // -- actor handles
   CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::session_actor))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::member_actor))
   CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::participant_actor))
   CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::track_actor))
   CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::classroom_actor))
@@ -88,6 +94,9 @@ CAF_BEGIN_TYPE_ID_BLOCK(lamplight, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::directory_actor))
   CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::rtc_room_actor))
   CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::cluster_actor))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::cluster_peer_actor))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::room_host_actor))
+  CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::replica_host_actor))
   CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::replicator_actor))
   CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::photo_receiver_actor))
   CAF_ADD_TYPE_ID(lamplight, (lamplight::actors::media_leg_actor))

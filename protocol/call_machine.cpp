@@ -50,6 +50,24 @@ const char* to_string(call_signal x) {
   return "unknown";
 }
 
+call_end_reason end_reason(call_signal s) {
+  switch (s) {
+    case call_signal::busy: return call_end_reason::busy;
+    case call_signal::rejected: return call_end_reason::rejected;
+    case call_signal::cancelled: return call_end_reason::cancelled;
+    case call_signal::hangup: return call_end_reason::hangup;
+    case call_signal::ring_timeout: return call_end_reason::ring_timeout;
+    case call_signal::media_timeout: return call_end_reason::media_timeout;
+    case call_signal::unreachable: return call_end_reason::failed;
+    case call_signal::dropped: return call_end_reason::peer_dropped;
+    case call_signal::alerted:
+    case call_signal::accepted:
+    case call_signal::media_ready:
+      return call_end_reason::none;
+  }
+  return call_end_reason::none;
+}
+
 const char* to_string(call_timer x) {
   switch (x) {
     case call_timer::keep: return "keep";
@@ -195,13 +213,13 @@ call_step call_machine::on_peer(call_signal s) {
         return fail(errc::permission_denied);
       if (phase_ != call_phase::inviting)
         return fail(errc::wrong_state);
-      return end(call_end_reason::busy, std::nullopt);
+      return end(end_reason(s), std::nullopt);
     case call_signal::unreachable:
       if (!caller)
         return fail(errc::permission_denied);
       if (!ringing_phase(phase_))
         return fail(errc::wrong_state);
-      return end(call_end_reason::failed, std::nullopt);
+      return end(end_reason(s), std::nullopt);
     case call_signal::accepted:
       if (!caller)
         return fail(errc::permission_denied);
@@ -215,14 +233,14 @@ call_step call_machine::on_peer(call_signal s) {
         return fail(errc::permission_denied);
       if (!ringing_phase(phase_))
         return fail(errc::wrong_state);
-      return end(call_end_reason::rejected, std::nullopt);
+      return end(end_reason(s), std::nullopt);
     // Only a caller sends this.
     case call_signal::cancelled:
       if (caller)
         return fail(errc::permission_denied);
       if (phase_ != call_phase::ringing)
         return fail(errc::wrong_state);
-      return end(call_end_reason::cancelled, std::nullopt);
+      return end(end_reason(s), std::nullopt);
     // Either side.
     case call_signal::media_ready:
       if (phase_ != call_phase::connecting || peer_ready_)
@@ -236,19 +254,19 @@ call_step call_machine::on_peer(call_signal s) {
     case call_signal::hangup:
       if (!media_phase(phase_))
         return fail(errc::wrong_state);
-      return end(call_end_reason::hangup, std::nullopt);
+      return end(end_reason(s), std::nullopt);
     case call_signal::ring_timeout:
       if (!ringing_phase(phase_))
         return fail(errc::wrong_state);
-      return end(call_end_reason::ring_timeout, std::nullopt);
+      return end(end_reason(s), std::nullopt);
     case call_signal::media_timeout:
       if (phase_ != call_phase::connecting)
         return fail(errc::wrong_state);
-      return end(call_end_reason::media_timeout, std::nullopt);
+      return end(end_reason(s), std::nullopt);
     case call_signal::dropped:
       if (!active())
         return fail(errc::wrong_state);
-      return end(call_end_reason::peer_dropped, std::nullopt);
+      return end(end_reason(s), std::nullopt);
   }
   return fail(errc::bad_request);
 }

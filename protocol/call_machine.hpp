@@ -59,6 +59,13 @@ enum class call_signal : uint8_t {
 };
 const char* to_string(call_signal x);
 
+/// How a call ends for the side that receives `s`: the one mapping from
+/// moves to end reasons, used by the call machine (on_peer) and by the
+/// classroom that records each call (the web pages only label the
+/// resulting CallEndReason). call_end_reason::none for the moves that do
+/// not end a call (alerted, accepted, media_ready).
+call_end_reason end_reason(call_signal s);
+
 /// Timer work the owner must do after a transition.
 enum class call_timer : uint8_t {
   keep,         // leave timers as they are

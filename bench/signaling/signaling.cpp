@@ -19,8 +19,8 @@
 #include <boost/program_options.hpp>
 #include <caf/all.hpp>
 
-#include "actors/directory_actor.hpp"
-#include "actors/gateway_session.hpp"
+#include "actors/node/directory_actor.hpp"
+#include "actors/node/gateway_session.hpp"
 #include "actors/system_setup.hpp"
 #include "actors/type_ids.hpp"
 #include "protocol/codec.hpp"

@@ -6,7 +6,7 @@
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 
-#include "actors/errors.hpp"
+#include "actors/base/errors.hpp"
 #include "protocol/token.hpp"
 
 namespace lamplight::node {
@@ -55,7 +55,7 @@ std::string get(const std::map<std::string, std::string>& q, const std::string& 
 
 http_api::http_api(caf::actor_system& sys, actors::directory_actor directory,
                    const node_config& cfg, std::string secret,
-                   std::shared_ptr<actors::photo_store> photos,
+                   std::shared_ptr<storage::photo_store> photos,
                    std::shared_ptr<media::worker_pool> media)
   : sys_(sys),
     directory_(std::move(directory)),
@@ -179,7 +179,7 @@ api_response http_api::drain(bool on, bool move) {
     return error_response(503, "no cluster actor");
   bool ok = false;
   caf::scoped_actor self{sys_};
-  self->request(cluster_, std::chrono::seconds(2), atoms::drain::value, on)
+  self->request(cluster_, std::chrono::seconds(2), atoms::draining::value, on)
     .receive([&](caf::ok_atom) { ok = true; }, [&](caf::error&) {});
   if (!ok)
     return error_response(503, "the cluster actor did not answer");
@@ -267,7 +267,7 @@ api_response http_api::photo(const transport::http_request& req, const std::stri
   auto claims = protocol::verify_token(token, secret_, now);
   if (!claims)
     return error_response(401, claims.err().message);
-  if (!photos_ || !actors::photo_store::valid_photo_id(id))
+  if (!photos_ || !storage::photo_store::valid_photo_id(id))
     return error_response(404, "no such photo");
   auto records = photos_->records(claims->tenant, id);
   if (records.empty())

@@ -11,8 +11,8 @@
 
 #include <caf/fwd.hpp>
 
-#include "actors/directory_actor.hpp"
-#include "actors/photo_store.hpp"
+#include "actors/node/directory_actor.hpp"
+#include "storage/photo_store.hpp"
 #include "media/worker_pool.hpp"
 #include "nodes/node/config.hpp"
 #include "nodes/node/metrics.hpp"
@@ -53,7 +53,7 @@ struct api_response {
 class http_api {
 public:
   http_api(caf::actor_system& sys, actors::directory_actor directory, const node_config& cfg,
-           std::string secret, std::shared_ptr<actors::photo_store> photos,
+           std::string secret, std::shared_ptr<storage::photo_store> photos,
            std::shared_ptr<media::worker_pool> media = nullptr);
 
   /// nullopt: not one of ours.
@@ -81,7 +81,7 @@ private:
   bool admin_bind_any_;
   media_counters media_;
   std::string secret_;
-  std::shared_ptr<actors::photo_store> photos_;
+  std::shared_ptr<storage::photo_store> photos_;
   std::atomic<bool> shutting_down_{false};
   actors::cluster_actor cluster_;
 };

@@ -15,11 +15,11 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
-#include "actors/cluster_actor.hpp"
-#include "actors/directory_actor.hpp"
-#include "actors/journal_replicator.hpp"
-#include "actors/media_host.hpp"
-#include "actors/errors.hpp"
+#include "actors/cluster/cluster_actor.hpp"
+#include "actors/node/directory_actor.hpp"
+#include "actors/cluster/journal_replicator.hpp"
+#include "actors/rtc/media_host.hpp"
+#include "actors/base/errors.hpp"
 #include "actors/system_setup.hpp"
 #include "nodes/node/config.hpp"
 #include "nodes/node/http_api.hpp"
@@ -120,12 +120,12 @@ int main(int argc, char** argv) {
   dc.rtc.sfu = media;
   // Classrooms place each member's media through the cluster, on this
   // node or another media node (one alone: all of it here).
-  dc.rtc.media_placer = caf::actor_cast<caf::actor>(cluster);
+  dc.rtc.media_placer = cluster;
   actors::from_string(cfg.provider, dc.rtc.default_kind);  // checked by load_config
   dc.rtc.janus_host = cfg.janus_host;
   dc.rtc.janus_port = cfg.janus_port;
   dc.rtc.janus_room_secret = cfg.janus_admin_key;
-  auto photos = std::make_shared<actors::photo_store>(std::filesystem::path(cfg.data_dir) / "photos");
+  auto photos = std::make_shared<storage::photo_store>(std::filesystem::path(cfg.data_dir) / "photos");
   dc.photos = photos;
   // Journals and photos are copied to another room node, which rebuilds
   // the classrooms if this node dies (a node alone keeps them on its disk).
@@ -137,7 +137,7 @@ int main(int argc, char** argv) {
   dc.replicator = replicator;
   photos->set_replication_hook([replicator](const signal::v1::PhotoRecord& rec,
                                             const std::string& jpeg) {
-    caf::anon_send(replicator, atoms::photo::value, rec, jpeg);
+    caf::anon_send(replicator, atoms::replicate::value, rec, jpeg);
   });
   auto directory = actors::spawn_directory(sys, dc);
   if (!directory) {
@@ -229,10 +229,11 @@ int main(int argc, char** argv) {
     me.http = cfg.bind + ":" + std::to_string(http_port);
     me.cluster = cfg.shell_bind + ":" + std::to_string(*cluster_port);
     me.started_ms = cc.self.started_ms;
-    me.directory = caf::actor_cast<caf::actor>(*directory);
-    me.replicator = caf::actor_cast<caf::actor>(replicator);
-    me.media = caf::actor_cast<caf::actor>(media_host);
-    caf::anon_send(cluster, atoms::open::value, me);
+    actors::node_handles mine;
+    mine.directory = *directory;
+    mine.replicator = replicator;
+    mine.media = media_host;
+    caf::anon_send(cluster, atoms::listen::value, me, mine);
   }
   // For scripts and tests that start a node on port 0.
   std::cout << "READY http=" << http_port << " shell=" << *shell_port

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "actors/messages.hpp"
+#include "actors/base/messages.hpp"
 #include "media/worker_pool.hpp"
 
 namespace lamplight::node {

@@ -4,7 +4,7 @@
 
 #include <caf/fwd.hpp>
 
-#include "actors/gateway_session.hpp"
+#include "actors/node/gateway_session.hpp"
 #include "transport/websocket_server.hpp"
 
 namespace lamplight::node {

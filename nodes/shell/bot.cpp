@@ -8,7 +8,7 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <google/protobuf/util/json_util.h>
 
-#include "actors/errors.hpp"
+#include "actors/base/errors.hpp"
 #include "protocol/codec.hpp"
 
 namespace lamplight::shell {

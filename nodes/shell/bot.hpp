@@ -11,8 +11,8 @@
 #include <caf/fwd.hpp>
 #include <caf/typed_actor.hpp>
 
-#include "actors/participant_actor.hpp"
-#include "actors/session_actor.hpp"
+#include "actors/classroom/participant_actor.hpp"
+#include "actors/classroom/session_actor.hpp"
 
 namespace lamplight::shell {
 

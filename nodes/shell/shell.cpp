@@ -9,7 +9,7 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <google/protobuf/util/json_util.h>
 
-#include "actors/errors.hpp"
+#include "actors/base/errors.hpp"
 #include "nodes/shell/json_match.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/token.hpp"
@@ -413,7 +413,8 @@ outcome shell::cmd_bot(const std::vector<std::string>& args) {
       .receive([&](const actors::dispatcher_actor& x) { dispatcher = x; }, [&](caf::error&) {});
   auto log = std::make_shared<bot_log>();
   auto bot = spawn_bot(sys_, name, behavior, log, out_);
-  auto participant = actors::spawn_participant(sys_, c, classroom, dispatcher, timeouts_);
+  auto participant =
+    actors::spawn_participant(sys_, {c, classroom, dispatcher, timeouts_, {}});
   caf::anon_send(bot, atoms::attach::value, participant);
   bool joined = false;
   self->request(participant, request_timeout_, atoms::attach::value, actors::session_actor{bot})
@@ -466,7 +467,7 @@ outcome shell::cmd_watch(const std::vector<std::string>& args) {
         out_->line("[watch " + args[1] + "] snapshot " + to_json(s));
       },
       atoms::watch::value, w);
-  watchers_.push_back(caf::actor_cast<caf::actor>(w));
+  watchers_.push_back(w);
   return res;
 }
 

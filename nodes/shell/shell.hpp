@@ -9,8 +9,8 @@
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include "actors/directory_actor.hpp"
-#include "actors/errors.hpp"
+#include "actors/node/directory_actor.hpp"
+#include "actors/base/errors.hpp"
 #include "nodes/shell/bot.hpp"
 
 namespace lamplight::shell {
@@ -77,7 +77,7 @@ private:
   std::shared_ptr<printer> out_;
   actors::directory_actor directory_;
   std::map<std::string, bot_entry> bots_;
-  std::vector<caf::actor> watchers_;
+  std::vector<actors::session_actor> watchers_;
   actors::participant_timeouts timeouts_;
   std::chrono::milliseconds expect_timeout_{5000};
   std::chrono::milliseconds request_timeout_{10000};

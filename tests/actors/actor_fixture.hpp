@@ -20,8 +20,8 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
-#include "actors/directory_actor.hpp"
-#include "actors/gateway_session.hpp"
+#include "actors/node/directory_actor.hpp"
+#include "actors/node/gateway_session.hpp"
 #include "actors/system_setup.hpp"
 #include "actors/type_ids.hpp"
 #include "protocol/codec.hpp"
@@ -33,6 +33,7 @@ namespace lamplight::test {
 namespace sig = lamplight::signal::v1;
 namespace protocol = lamplight::protocol;
 namespace actors = lamplight::actors;
+namespace storage = lamplight::storage;
 namespace atoms = lamplight::atoms;
 using protocol::errc;
 using protocol::wire_format;

@@ -10,7 +10,7 @@
 
 #include <unistd.h>
 
-#include "actors/journal.hpp"
+#include "storage/journal.hpp"
 #include "protocol/classroom_model.hpp"
 
 using namespace lamplight;
@@ -24,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::ofstream f(in, std::ios::binary | std::ios::trunc);
     f.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
   }
-  auto r = actors::read_journal(in);
+  auto r = storage::read_journal(in);
   if (!r)
     return 0;
   if (r->valid_size > size || (size > 0 && r->valid_size < 8))
@@ -33,14 +33,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const auto& ev : r->events)
     (void) model.apply(ev);
   std::filesystem::remove(out);
-  actors::journal_writer w;
+  storage::journal_writer w;
   if (w.open(out, 0).code != protocol::errc::none)
     __builtin_trap();
   for (const auto& ev : r->events)
     if (w.append(ev).code != protocol::errc::none)
       __builtin_trap();
   w.close();
-  auto back = actors::read_journal(out);
+  auto back = storage::read_journal(out);
   if (!back || back->events.size() != r->events.size() || back->truncated_tail)
     __builtin_trap();
   for (std::size_t i = 0; i < r->events.size(); ++i)

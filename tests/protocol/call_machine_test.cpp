@@ -317,4 +317,19 @@ BOOST_AUTO_TEST_CASE(names) {
   BOOST_TEST(std::string{to_string(callee)} == "callee");
 }
 
+BOOST_AUTO_TEST_CASE(end_reason_of_every_signal) {
+  // The one mapping the call machine and the classroom share.
+  BOOST_TEST((end_reason(S::alerted) == R::none));
+  BOOST_TEST((end_reason(S::accepted) == R::none));
+  BOOST_TEST((end_reason(S::media_ready) == R::none));
+  BOOST_TEST((end_reason(S::busy) == R::busy));
+  BOOST_TEST((end_reason(S::unreachable) == R::failed));
+  BOOST_TEST((end_reason(S::rejected) == R::rejected));
+  BOOST_TEST((end_reason(S::cancelled) == R::cancelled));
+  BOOST_TEST((end_reason(S::hangup) == R::hangup));
+  BOOST_TEST((end_reason(S::ring_timeout) == R::ring_timeout));
+  BOOST_TEST((end_reason(S::media_timeout) == R::media_timeout));
+  BOOST_TEST((end_reason(S::dropped) == R::peer_dropped));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -6,6 +6,9 @@ import { Board } from "./whiteboard.js";
 
 export const CALL_PHASES = ["CALL_PHASE_UNSPECIFIED", "CALL_PHASE_INVITING", "CALL_PHASE_RINGING",
   "CALL_PHASE_CONNECTING", "CALL_PHASE_CONNECTED", "CALL_PHASE_ENDED"];
+// Mirror of CallEndReason (protocol/proto/lamplight/signal/v1/workflow.proto):
+// the node decides which move ends a call with which reason, once
+// (protocol::end_reason in protocol/call_machine.hpp); pages only label it.
 export const CALL_END_REASONS = ["CALL_END_UNSPECIFIED", "CALL_END_REJECTED", "CALL_END_CANCELLED",
   "CALL_END_BUSY", "CALL_END_RING_TIMEOUT", "CALL_END_MEDIA_TIMEOUT", "CALL_END_HANGUP",
   "CALL_END_PEER_DROPPED", "CALL_END_FAILED"];
@@ -203,7 +206,7 @@ export class ClassroomState extends EventTarget {
   }
 }
 
-// What the event log says when a call ends.
+// What the event log says when a call ends (labels of the node's reasons).
 export const CALL_OUTCOME_TEXT = {
   CALL_END_REJECTED: "rejected", CALL_END_CANCELLED: "cancelled", CALL_END_BUSY: "busy",
   CALL_END_RING_TIMEOUT: "timed out", CALL_END_MEDIA_TIMEOUT: "media timed out",

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <caf/fwd.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/base/atoms.hpp"
+#include "actors/base/messages.hpp"
+#include "actors/rtc/rtc_room.hpp"
+
+namespace lamplight::actors {
+
+/// One per published track, spawned by its classroom: the one owner of the
+/// track's live state, its subscribers and the layer each prefers, and the
+/// only actor that programs the track's media, which it does through the
+/// classroom's media room (track -> room -> provider: for lamplight's SFU,
+/// the leg's media::track_media -> media worker -> forwarder). What members
+/// see of a track (published, muted, unpublished) is the classroom's
+/// journaled model; the classroom checks roles before it asks the track.
+/// Without a media room (or for requests without SDP) the track keeps its
+/// subscribers as control state only.
+using track_actor = caf::typed_actor<
+  /// The publisher's offer -> the room's answer. errc::unavailable without
+  /// a room; the room's errors as they come (bad_request, unavailable,
+  /// timeout). Asked once, before the classroom journals the track.
+  caf::replies_to<atoms::publish, std::string>::with<std::string>,
+  /// subscriber, its offer ("": no media), preferred layer -> the room's
+  /// negotiation (empty without an offer). errc::already_exists for a
+  /// second subscription without an offer; with one, the new media leg
+  /// replaces the old.
+  caf::replies_to<atoms::subscribe, std::string, std::string, signal::Layer>::with<
+    rtc_negotiation>,
+  /// subscriber, its answer to the room's offer. errc::not_found if it
+  /// does not subscribe.
+  caf::replies_to<atoms::answer, std::string, std::string>::with<caf::ok_atom>,
+  /// subscriber. errc::not_found if it does not subscribe.
+  caf::replies_to<atoms::unsub, std::string>::with<caf::ok_atom>,
+  /// subscriber, layer. errc::not_found if it does not subscribe.
+  caf::replies_to<atoms::layer, std::string, signal::Layer>::with<caf::ok_atom>,
+  caf::replies_to<atoms::mute, bool>::with<caf::ok_atom>,
+  /// A member left: it subscribes no more (no error if it did not).
+  caf::reacts_to<atoms::drop, std::string>,
+  /// The track and its subscribers' identities.
+  caf::replies_to<caf::get_atom>::with<signal::TrackInfo, std::vector<std::string>>,
+  /// Unpublished: its media leaves the room, subscribers are dropped, quit.
+  caf::replies_to<atoms::close>::with<caf::ok_atom>>;
+
+/// Spawns the track actor for `info` (owner, kind, source, ...) in the
+/// classroom's media room `room` (invalid: no media for it).
+track_actor spawn_track(caf::actor_system& sys, signal::TrackInfo info, rtc_room_actor room);
+
+} // namespace lamplight::actors

@@ -1,0 +1,68 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <caf/typed_actor.hpp>
+
+#include "actors/base/atoms.hpp"
+#include "actors/base/messages.hpp"
+#include "storage/photo_store.hpp"
+
+namespace lamplight::actors {
+
+/// The RTC middleware: one media room per classroom, served by a provider
+/// (rtc_provider.hpp): lamplight's own SFU (sfu_room.hpp, or media_router.hpp
+/// in a cluster) or a Janus VideoRoom (janus_room.hpp). The classroom keeps
+/// the control state (who may publish or watch what, calls, device
+/// control); its track actors ask the room to negotiate and program each
+/// track's media; nobody above the room learns which provider serves it.
+///
+/// The message protocol of a media room. Requests that negotiate reply
+/// with SDP or a typed error (bad_request for SDP the provider refuses,
+/// unavailable when the provider cannot be reached, timeout); the others
+/// are fire-and-forget and ordered after what the same classroom sent
+/// before them.
+using rtc_room_actor = caf::typed_actor<
+  /// track id, owner, the publisher's offer -> the provider's answer.
+  caf::replies_to<atoms::publish, std::string, std::string, std::string>::with<std::string>,
+  /// track id, subscriber, the subscriber's offer, preferred layer.
+  caf::replies_to<atoms::subscribe, std::string, std::string, std::string,
+                  signal::Layer>::with<rtc_negotiation>,
+  /// track id, subscriber, the subscriber's answer to a server offer.
+  caf::replies_to<atoms::answer, std::string, std::string, std::string>::with<caf::ok_atom>,
+  /// track id, subscriber, layer.
+  caf::reacts_to<atoms::layer, std::string, std::string, signal::Layer>,
+  /// track id, subscriber.
+  caf::reacts_to<atoms::unsub, std::string, std::string>,
+  /// track id.
+  caf::reacts_to<atoms::unpublish, std::string>,
+  /// member identity: everything it published or watches.
+  caf::reacts_to<atoms::drop, std::string>,
+  caf::replies_to<caf::get_atom>::with<rtc_room_stats>,
+  /// member identity, the node (caf::to_string of its node_id) its
+  /// participant runs on, near which its media is best placed; rooms that
+  /// serve everyone from one place ignore it.
+  caf::reacts_to<atoms::near, std::string, std::string>,
+  /// The classroom is gone: release everything and quit.
+  caf::reacts_to<atoms::close>>;
+
+/// Everything a room needs to know about its classroom.
+struct rtc_room_spec {
+  std::string tenant;
+  std::string classroom_id;
+  /// Where the photos lamps upload on their "lamplight.photo" channel are
+  /// stored. Only the sfu provider terminates data channels; Janus relays
+  /// them between its own peers, so its rooms take no photo uploads.
+  std::shared_ptr<storage::photo_store> photos;
+  /// Media lost with a media node (a routed room only): the room, the
+  /// members whose published tracks or subscriptions were there, and those
+  /// tracks. Called in the room's actor; it must only send.
+  std::function<void(const rtc_room_actor&, std::vector<std::string>, std::vector<std::string>)>
+    on_media_lost;
+};
+
+} // namespace lamplight::actors
