@@ -206,6 +206,95 @@ void check_silence(self_ptr self) {
   }
 }
 
+/// Where classroom `key` is, or goes: that node's directory.
+caf::result<room_host_actor> where_is(self_ptr self, const std::string& key) {
+  auto& st = self->state;
+  auto directory_of = [&](const std::string& node) -> room_host_actor {
+    if (node == st.cfg.self.name)
+      return st.cfg.handles.directory;
+    auto i = st.members.find(node);
+    if (i == st.members.end() || i->second.state != member_state::alive)
+      return room_host_actor{};
+    return i->second.actors.directory;
+  };
+  if (auto p = st.placements.find(key); p != st.placements.end()) {
+    if (auto d = directory_of(p->second))
+      return d;
+    return make_error(protocol::errc::unavailable,
+                      "classroom " + key + " lives on node " + p->second + ", which is not alive");
+  }
+  // A new classroom: the eligible node with the highest weight.
+  auto best = best_node(self, key, "");
+  if (best.empty())
+    return make_error(protocol::errc::unavailable,
+                      "no room node in the cluster takes new classrooms");
+  return directory_of(best);
+}
+
+/// The media node for a member: near its participant, else the least loaded.
+caf::result<std::string, media_host_actor> place_media(self_ptr self, const std::string& near,
+                                                       const std::vector<std::string>& exclude) {
+  auto& s = self->state;
+  auto usable = [&](const member_info& i, const node_handles& a) {
+    return i.has_role("media") && a.media && !i.draining
+           && std::find(exclude.begin(), exclude.end(), i.name) == exclude.end();
+  };
+  auto at = [&](const node_handles& a) {
+    return !near.empty() && caf::to_string(a.media.node()) == near;
+  };
+  // Near the member first; else the least loaded (its last reported
+  // load plus what this node placed there since), then by name.
+  const member_info* best = nullptr;
+  const node_handles* best_actors = nullptr;
+  std::tuple<bool, uint64_t, std::string> best_rank;
+  member* best_member = nullptr;
+  auto consider = [&](const member_info& i, const node_handles& a, uint64_t load, member* m) {
+    if (!usable(i, a))
+      return;
+    auto rank = std::make_tuple(!at(a), load, i.name);
+    if (!best || rank < best_rank) {
+      best = &i;
+      best_actors = &a;
+      best_rank = rank;
+      best_member = m;
+    }
+  };
+  uint32_t own = s.cfg.media_load ? s.cfg.media_load() : 0;
+  consider(s.cfg.self, s.cfg.handles, own + s.self_placed, nullptr);
+  for (auto& [name, m] : s.members)
+    if (m.state == member_state::alive)
+      consider(m.info, m.actors, m.load + m.placed, &m);
+  if (!best)
+    return make_error(protocol::errc::unavailable, "no media node in the cluster");
+  if (best_member)
+    ++best_member->placed;
+  else
+    ++s.self_placed;
+  return caf::make_result(best->name, best_actors->media);
+}
+
+/// The node listens: its endpoints and actors are known; greet the seeds.
+void listen(self_ptr self, const member_info& info, const node_handles& actors) {
+  auto& s = self->state;
+  s.cfg.handles = actors;
+  s.cfg.handles.cluster = cluster_peer_actor{self};
+  auto name = s.cfg.self.name;
+  auto roles = s.cfg.self.roles;
+  s.cfg.self = info;
+  s.cfg.self.name = name;
+  s.cfg.self.roles = roles;
+  // Classrooms announced before the node listened (rebuilt ones).
+  for (auto& [key, node] : s.placements)
+    if (node == name)
+      for (auto& [n, m] : s.members)
+        if (m.handle)
+          self->send(m.handle, atoms::placed::value, key, node);
+  for (const auto& seed : s.cfg.seeds)
+    self->send(self, atoms::retry::value, seed);
+  if (s.cfg.seeds.empty())
+    tell_rebuild(self);  // the first node of a cluster: nobody to ask
+}
+
 cluster_actor::behavior_type cluster_impl(self_ptr self, cluster_config cfg) {
   self->state.cfg = std::move(cfg);
   self->set_down_handler([=](caf::down_msg& dm) {
@@ -231,29 +320,7 @@ cluster_actor::behavior_type cluster_impl(self_ptr self, cluster_config cfg) {
       return caf::make_result(self->state.cfg.self, self->state.cfg.handles, std::move(known),
                               encode_placements(self->state.placements));
     },
-    [=](atoms::lookup, const std::string& key) -> caf::result<room_host_actor> {
-      auto& st = self->state;
-      auto directory_of = [&](const std::string& node) -> room_host_actor {
-        if (node == st.cfg.self.name)
-          return st.cfg.handles.directory;
-        auto i = st.members.find(node);
-        if (i == st.members.end() || i->second.state != member_state::alive)
-          return room_host_actor{};
-        return i->second.actors.directory;
-      };
-      if (auto p = st.placements.find(key); p != st.placements.end()) {
-        if (auto d = directory_of(p->second))
-          return d;
-        return make_error(protocol::errc::unavailable,
-                          "classroom " + key + " lives on node " + p->second + ", which is not alive");
-      }
-      // A new classroom: the eligible node with the highest weight.
-      auto best = best_node(self, key, "");
-      if (best.empty())
-        return make_error(protocol::errc::unavailable,
-                          "no room node in the cluster takes new classrooms");
-      return directory_of(best);
-    },
+    [=](atoms::lookup, const std::string& key) { return where_is(self, key); },
     [=](atoms::replica, const std::string& key) -> caf::result<std::string, replica_host_actor> {
       auto& st = self->state;
       auto best = best_node(self, key, st.cfg.self.name);
@@ -299,45 +366,8 @@ cluster_actor::behavior_type cluster_impl(self_ptr self, cluster_config cfg) {
       i->second.load = load;
       i->second.placed = 0;
     },
-    [=](atoms::place, const std::string& near,
-        const std::vector<std::string>& exclude) -> caf::result<std::string, media_host_actor> {
-      auto& s = self->state;
-      auto usable = [&](const member_info& i, const node_handles& a) {
-        return i.has_role("media") && a.media && !i.draining
-               && std::find(exclude.begin(), exclude.end(), i.name) == exclude.end();
-      };
-      auto at = [&](const node_handles& a) {
-        return !near.empty() && caf::to_string(a.media.node()) == near;
-      };
-      // Near the member first; else the least loaded (its last reported
-      // load plus what this node placed there since), then by name.
-      const member_info* best = nullptr;
-      const node_handles* best_actors = nullptr;
-      std::tuple<bool, uint64_t, std::string> best_rank;
-      member* best_member = nullptr;
-      auto consider = [&](const member_info& i, const node_handles& a, uint64_t load, member* m) {
-        if (!usable(i, a))
-          return;
-        auto rank = std::make_tuple(!at(a), load, i.name);
-        if (!best || rank < best_rank) {
-          best = &i;
-          best_actors = &a;
-          best_rank = rank;
-          best_member = m;
-        }
-      };
-      uint32_t own = s.cfg.media_load ? s.cfg.media_load() : 0;
-      consider(s.cfg.self, s.cfg.handles, own + s.self_placed, nullptr);
-      for (auto& [name, m] : s.members)
-        if (m.state == member_state::alive)
-          consider(m.info, m.actors, m.load + m.placed, &m);
-      if (!best)
-        return make_error(protocol::errc::unavailable, "no media node in the cluster");
-      if (best_member)
-        ++best_member->placed;
-      else
-        ++s.self_placed;
-      return caf::make_result(best->name, best_actors->media);
+    [=](atoms::place, const std::string& near, const std::vector<std::string>& exclude) {
+      return place_media(self, near, exclude);
     },
     [=](atoms::draining, bool on) {
       self->state.cfg.self.draining = on;
@@ -385,24 +415,7 @@ cluster_actor::behavior_type cluster_impl(self_ptr self, cluster_config cfg) {
       self->delayed_send(self, self->state.cfg.heartbeat, atoms::timeout::value);
     },
     [=](atoms::listen, const member_info& info, const node_handles& actors) {
-      auto& s = self->state;
-      s.cfg.handles = actors;
-      s.cfg.handles.cluster = cluster_peer_actor{self};
-      auto name = s.cfg.self.name;
-      auto roles = s.cfg.self.roles;
-      s.cfg.self = info;
-      s.cfg.self.name = name;
-      s.cfg.self.roles = roles;
-      // Classrooms announced before the node listened (rebuilt ones).
-      for (auto& [key, node] : s.placements)
-        if (node == name)
-          for (auto& [n, m] : s.members)
-            if (m.handle)
-              self->send(m.handle, atoms::placed::value, key, node);
-      for (const auto& seed : s.cfg.seeds)
-        self->send(self, atoms::retry::value, seed);
-      if (s.cfg.seeds.empty())
-        tell_rebuild(self);  // the first node of a cluster: nobody to ask
+      listen(self, info, actors);
     },
     [=](atoms::retry, const std::string& seed) {
       // Until one seed answers, keep trying every second: a cluster may be

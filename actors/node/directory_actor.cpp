@@ -275,6 +275,160 @@ caf::result<std::vector<std::string>> hand_over_all(self_ptr self) {
   return rp;
 }
 
+/// Classrooms (each asked, status_timeout at most), media workers, tallies,
+/// then the membership table and the replication state.
+caf::result<node_status> status(self_ptr self) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise<node_status>();
+  // The membership table and the replication state last (half a second
+  // at most each: they are this node's own actors, whose answers do not
+  // cross the network).
+  auto with_replication = [=](node_status out) mutable {
+    if (!self->state.cfg.replicator) {
+      rp.deliver(std::move(out));
+      return;
+    }
+    self->request(self->state.cfg.replicator, std::chrono::milliseconds(500),
+                  caf::get_atom::value)
+      .then(
+        [=](replication_status& r) mutable {
+          out.replication = r;
+          rp.deliver(std::move(out));
+        },
+        [=](caf::error&) mutable { rp.deliver(std::move(out)); });
+  };
+  auto deliver = [=](node_status out) mutable {
+    if (!self->state.cfg.cluster) {
+      with_replication(std::move(out));
+      return;
+    }
+    self->request(self->state.cfg.cluster, std::chrono::milliseconds(500), caf::get_atom::value)
+      .then(
+        [=](std::vector<member_view>& members) mutable {
+          out.cluster = std::move(members);
+          with_replication(std::move(out));
+        },
+        [=](caf::error&) mutable { with_replication(std::move(out)); });
+  };
+  node_status base;
+  base.node_name = st.cfg.node_name;
+  base.data_dir = st.cfg.data_dir.string();
+  base.classrooms = static_cast<uint32_t>(st.classrooms.size());
+  base.uptime_s = std::chrono::duration_cast<std::chrono::seconds>(
+                    std::chrono::steady_clock::now() - st.started)
+                    .count();
+  base.call_outcomes = st.call_outcomes;
+  base.requests_failed = st.requests_failed;
+  // Port and peer count are plain reads, safe from this thread; the
+  // workers' packet counters are the HTTP side's to ask (a blocking call).
+  if (st.cfg.rtc.sfu)
+    for (const auto& w : st.cfg.rtc.sfu->workers())
+      base.media_workers.push_back({w->port(), static_cast<uint32_t>(w->peer_count())});
+  for (const auto& [k, c] : st.classrooms) {
+    classroom_status row;
+    storage::split_classroom_key(k, row.tenant, row.classroom_id);
+    base.rooms.push_back(std::move(row));
+  }
+  if (st.classrooms.empty()) {
+    deliver(std::move(base));
+    return rp;
+  }
+  // Ask every classroom; one that does not answer in time counts as empty.
+  auto acc = std::make_shared<node_status>(std::move(base));
+  auto pending = std::make_shared<size_t>(st.classrooms.size());
+  auto one_done = [=]() mutable {
+    if (--*pending == 0)
+      deliver(*acc);
+  };
+  std::size_t index = 0;
+  for (auto& [k, c] : st.classrooms) {
+    auto row = index++;
+    self->request(c, status_timeout, caf::get_atom::value, std::string{})
+      .then(
+        [=](const signal::ClassroomSnapshot& snap) mutable {
+          auto& r = acc->rooms[row];
+          r.answered = true;
+          r.mode = snap.mode();
+          r.tracks = static_cast<uint32_t>(snap.tracks_size());
+          for (const auto& m : snap.members()) {
+            ++r.members;
+            if (m.presence() == signal::PRESENCE_ONLINE)
+              ++r.online;
+          }
+          acc->members += r.members;
+          acc->online += r.online;
+          acc->tracks += r.tracks;
+          one_done();
+        },
+        [=](caf::error&) mutable { one_done(); });
+  }
+  return rp;
+}
+
+/// Flushes every journal (and the replicas), then stops every classroom and
+/// dispatcher.
+caf::result<caf::ok_atom> shut_down(self_ptr self) {
+  auto& st = self->state;
+  // Flush every journal, then stop the actors without closing the
+  // classrooms: a restarted node rebuilds them from their journals.
+  st.stopping = true;
+  auto rp = self->make_response_promise<caf::ok_atom>();
+  auto pending = std::make_shared<size_t>(st.classrooms.size() + 1);
+  auto one_done = [=]() mutable {
+    if (--*pending == 0) {
+      for (auto& [k, c] : self->state.classrooms)
+        caf::anon_send_exit(c, caf::exit_reason::user_shutdown);
+      for (auto& [t, d] : self->state.dispatchers)
+        caf::anon_send_exit(d, caf::exit_reason::user_shutdown);
+      self->state.dispatchers.clear();
+      if (!self->state.cfg.replicator) {
+        rp.deliver(caf::ok_atom::value);
+        return;
+      }
+      // The replicas current before the node says goodbye: the node
+      // that takes its classrooms over rebuilds them from them.
+      self->request(self->state.cfg.replicator, classroom_timeout, atoms::flush::value)
+        .then([=](caf::ok_atom) mutable { rp.deliver(caf::ok_atom::value); },
+              [=](caf::error&) mutable { rp.deliver(caf::ok_atom::value); });
+    }
+  };
+  for (auto& [k, c] : st.classrooms)
+    self->request(c, classroom_timeout, atoms::flush::value)
+      .then([=](caf::ok_atom) mutable { one_done(); },
+            [=](caf::error&) mutable { one_done(); });
+  one_done();
+  return rp;
+}
+
+/// The classroom of a join, here or on the node the cluster placed it on.
+caf::result<classroom_actor> open_anywhere(self_ptr self, const protocol::token_claims& who) {
+  auto& st = self->state;
+  if (auto i = st.classrooms.find(key(who.tenant, who.classroom)); i != st.classrooms.end())
+    return i->second;
+  if (!st.cfg.cluster)
+    return open_here(self, who);
+  // Which node's classroom is it (or, new, should it be)?
+  auto rp = self->make_response_promise<classroom_actor>();
+  self->request(st.cfg.cluster, cluster_timeout, atoms::lookup::value,
+                key(who.tenant, who.classroom))
+    .then(
+      [=](room_host_actor& where) mutable {
+        if (!where || where.address() == self->address()) {
+          auto c = open_here(self, who);
+          if (c)
+            rp.deliver(*c);
+          else
+            rp.deliver(std::move(c.error()));
+          return;
+        }
+        self->request(where, cluster_timeout, atoms::open::value, who, true)
+          .then([=](classroom_actor& c) mutable { rp.deliver(std::move(c)); },
+                [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      },
+      [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  return rp;
+}
+
 directory_actor::behavior_type directory_impl(self_ptr self, directory_config cfg) {
   self->state.cfg = std::move(cfg);
   if (!self->state.cfg.cluster)
@@ -300,31 +454,7 @@ directory_actor::behavior_type directory_impl(self_ptr self, directory_config cf
       return *c;
     },
     [=](atoms::open, const protocol::token_claims& who) -> caf::result<classroom_actor> {
-      auto& st = self->state;
-      if (auto i = st.classrooms.find(key(who.tenant, who.classroom)); i != st.classrooms.end())
-        return i->second;
-      if (!st.cfg.cluster)
-        return open_here(self, who);
-      // Which node's classroom is it (or, new, should it be)?
-      auto rp = self->make_response_promise<classroom_actor>();
-      self->request(st.cfg.cluster, cluster_timeout, atoms::lookup::value,
-                    key(who.tenant, who.classroom))
-        .then(
-          [=](room_host_actor& where) mutable {
-            if (!where || where.address() == self->address()) {
-              auto c = open_here(self, who);
-              if (c)
-                rp.deliver(*c);
-              else
-                rp.deliver(std::move(c.error()));
-              return;
-            }
-            self->request(where, cluster_timeout, atoms::open::value, who, true)
-              .then([=](classroom_actor& c) mutable { rp.deliver(std::move(c)); },
-                    [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
-          },
-          [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
-      return rp;
+      return open_anywhere(self, who);
     },
     [=](atoms::open, const protocol::token_claims& who, bool) -> caf::result<classroom_actor> {
       auto c = open_here(self, who);
@@ -367,93 +497,7 @@ directory_actor::behavior_type directory_impl(self_ptr self, directory_config cf
         return make_error(errc::bad_request, "claims must be UTF-8");
       return token;
     },
-    [=](atoms::status) -> caf::result<node_status> {
-      auto& st = self->state;
-      auto rp = self->make_response_promise<node_status>();
-      // The membership table and the replication state last (half a second
-      // at most each: they are this node's own actors, whose answers do not
-      // cross the network).
-      auto with_replication = [=](node_status out) mutable {
-        if (!self->state.cfg.replicator) {
-          rp.deliver(std::move(out));
-          return;
-        }
-        self->request(self->state.cfg.replicator, std::chrono::milliseconds(500),
-                      caf::get_atom::value)
-          .then(
-            [=](replication_status& r) mutable {
-              out.replication = r;
-              rp.deliver(std::move(out));
-            },
-            [=](caf::error&) mutable { rp.deliver(std::move(out)); });
-      };
-      auto deliver = [=](node_status out) mutable {
-        if (!self->state.cfg.cluster) {
-          with_replication(std::move(out));
-          return;
-        }
-        self->request(self->state.cfg.cluster, std::chrono::milliseconds(500), caf::get_atom::value)
-          .then(
-            [=](std::vector<member_view>& members) mutable {
-              out.cluster = std::move(members);
-              with_replication(std::move(out));
-            },
-            [=](caf::error&) mutable { with_replication(std::move(out)); });
-      };
-      node_status base;
-      base.node_name = st.cfg.node_name;
-      base.data_dir = st.cfg.data_dir.string();
-      base.classrooms = static_cast<uint32_t>(st.classrooms.size());
-      base.uptime_s = std::chrono::duration_cast<std::chrono::seconds>(
-                        std::chrono::steady_clock::now() - st.started)
-                        .count();
-      base.call_outcomes = st.call_outcomes;
-      base.requests_failed = st.requests_failed;
-      // Port and peer count are plain reads, safe from this thread; the
-      // workers' packet counters are the HTTP side's to ask (a blocking call).
-      if (st.cfg.rtc.sfu)
-        for (const auto& w : st.cfg.rtc.sfu->workers())
-          base.media_workers.push_back({w->port(), static_cast<uint32_t>(w->peer_count())});
-      for (const auto& [k, c] : st.classrooms) {
-        classroom_status row;
-        storage::split_classroom_key(k, row.tenant, row.classroom_id);
-        base.rooms.push_back(std::move(row));
-      }
-      if (st.classrooms.empty()) {
-        deliver(std::move(base));
-        return rp;
-      }
-      // Ask every classroom; one that does not answer in time counts as empty.
-      auto acc = std::make_shared<node_status>(std::move(base));
-      auto pending = std::make_shared<size_t>(st.classrooms.size());
-      auto one_done = [=]() mutable {
-        if (--*pending == 0)
-          deliver(*acc);
-      };
-      std::size_t index = 0;
-      for (auto& [k, c] : st.classrooms) {
-        auto row = index++;
-        self->request(c, status_timeout, caf::get_atom::value, std::string{})
-          .then(
-            [=](const signal::ClassroomSnapshot& snap) mutable {
-              auto& r = acc->rooms[row];
-              r.answered = true;
-              r.mode = snap.mode();
-              r.tracks = static_cast<uint32_t>(snap.tracks_size());
-              for (const auto& m : snap.members()) {
-                ++r.members;
-                if (m.presence() == signal::PRESENCE_ONLINE)
-                  ++r.online;
-              }
-              acc->members += r.members;
-              acc->online += r.online;
-              acc->tracks += r.tracks;
-              one_done();
-            },
-            [=](caf::error&) mutable { one_done(); });
-      }
-      return rp;
-    },
+    [=](atoms::status) -> caf::result<node_status> { return status(self); },
     [=](atoms::tally, call_outcome x) {
       auto i = static_cast<std::size_t>(x);
       if (i < self->state.call_outcomes.size())
@@ -484,38 +528,7 @@ directory_actor::behavior_type directory_impl(self_ptr self, directory_config cf
     [=](atoms::drain) -> caf::result<std::vector<std::string>> {
       return hand_over_all(self);
     },
-    [=](atoms::shutdown) -> caf::result<caf::ok_atom> {
-      auto& st = self->state;
-      // Flush every journal, then stop the actors without closing the
-      // classrooms: a restarted node rebuilds them from their journals.
-      st.stopping = true;
-      auto rp = self->make_response_promise<caf::ok_atom>();
-      auto pending = std::make_shared<size_t>(st.classrooms.size() + 1);
-      auto one_done = [=]() mutable {
-        if (--*pending == 0) {
-          for (auto& [k, c] : self->state.classrooms)
-            caf::anon_send_exit(c, caf::exit_reason::user_shutdown);
-          for (auto& [t, d] : self->state.dispatchers)
-            caf::anon_send_exit(d, caf::exit_reason::user_shutdown);
-          self->state.dispatchers.clear();
-          if (!self->state.cfg.replicator) {
-            rp.deliver(caf::ok_atom::value);
-            return;
-          }
-          // The replicas current before the node says goodbye: the node
-          // that takes its classrooms over rebuilds them from them.
-          self->request(self->state.cfg.replicator, classroom_timeout, atoms::flush::value)
-            .then([=](caf::ok_atom) mutable { rp.deliver(caf::ok_atom::value); },
-                  [=](caf::error&) mutable { rp.deliver(caf::ok_atom::value); });
-        }
-      };
-      for (auto& [k, c] : st.classrooms)
-        self->request(c, classroom_timeout, atoms::flush::value)
-          .then([=](caf::ok_atom) mutable { one_done(); },
-                [=](caf::error&) mutable { one_done(); });
-      one_done();
-      return rp;
-    },
+    [=](atoms::shutdown) -> caf::result<caf::ok_atom> { return shut_down(self); },
   };
 }
 
