@@ -83,6 +83,9 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
 
 constexpr std::string_view jwt_header = R"({"alg":"HS256","typ":"JWT"})";
 
+/// Longest kid accepted in a header (ours are 18 characters).
+constexpr std::size_t max_kid_bytes = 64;
+
 error bad_token(std::string why) {
   return error{errc::unauthenticated, "invalid token: " + std::move(why)};
 }
@@ -175,11 +178,24 @@ signal::v1::ClassroomMode mode_from_name(std::string_view s) {
   return signal::v1::MODE_UNSPECIFIED;
 }
 
-std::string sign_token(const token_claims& c, std::string_view secret) {
+std::string sign_token(const token_claims& c, std::string_view secret, std::string_view kid) {
   for (const auto* x : {&c.tenant, &c.classroom, &c.identity, &c.display_name, &c.child,
                         &c.provider})
     if (!valid_utf8(*x))
       return {};
+  std::string header(jwt_header);
+  if (!kid.empty()) {
+    pb::Struct h;
+    auto& hf = *h.mutable_fields();
+    hf["alg"].set_string_value("HS256");
+    hf["typ"].set_string_value("JWT");
+    hf["kid"].set_string_value(std::string(kid));
+    std::string json;
+    if (kid.size() > max_kid_bytes || !valid_utf8(kid)
+        || !pb::util::MessageToJsonString(h, &json).ok())
+      return {};
+    header = std::move(json);
+  }
   pb::Struct payload;
   auto& f = *payload.mutable_fields();
   f["ten"].set_string_value(c.tenant);
@@ -198,7 +214,7 @@ std::string sign_token(const token_claims& c, std::string_view secret) {
   std::string json;
   if (!pb::util::MessageToJsonString(payload, &json).ok())
     return {};
-  auto signing_input = b64url_encode(jwt_header) + "." + b64url_encode(json);
+  auto signing_input = b64url_encode(header) + "." + b64url_encode(json);
   auto sig = b64url_encode(hmac_sha256(secret, signing_input));
   return signing_input + "." + sig;
 }
@@ -262,6 +278,34 @@ result<token_claims> verify_token(std::string_view token, std::string_view secre
   if (c.expires_at <= now_s)
     return error{errc::token_expired, "token expired"};
   return c;
+}
+
+std::string token_key_id(std::string_view token) {
+  if (token.size() > max_token_bytes)
+    return {};
+  auto dot = token.find('.');
+  if (dot == std::string_view::npos)
+    return {};
+  auto header = b64url_decode(token.substr(0, dot));
+  pb::Struct h;
+  if (!header || !pb::util::JsonStringToMessage(*header, &h, pb::util::JsonParseOptions{}).ok())
+    return {};
+  auto kid = string_field(h, "kid");
+  return kid.size() <= max_kid_bytes ? kid : std::string{};
+}
+
+result<token_claims> verify_join_token(std::string_view token, std::string_view node_secret,
+                                       const key_lookup& keys, int64_t now_s) {
+  auto kid = token_key_id(token);
+  if (kid.empty())
+    return verify_token(token, node_secret, now_s);
+  auto key = keys ? keys(kid) : std::nullopt;
+  if (!key)
+    return bad_token("unknown or revoked key");
+  auto claims = verify_token(token, key->secret, now_s);
+  if (claims && claims->tenant != key->tenant)
+    return error{errc::tenant_mismatch, "the token's key belongs to another tenant"};
+  return claims;
 }
 
 } // namespace lamplight::protocol

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Rejects includes that point upward, between the top-level layers
-#   protocol <- transport <- media <- storage <- actors <- nodes
+#   protocol <- transport <- media <- storage <- backend <- actors <- nodes
 # (and CAF below actors/), and inside actors/ between its parts
 #   base <- rtc <- classroom <- cluster <- node
 # (the files at actors/ itself, the type-ID block and system setup, sit over
@@ -23,11 +23,11 @@ check() {
   done
 }
 
-layers=(protocol transport media storage actors nodes)
+layers=(protocol transport media storage backend actors nodes)
 for i in "${!layers[@]}"; do
   forbidden=("${layers[@]:$((i + 1))}")
   # CAF (actors and their distribution layer) starts at actors/.
-  if [ "$i" -lt 4 ]; then forbidden+=(caf); fi
+  if [ "$i" -lt 5 ]; then forbidden+=(caf); fi
   check "${layers[$i]}" "${forbidden[@]}"
 done
 

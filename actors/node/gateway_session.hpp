@@ -40,7 +40,11 @@ using gateway_session_actor = session_actor::extend<
   caf::reacts_to<atoms::timeout, timer_kind, std::string, uint64_t>>;
 
 struct gateway_config {
+  /// The node's own secret: tokens without a key id.
   std::string token_secret;
+  /// Tenants' live API keys: tokens naming one (kid) are verified with it,
+  /// for its tenant only (unset: such tokens are refused).
+  protocol::key_lookup keys;
   directory_actor directory;
   protocol::codec_limits limits;
   participant_timeouts timeouts;

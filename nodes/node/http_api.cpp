@@ -264,7 +264,7 @@ api_response http_api::photo(const transport::http_request& req, const std::stri
   auto now = std::chrono::duration_cast<std::chrono::seconds>(
                std::chrono::system_clock::now().time_since_epoch())
                .count();
-  auto claims = protocol::verify_token(token, secret_, now);
+  auto claims = protocol::verify_join_token(token, secret_, keys_, now);
   if (!claims)
     return error_response(401, claims.err().message);
   if (!photos_ || !storage::photo_store::valid_photo_id(id))

@@ -62,6 +62,8 @@ public:
   void set_shutting_down() { shutting_down_ = true; }
   /// Where POST /admin/drain goes.
   void set_cluster(actors::cluster_actor c) { cluster_ = std::move(c); }
+  /// Tenants' API keys, for tokens that name one (GET /photos).
+  void set_keys(protocol::key_lookup keys) { keys_ = std::move(keys); }
 
 private:
   api_response health();
@@ -81,6 +83,7 @@ private:
   bool admin_bind_any_;
   media_counters media_;
   std::string secret_;
+  protocol::key_lookup keys_;
   std::shared_ptr<storage::photo_store> photos_;
   std::atomic<bool> shutting_down_{false};
   actors::cluster_actor cluster_;

@@ -21,6 +21,7 @@
 #include "actors/rtc/media_host.hpp"
 #include "actors/base/errors.hpp"
 #include "actors/system_setup.hpp"
+#include "backend/tenant_registry.hpp"
 #include "nodes/node/config.hpp"
 #include "nodes/node/http_api.hpp"
 #include "nodes/node/secret.hpp"
@@ -67,6 +68,16 @@ int main(int argc, char** argv) {
     std::cerr << "lamplight-node: " << secret.err().message << std::endl;
     return 1;
   }
+  // Tenants and their API keys (lamplight-admin manages them in the same
+  // file, the node reads it at every join: no restart needed).
+  auto tenants = backend::tenant_registry::open(std::filesystem::path(cfg.data_dir) / "lamplight.db");
+  if (!tenants) {
+    std::cerr << "lamplight-node: " << tenants.err().message << std::endl;
+    return 1;
+  }
+  protocol::key_lookup tenant_keys = [reg = *tenants](const std::string& kid) {
+    return reg->lookup(kid);
+  };
 
   caf::actor_system_config caf_cfg;
   actors::add_lamplight_types(caf_cfg);
@@ -171,11 +182,13 @@ int main(int argc, char** argv) {
 
   node::http_api api(sys, *directory, cfg, *secret, photos, media);
   api.set_cluster(cluster);
+  api.set_keys(tenant_keys);
   auto web_root = cfg.web_root.empty() ? default_web_root() : cfg.web_root;
   transport::http_router router;
   router.add_static("/", web_root);
   actors::gateway_config gw;
   gw.token_secret = *secret;
+  gw.keys = tenant_keys;
   gw.directory = *directory;
   gw.limits.max_frame_bytes = cfg.max_frame_bytes;
   gw.timeouts = dc.timeouts;

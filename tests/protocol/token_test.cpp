@@ -1,6 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
+#include <map>
 #include <vector>
 
 #include "protocol/token.hpp"
@@ -122,6 +123,47 @@ BOOST_AUTO_TEST_CASE(names_round_trip) {
   for (auto m : {sig::MODE_ONE_ON_ONE, sig::MODE_SMALL_GROUP, sig::MODE_LARGE_CLASS})
     BOOST_TEST(mode_from_name(mode_name(m)) == m);
   BOOST_TEST(mode_from_name("huge") == sig::MODE_UNSPECIFIED);
+}
+
+BOOST_AUTO_TEST_CASE(a_key_id_names_the_tenant_key_that_signed) {
+  constexpr std::string_view acme_secret = "acme-key-secret-0123456789abcdef";
+  constexpr std::string_view beta_secret = "beta-key-secret-0123456789abcdef";
+  std::map<std::string, tenant_key> live{{"k_acme", {"acme", std::string(acme_secret)}},
+                                         {"k_beta", {"beta", std::string(beta_secret)}}};
+  key_lookup keys = [&](const std::string& kid) -> std::optional<tenant_key> {
+    auto i = live.find(kid);
+    if (i == live.end())
+      return std::nullopt;
+    return i->second;
+  };
+  auto c = teacher();  // tenant acme
+  auto tok = sign_token(c, acme_secret, "k_acme");
+  BOOST_TEST(token_key_id(tok) == "k_acme");
+  auto ok = verify_join_token(tok, secret, keys, now);
+  BOOST_REQUIRE(bool(ok));
+  BOOST_TEST((*ok == c));
+  // Beta's key signing claims for acme: refused, whatever else is right.
+  auto cross = verify_join_token(sign_token(c, beta_secret, "k_beta"), secret, keys, now);
+  BOOST_TEST((!cross && cross.err().code == errc::tenant_mismatch));
+  // A key id with another key's secret, or the node's: bad signature.
+  auto forged = verify_join_token(sign_token(c, beta_secret, "k_acme"), secret, keys, now);
+  BOOST_TEST((!forged && forged.err().code == errc::unauthenticated));
+  auto node_signed = verify_join_token(sign_token(c, secret, "k_acme"), secret, keys, now);
+  BOOST_TEST((!node_signed && node_signed.err().code == errc::unauthenticated));
+  // Revoked (gone from the lookup): refused at once, without saying why.
+  live.erase("k_acme");
+  auto revoked = verify_join_token(tok, secret, keys, now);
+  BOOST_TEST((!revoked && revoked.err().code == errc::unauthenticated));
+  BOOST_TEST(revoked.err().message == "invalid token: unknown or revoked key");
+  // No lookup at all (a node without a registry): a kid is never accepted.
+  auto none = verify_join_token(sign_token(c, beta_secret, "k_beta"), secret, key_lookup{}, now);
+  BOOST_TEST((!none && none.err().code == errc::unauthenticated));
+  // Without a kid, the node's own secret as before.
+  BOOST_TEST(bool(verify_join_token(sign_token(c, secret), secret, keys, now)));
+  BOOST_TEST(token_key_id(sign_token(c, secret)).empty());
+  // Key ids are bounded and must be text.
+  BOOST_TEST(sign_token(c, acme_secret, std::string(65, 'k')).empty());
+  BOOST_TEST(token_key_id("not a token").empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,206 @@
+// lamplight-admin: the operator's tool for tenants (institutions) and their
+// API keys, on a node's database (<data-dir>/lamplight.db). It works beside a
+// running node: the node reads keys at every join, so what this changes
+// holds from the next join on, without a restart. Each command prints one
+// JSON object per line (a key's secret only when the key is made).
+
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+
+#include "backend/tenant_registry.hpp"
+#include "protocol/token.hpp"
+
+namespace {
+
+using namespace lamplight;
+namespace pb = google::protobuf;
+
+constexpr const char* usage = R"(usage: lamplight-admin [--data-dir DIR] COMMAND
+  tenant create ID NAME       a new tenant (id: 1..64 of [A-Za-z0-9._-])
+  tenant list
+  tenant suspend ID           its keys admit nobody until resumed
+  tenant resume ID
+  tenant delete ID            the tenant and its keys
+  key create TENANT           a new API key: prints its kid and secret once
+  key list TENANT
+  key rotate TENANT KID [GRACE_SECONDS]
+                              a new key; KID stays valid GRACE_SECONDS (0)
+  key revoke TENANT KID
+  token KID SECRET TENANT CLASSROOM IDENTITY ROLE [MODE] [TTL_SECONDS]
+                              a join token signed with that key, as a
+                              tenant's backend makes them (ROLE: teacher,
+                              assistant, student, parent; MODE: one_on_one,
+                              small_group, large_class)
+DIR defaults to $LAMPLIGHT_DATA_DIR, else lamplight-data (the node's default).
+)";
+
+using row = std::vector<std::pair<std::string, pb::Value>>;
+
+pb::Value str(const std::string& s) {
+  pb::Value v;
+  v.set_string_value(s);
+  return v;
+}
+
+pb::Value num(int64_t n) {
+  pb::Value v;
+  v.set_number_value(static_cast<double>(n));
+  return v;
+}
+
+void print(const row& fields) {
+  pb::Struct s;
+  for (const auto& [k, v] : fields)
+    (*s.mutable_fields())[k] = v;
+  std::string json;
+  (void) pb::util::MessageToJsonString(s, &json);
+  std::cout << json << "\n";
+}
+
+int fail(const protocol::error& e) {
+  std::cerr << "lamplight-admin: " << protocol::to_string(e.code) << ": " << e.message << "\n";
+  return e.code == protocol::errc::not_found ? 3 : 1;
+}
+
+int usage_error() {
+  std::cerr << usage;
+  return 2;
+}
+
+row tenant_row(const backend::tenant& t) {
+  return {{"id", str(t.id)}, {"name", str(t.name)}, {"status", str(backend::to_string(t.status))},
+          {"created_ms", num(t.created_ms)}};
+}
+
+row key_row(const backend::api_key& k, int64_t now_ms) {
+  row r{{"kid", str(k.kid)}, {"tenant", str(k.tenant)}, {"created_ms", num(k.created_ms)},
+        {"live", pb::Value()}};
+  r.back().second.set_bool_value(k.live(now_ms));
+  if (k.expires_ms)
+    r.emplace_back("expires_ms", num(k.expires_ms));
+  if (k.revoked_ms)
+    r.emplace_back("revoked_ms", num(k.revoked_ms));
+  return r;
+}
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+/// A whole number of seconds, or -1.
+int64_t seconds(const std::string& s) {
+  if (s.empty() || s.size() > 9 || s.find_first_not_of("0123456789") != std::string::npos)
+    return -1;
+  return std::stoll(s);
+}
+
+int token(const std::vector<std::string>& a) {
+  if (a.size() < 7 || a.size() > 9)
+    return usage_error();
+  protocol::token_claims c;
+  c.tenant = a[3];
+  c.classroom = a[4];
+  c.identity = a[5];
+  c.role = protocol::role_from_name(a[6]);
+  if (a.size() > 7) {
+    c.mode = protocol::mode_from_name(a[7]);
+    if (c.mode == signal::v1::MODE_UNSPECIFIED)
+      return usage_error();
+  }
+  auto ttl = a.size() > 8 ? seconds(a[8]) : 3600;
+  if (c.role == signal::v1::ROLE_UNSPECIFIED || ttl <= 0)
+    return usage_error();
+  c.expires_at = now_ms() / 1000 + ttl;
+  auto t = protocol::sign_token(c, a[2], a[1]);
+  if (t.empty())
+    return fail({protocol::errc::bad_request, "claims must be UTF-8, a kid at most 64 bytes"});
+  std::cout << t << "\n";
+  return 0;
+}
+
+int run(backend::tenant_registry& reg, const std::vector<std::string>& a) {
+  const auto& what = a[0];
+  const std::string verb = a.size() > 1 ? a[1] : "";
+  if (what == "tenant" && verb == "create" && a.size() == 4) {
+    auto t = reg.create_tenant(a[2], a[3]);
+    if (!t)
+      return fail(t.err());
+    print(tenant_row(*t));
+  } else if (what == "tenant" && verb == "list" && a.size() == 2) {
+    auto all = reg.tenants();
+    if (!all)
+      return fail(all.err());
+    for (const auto& t : *all)
+      print(tenant_row(t));
+  } else if (what == "tenant" && (verb == "suspend" || verb == "resume") && a.size() == 3) {
+    auto err = reg.set_status(a[2], verb == "suspend" ? backend::tenant_status::suspended
+                                                      : backend::tenant_status::active);
+    if (err.code != protocol::errc::none)
+      return fail(err);
+    print(tenant_row(*reg.find_tenant(a[2])));
+  } else if (what == "tenant" && verb == "delete" && a.size() == 3) {
+    if (auto err = reg.delete_tenant(a[2]); err.code != protocol::errc::none)
+      return fail(err);
+    print({{"deleted", str(a[2])}});
+  } else if (what == "key" && (verb == "create" || verb == "rotate")
+             && a.size() == (verb == "create" ? 3u : 4u)) {
+    auto k = verb == "create" ? reg.create_key(a[2]) : reg.rotate_key(a[2], a[3], 0);
+    if (!k)
+      return fail(k.err());
+    auto r = key_row(k->key, now_ms());
+    r.emplace_back("secret", str(k->secret));
+    print(r);
+  } else if (what == "key" && verb == "rotate" && a.size() == 5) {
+    auto grace = seconds(a[4]);
+    if (grace < 0)
+      return usage_error();
+    auto k = reg.rotate_key(a[2], a[3], grace * 1000);
+    if (!k)
+      return fail(k.err());
+    auto r = key_row(k->key, now_ms());
+    r.emplace_back("secret", str(k->secret));
+    print(r);
+  } else if (what == "key" && verb == "list" && a.size() == 3) {
+    auto keys = reg.keys(a[2]);
+    if (!keys)
+      return fail(keys.err());
+    for (const auto& k : *keys)
+      print(key_row(k, now_ms()));
+  } else if (what == "key" && verb == "revoke" && a.size() == 4) {
+    if (auto err = reg.revoke_key(a[2], a[3]); err.code != protocol::errc::none)
+      return fail(err);
+    print({{"revoked", str(a[3])}});
+  } else {
+    return usage_error();
+  }
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  const char* env = std::getenv("LAMPLIGHT_DATA_DIR");
+  std::string data_dir = env && *env ? env : "lamplight-data";
+  if (args.size() >= 2 && args[0] == "--data-dir") {
+    data_dir = args[1];
+    args.erase(args.begin(), args.begin() + 2);
+  }
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    std::cout << usage;
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "token")
+    return token(args);
+  auto reg = backend::tenant_registry::open(std::filesystem::path(data_dir) / "lamplight.db");
+  if (!reg)
+    return fail(reg.err());
+  return run(**reg, args);
+}
