@@ -1,11 +1,11 @@
 #include "backend/tenant_registry.hpp"
 
-#include <cctype>
 #include <chrono>
 
 #include <openssl/rand.h>
 
 #include "backend/schema.hpp"
+#include "storage/journal.hpp"
 
 namespace lamplight::backend {
 
@@ -99,12 +99,7 @@ bool from_string(const std::string& text, tenant_status& out) {
 }
 
 bool tenant_registry::valid_tenant_id(const std::string& id) {
-  if (id.empty() || id.size() > 64 || id[0] == '.' || id[0] == '-')
-    return false;
-  for (unsigned char c : id)
-    if (!(std::isalnum(c) || c == '.' || c == '_' || c == '-'))
-      return false;
-  return true;
+  return storage::valid_journal_id(id);
 }
 
 protocol::result<std::shared_ptr<tenant_registry>>

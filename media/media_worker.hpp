@@ -20,8 +20,9 @@ namespace lamplight::media {
 /// ICE ufrag, everything else by the 5-tuple ICE validated (RFC 7983 demux).
 /// Each ingress RTP packet is decrypted once, then per subscriber rewritten
 /// (media::forwarder) and encrypted with that subscriber's key. Track
-/// actors program it through the thread-safe calls below; no actor message
-/// per packet, no lock on the packet path.
+/// actors program it, through their media room's track_media, with the
+/// thread-safe calls below; no actor message per packet, no lock on the
+/// packet path.
 class media_worker {
 public:
   using peer_id = uint64_t;

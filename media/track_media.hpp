@@ -26,13 +26,15 @@ struct piped_track {
   bool vp8 = false;
 };
 
-/// The media side of a classroom's tracks: one peer connection per
-/// published track (the publisher's) and one per subscription, on the
-/// node's media worker, negotiated from the clients' SDP offers. The
-/// classroom keeps the control state; this programs the forwarding plane
-/// (a track per published offer, its SSRC or simulcast rids, and a route
-/// per subscriber with its preferred layer) and never sees a packet. Data channels ride on publishers' connections (a lamp offers
-/// one with its first track); members who only watch (parents) have none.
+/// A classroom's share of one media worker: the provider's resources for
+/// what the classroom's track actors asked (actors/classroom/track_actor.hpp,
+/// the one owner of a track's subscribers and layers). One peer connection
+/// per published track (the publisher's) and one per subscription,
+/// negotiated from the clients' SDP offers, and the worker's tracks and
+/// routes (SSRCs or simulcast rids, a route per subscriber with its layer).
+/// It programs the forwarding plane and never sees a packet. Data channels
+/// ride on publishers' connections (a lamp offers one with its first
+/// track); members who only watch (parents) have none.
 class track_media {
 public:
   explicit track_media(std::shared_ptr<media_worker> worker = nullptr);

@@ -34,8 +34,8 @@ struct directory_state {
   std::map<std::string, classroom_actor> classrooms;  // "tenant/classroom"
   std::map<std::string, dispatcher_actor> dispatchers;  // tenant
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
-  // Tallies (call_tally_actor, and gateway sessions' errors): kept here, not in the classrooms, so they
-  // outlive the classrooms that reported them.
+  // Tallies (classrooms' call outcomes, gateway sessions' errors): kept
+  // here, not in the classrooms, so they outlive those that reported them.
   std::vector<uint64_t> call_outcomes = std::vector<uint64_t>(call_outcome_count);
   std::vector<uint64_t> requests_failed =
     std::vector<uint64_t>(static_cast<std::size_t>(errc::already_exists) + 1);

@@ -12,7 +12,7 @@ class media_worker;
 namespace lamplight::actors {
 
 /// A classroom's share of one media worker, as a media node serves it to a
-/// classroom on another node (actors/media_router.hpp): the rtc room
+/// classroom on another node (media_router.hpp): the rtc room
 /// protocol for the members whose media is placed on this worker, plus the
 /// pipes that carry tracks between workers (a track published here and
 /// watched on other media nodes crosses once to each of them).

@@ -149,19 +149,12 @@ int run(backend::tenant_registry& reg, const std::vector<std::string>& a) {
     if (auto err = reg.delete_tenant(a[2]); err.code != protocol::errc::none)
       return fail(err);
     print({{"deleted", str(a[2])}});
-  } else if (what == "key" && (verb == "create" || verb == "rotate")
-             && a.size() == (verb == "create" ? 3u : 4u)) {
-    auto k = verb == "create" ? reg.create_key(a[2]) : reg.rotate_key(a[2], a[3], 0);
-    if (!k)
-      return fail(k.err());
-    auto r = key_row(k->key, now_ms());
-    r.emplace_back("secret", str(k->secret));
-    print(r);
-  } else if (what == "key" && verb == "rotate" && a.size() == 5) {
-    auto grace = seconds(a[4]);
+  } else if ((what == "key" && verb == "create" && a.size() == 3)
+             || (what == "key" && verb == "rotate" && (a.size() == 4 || a.size() == 5))) {
+    auto grace = a.size() == 5 ? seconds(a[4]) : 0;
     if (grace < 0)
       return usage_error();
-    auto k = reg.rotate_key(a[2], a[3], grace * 1000);
+    auto k = verb == "create" ? reg.create_key(a[2]) : reg.rotate_key(a[2], a[3], grace * 1000);
     if (!k)
       return fail(k.err());
     auto r = key_row(k->key, now_ms());
