@@ -52,6 +52,7 @@ LAMPLIGHT_ATOM(layer);     // a subscriber's preferred simulcast layer
 LAMPLIGHT_ATOM(drop);      // forget everything of a member
 LAMPLIGHT_ATOM(near);      // where a member's participant runs
 LAMPLIGHT_ATOM(pipe);      // a track's copy between media workers
+LAMPLIGHT_ATOM(leg);       // a classroom's share of a media node's worker
 LAMPLIGHT_ATOM(photo);     // a message of a lamp's photo channel
 LAMPLIGHT_ATOM(place);     // choose a media node for a member
 
@@ -64,7 +65,7 @@ LAMPLIGHT_ATOM(done);      // a Q&A classroom closed
 
 // -- node directory
 LAMPLIGHT_ATOM(create);    // a classroom
-LAMPLIGHT_ATOM(open);      // a classroom (directory) or a leg (media host)
+LAMPLIGHT_ATOM(open);      // a classroom, for a join
 LAMPLIGHT_ATOM(lookup);    // where a classroom is
 LAMPLIGHT_ATOM(list);
 LAMPLIGHT_ATOM(dispatch);  // a tenant's Q&A dispatcher

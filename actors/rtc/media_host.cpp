@@ -20,7 +20,7 @@ namespace {
 media_host_actor::behavior_type media_host_impl(media_host_actor::pointer self,
                                                 std::shared_ptr<media::worker_pool> pool) {
   return {
-    [=](atoms::open, media_leg_spec& spec) {
+    [=](atoms::leg, media_leg_spec& spec) {
       auto owner = caf::actor_cast<caf::actor_addr>(self->current_sender());
       return spawn_media_leg(self->system(), pool->place(), std::move(spec), owner);
     },

@@ -20,7 +20,7 @@ namespace lamplight::actors {
 /// and lives as long as the router that asked for it.
 using media_host_actor = caf::typed_actor<
   /// -> a leg on one of this node's workers, owned by the sender.
-  caf::replies_to<atoms::open, media_leg_spec>::with<media_leg_actor>,
+  caf::replies_to<atoms::leg, media_leg_spec>::with<media_leg_actor>,
   /// Peers on this node's workers: its load, for placement.
   caf::replies_to<caf::get_atom>::with<uint32_t>>;
 

@@ -101,7 +101,7 @@ void open_leg(self_ptr self, const std::string& node, const media_host_actor& ho
     return;  // under way
   auto finish = [=](caf::error err) { end_step(self->state.opening, node, node, std::move(err)); };
   media_leg_spec spec{self->state.spec.tenant, self->state.spec.classroom_id, self->state.photos};
-  self->request(host, leg_timeout, atoms::open::value, spec)
+  self->request(host, leg_timeout, atoms::leg::value, spec)
     .then(
       [=](const media_leg_actor& leg) {
         self->request(leg, leg_timeout, atoms::pipe::value, caf::get_atom::value)

@@ -90,9 +90,9 @@ host_proxy_impl(actors::media_host_actor::stateful_pointer<host_proxy_state> sel
   self->state.log = std::move(log);
   self->state.node = std::move(node);
   return {
-    [=](atoms::open, actors::media_leg_spec& spec) -> caf::result<actors::media_leg_actor> {
+    [=](atoms::leg, actors::media_leg_spec& spec) -> caf::result<actors::media_leg_actor> {
       auto rp = self->make_response_promise<actors::media_leg_actor>();
-      self->request(self->state.real, forever, atoms::open::value, std::move(spec))
+      self->request(self->state.real, forever, atoms::leg::value, std::move(spec))
         .then(
           [=](actors::media_leg_actor& leg) mutable {
             self->state.log->legs[self->state.node].push_back(leg);
