@@ -276,8 +276,9 @@ caf::result<std::string, media_host_actor> place_media(self_ptr self, const std:
 /// The node listens: its endpoints and actors are known; greet the seeds.
 void listen(self_ptr self, const member_info& info, const node_handles& actors) {
   auto& s = self->state;
+  auto me = s.cfg.handles.cluster;
   s.cfg.handles = actors;
-  s.cfg.handles.cluster = cluster_peer_actor{self};
+  s.cfg.handles.cluster = me;
   auto name = s.cfg.self.name;
   auto roles = s.cfg.self.roles;
   s.cfg.self = info;
@@ -297,6 +298,9 @@ void listen(self_ptr self, const member_info& info, const node_handles& actors) 
 
 cluster_actor::behavior_type cluster_impl(self_ptr self, cluster_config cfg) {
   self->state.cfg = std::move(cfg);
+  // Set from the start: a node greeting this one before it listens (its
+  // cluster port is published first) admits it by this handle.
+  self->state.cfg.handles.cluster = cluster_peer_actor{self};
   self->set_down_handler([=](caf::down_msg& dm) {
     // The member's process died or its connection dropped: CAF knows at
     // once, no need to wait for silence.

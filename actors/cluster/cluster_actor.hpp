@@ -17,8 +17,9 @@ namespace lamplight::actors {
 
 struct cluster_config {
   member_info self;
-  /// This node's actors, introduced to the others: told with
-  /// atoms::listen (they need the cluster actor first).
+  /// This node's actors, introduced to the others: the cluster actor
+  /// itself from the start, the others told with atoms::listen (they need
+  /// the cluster actor first).
   node_handles handles;
   /// Cluster endpoints (host:port) to join through; empty: this node starts
   /// a cluster of its own, others join through it.
