@@ -142,6 +142,10 @@ protocol::result<std::vector<tenant>> tenant_registry::tenants() {
 
 protocol::result<tenant> tenant_registry::find_tenant(const std::string& id) {
   std::lock_guard<std::mutex> guard(mtx_);
+  return find_tenant_locked(id);
+}
+
+protocol::result<tenant> tenant_registry::find_tenant_locked(const std::string& id) {
   auto rows = all_rows<tenant>(
     *db_, "SELECT id, name, status, created_ms FROM tenants WHERE id = ?", {id}, tenant_row);
   if (!rows)
@@ -199,12 +203,8 @@ protocol::result<new_key> tenant_registry::create_key(const std::string& tenant)
 
 protocol::result<std::vector<api_key>> tenant_registry::keys(const std::string& tenant) {
   std::lock_guard<std::mutex> guard(mtx_);
-  auto rows = all_rows<backend::tenant>(
-    *db_, "SELECT id, name, status, created_ms FROM tenants WHERE id = ?", {tenant}, tenant_row);
-  if (!rows)
-    return rows.err();
-  if (rows->empty())
-    return no_tenant(tenant);
+  if (auto t = find_tenant_locked(tenant); !t)
+    return t.err();
   return all_rows<api_key>(*db_,
                            "SELECT kid, tenant, created_ms, expires_ms, revoked_ms FROM api_keys "
                            "WHERE tenant = ? ORDER BY created_ms, kid",

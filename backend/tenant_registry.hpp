@@ -87,7 +87,9 @@ public:
 private:
   tenant_registry(std::unique_ptr<sqlite_db> db, clock now_ms)
     : db_(std::move(db)), now_ms_(std::move(now_ms)) {}
+  // Both expect mtx_ held.
   protocol::result<new_key> insert_key(const std::string& tenant);
+  protocol::result<tenant> find_tenant_locked(const std::string& id);
 
   std::mutex mtx_;
   std::unique_ptr<sqlite_db> db_;

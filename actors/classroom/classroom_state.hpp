@@ -116,10 +116,6 @@ void settle_after_rebuild(self_ptr self);
 /// The member is offline; its seat is kept for the absent grace.
 void mark_absent(self_ptr self, const std::string& identity);
 
-/// Closes a track: its actor (which takes its media out of the room) and
-/// its record here.
-void end_track(self_ptr self, const std::string& track_id);
-
 // -- handlers, by concern (named as the protocol's groups) ---------------------
 
 using snapshot_and_seat = caf::result<signal::ClassroomSnapshot, member_actor>;

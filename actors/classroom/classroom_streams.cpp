@@ -66,8 +66,8 @@ caf::error no_track(const std::string& track_id) {
   return make_error(errc::not_found, "no track " + track_id);
 }
 
-} // namespace
-
+/// Closes a track: its actor (which takes its media out of the room) and
+/// its record here.
 void end_track(self_ptr self, const std::string& track_id) {
   auto& s = self->state;
   if (auto i = s.tracks.find(track_id); i != s.tracks.end()) {
@@ -75,6 +75,8 @@ void end_track(self_ptr self, const std::string& track_id) {
     s.tracks.erase(i);
   }
 }
+
+} // namespace
 
 caf::result<signal::Published> on_publish(self_ptr self, const std::string& who,
                                           const signal::Publish& x) {
