@@ -34,6 +34,136 @@ const std::vector<migration>& migrations() {
       );
       CREATE INDEX api_keys_by_tenant ON api_keys (tenant);
     )sql"},
+    {2, R"sql(
+      -- Classrooms an institution schedules through the server API (a
+      -- classroom joined without one is live all the same: it has lessons).
+      CREATE TABLE classrooms (
+        tenant TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+        id TEXT NOT NULL,
+        title TEXT NOT NULL,
+        mode TEXT NOT NULL,
+        capacity BIGINT NOT NULL,
+        provider TEXT NOT NULL,
+        teacher TEXT NOT NULL,
+        starts_ms BIGINT,
+        ends_ms BIGINT,
+        created_ms BIGINT NOT NULL,
+        ended_ms BIGINT,
+        PRIMARY KEY (tenant, id)
+      );
+      CREATE INDEX classrooms_by_start ON classrooms (tenant, starts_ms);
+
+      -- History. A lesson is one life of a classroom, from its
+      -- ClassroomCreated event to its ClassroomClosed. Ids are random text
+      -- (portable, and not guessable); every query names the tenant too.
+      -- Tenants of tokens signed with the node secret (demo) have history
+      -- without a tenants row: no foreign key to tenants here.
+      CREATE TABLE lessons (
+        id TEXT PRIMARY KEY,
+        tenant TEXT NOT NULL,
+        classroom TEXT NOT NULL,
+        mode TEXT NOT NULL,
+        started_ms BIGINT NOT NULL,
+        ended_ms BIGINT,
+        end_reason TEXT,
+        last_seq BIGINT NOT NULL DEFAULT 0
+      );
+      CREATE UNIQUE INDEX lessons_by_classroom ON lessons (tenant, classroom, started_ms);
+      CREATE INDEX lessons_by_tenant ON lessons (tenant, started_ms);
+      -- One row per stay: a member who leaves and comes back has two.
+      CREATE TABLE attendance (
+        lesson TEXT NOT NULL REFERENCES lessons (id) ON DELETE CASCADE,
+        identity TEXT NOT NULL,
+        role TEXT NOT NULL,
+        display_name TEXT NOT NULL,
+        joined_ms BIGINT NOT NULL,
+        left_ms BIGINT,
+        left_reason TEXT
+      );
+      CREATE INDEX attendance_by_lesson ON attendance (lesson, identity);
+      CREATE TABLE calls (
+        lesson TEXT NOT NULL REFERENCES lessons (id) ON DELETE CASCADE,
+        call_id TEXT NOT NULL,
+        caller TEXT NOT NULL,
+        callee TEXT NOT NULL,
+        started_ms BIGINT NOT NULL,
+        answered_ms BIGINT,
+        ended_ms BIGINT,
+        outcome TEXT,
+        PRIMARY KEY (lesson, call_id)
+      );
+      CREATE TABLE hands (
+        lesson TEXT NOT NULL REFERENCES lessons (id) ON DELETE CASCADE,
+        identity TEXT NOT NULL,
+        raised_ms BIGINT NOT NULL,
+        lowered_ms BIGINT,
+        outcome TEXT,
+        by_identity TEXT
+      );
+      CREATE INDEX hands_by_lesson ON hands (lesson, identity);
+      CREATE TABLE photos (
+        lesson TEXT NOT NULL REFERENCES lessons (id) ON DELETE CASCADE,
+        photo_id TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        taken_by TEXT NOT NULL,
+        command_id TEXT NOT NULL,
+        width BIGINT NOT NULL,
+        height BIGINT NOT NULL,
+        at_ms BIGINT NOT NULL,
+        PRIMARY KEY (lesson, photo_id)
+      );
+      CREATE TABLE media_tracks (
+        lesson TEXT NOT NULL REFERENCES lessons (id) ON DELETE CASCADE,
+        track_id TEXT NOT NULL,
+        publisher TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        published_ms BIGINT NOT NULL,
+        unpublished_ms BIGINT,
+        PRIMARY KEY (lesson, track_id)
+      );
+
+      -- Webhooks: a tenant's endpoints, the outbox of events still to
+      -- deliver (filled in the same transaction as the history it reports,
+      -- so nothing recorded goes unannounced), and every attempt's outcome.
+      CREATE TABLE webhook_endpoints (
+        id TEXT PRIMARY KEY,
+        tenant TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+        url TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        events TEXT NOT NULL,
+        created_ms BIGINT NOT NULL,
+        disabled_ms BIGINT
+      );
+      CREATE INDEX webhook_endpoints_by_tenant ON webhook_endpoints (tenant);
+      CREATE TABLE webhook_outbox (
+        id TEXT PRIMARY KEY,
+        endpoint TEXT NOT NULL REFERENCES webhook_endpoints (id) ON DELETE CASCADE,
+        tenant TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        event_type TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_ms BIGINT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+        attempts BIGINT NOT NULL DEFAULT 0,
+        next_attempt_ms BIGINT NOT NULL,
+        lease_until_ms BIGINT NOT NULL DEFAULT 0,
+        UNIQUE (endpoint, event_id)
+      );
+      CREATE INDEX webhook_outbox_due ON webhook_outbox (state, next_attempt_ms);
+      CREATE TABLE webhook_deliveries (
+        outbox TEXT NOT NULL REFERENCES webhook_outbox (id) ON DELETE CASCADE,
+        attempt BIGINT NOT NULL,
+        endpoint TEXT NOT NULL,
+        tenant TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        at_ms BIGINT NOT NULL,
+        status_code BIGINT NOT NULL,
+        error TEXT NOT NULL,
+        duration_ms BIGINT NOT NULL,
+        PRIMARY KEY (outbox, attempt)
+      );
+      CREATE INDEX webhook_deliveries_by_tenant ON webhook_deliveries (tenant, at_ms);
+    )sql"},
   };
   return all;
 }

@@ -2,8 +2,7 @@
 
 #include <chrono>
 
-#include <openssl/rand.h>
-
+#include "backend/random_id.hpp"
 #include "backend/schema.hpp"
 #include "storage/journal.hpp"
 
@@ -14,26 +13,6 @@ namespace {
 using protocol::errc;
 
 constexpr std::size_t max_name_bytes = 200;
-
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-    .count();
-}
-
-/// `n` random bytes from OpenSSL's CSPRNG as lower-case hex.
-std::string random_hex(std::size_t n) {
-  std::string raw(n, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(n)) != 1)
-    return {};
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : raw) {
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
-  return out;
-}
 
 protocol::error no_tenant(const std::string& id) {
   return {errc::not_found, "no tenant " + id};

@@ -77,8 +77,11 @@ constexpr int64_t feedback_interval_ms = 20;
 // per leg is enough for a simulated lamp.
 constexpr int64_t consent_interval_ms = 5000;
 // How often the signaling socket is read while the caller is in none of our
-// methods: well inside the node's ping interval (half its 20 s idle timeout).
-constexpr std::chrono::milliseconds keeper_interval{1000};
+// methods. A node pings at half its idle timeout and drops the socket at the
+// whole of it, so a pong may wait at most a keeper interval: short enough
+// that even the shortest timeout a node accepts (2 s, pinged at 1 s) leaves
+// most of the second for a loaded machine. A poll of an idle socket is cheap.
+constexpr std::chrono::milliseconds keeper_interval{200};
 constexpr std::size_t max_kept = 10000;
 
 struct leg {

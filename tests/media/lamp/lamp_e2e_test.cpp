@@ -107,16 +107,17 @@ BOOST_AUTO_TEST_SUITE(lamp_e2e)
 // A lamp whose owner makes no calls for a while still answers the node's
 // keep-alive pings (its client reads the signaling socket in the
 // background) and keeps its seat and the pushes meanwhile. The node drops
-// silent WebSockets after 2 s here; the lamp stays quiet for 6 s.
+// silent WebSockets after 3 s here (pinging at 1.5 s); the lamp stays quiet
+// for 8 s.
 BOOST_AUTO_TEST_CASE(a_quiet_lamp_keeps_its_signaling_connection_and_its_pushes) {
-  lamplight::test::node_process node({"--ws-idle-seconds", "2"});
+  lamplight::test::node_process node({"--ws-idle-seconds", "3"});
   lamp_options o;
   o.port = node.http_port;
   lamp_client teacher(shared_media(), o), student(shared_media(), o);
   require(teacher.join(node.token("teacher-1", "teacher", "&mode=one_on_one")), "teacher join");
-  std::this_thread::sleep_for(3s);  // the time the node would take to drop a silent socket
+  std::this_thread::sleep_for(4s);  // longer than the node takes to drop a silent socket
   require(student.join(node.token("student-1", "student")), "student join");
-  std::this_thread::sleep_for(3s);
+  std::this_thread::sleep_for(4s);
   // The student's arrival was pushed while the teacher's caller slept.
   auto joined = teacher.wait_for(
     [](const sig::ServerMessage& m) {
@@ -127,7 +128,7 @@ BOOST_AUTO_TEST_CASE(a_quiet_lamp_keeps_its_signaling_connection_and_its_pushes)
   BOOST_TEST(joined.has_value());
   sig::ClientMessage ping;
   ping.mutable_ping()->set_client_time_ms(1);
-  auto pong = require(teacher.request(ping), "ping after 6 s of quiet");
+  auto pong = require(teacher.request(ping), "ping after 8 s of quiet");
   BOOST_TEST(pong.has_pong());
 }
 

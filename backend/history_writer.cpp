@@ -1,0 +1,1 @@
+#include "backend/history_writer.hpp"

@@ -1,0 +1,1 @@
+#include "backend/webhook_dispatcher.hpp"
