@@ -1,1 +1,279 @@
 #include "backend/history_queries.hpp"
+
+#include <ctime>
+#include <map>
+
+#include <google/protobuf/util/time_util.h>
+
+#include "backend/random_id.hpp"
+#include "backend/schema.hpp"
+
+namespace lamplight::backend {
+
+namespace {
+
+using protocol::errc;
+namespace apiv = lamplight::api::v1;
+using google::protobuf::util::TimeUtil;
+
+constexpr uint32_t max_lessons = 1000;
+constexpr int64_t day_ms = 86400000;
+constexpr int64_t max_usage_days = 366;
+
+void set_time(google::protobuf::Timestamp* t, int64_t ms) {
+  *t = TimeUtil::MillisecondsToTimestamp(ms);
+}
+
+double minutes(int64_t ms) { return static_cast<double>(ms) / 60000.0; }
+
+/// A lesson row as the API shows it (columns: id, classroom, mode,
+/// started_ms, ended_ms, end_reason, participants).
+apiv::Lesson lesson_of(const sqlite_db::statement& q) {
+  apiv::Lesson l;
+  l.set_id(q.text(0));
+  l.set_classroom(q.text(1));
+  l.set_mode(q.text(2));
+  set_time(l.mutable_started_at(), q.integer(3));
+  if (!q.is_null(4))
+    set_time(l.mutable_ended_at(), q.integer(4));
+  l.set_end_reason(q.text(5));
+  l.set_participants(static_cast<uint32_t>(q.integer(6)));
+  return l;
+}
+
+constexpr const char* lesson_columns =
+  "SELECT id, classroom, mode, started_ms, ended_ms, COALESCE(end_reason, ''), "
+  "(SELECT COUNT(DISTINCT identity) FROM attendance WHERE attendance.lesson = lessons.id) "
+  "FROM lessons ";
+
+} // namespace
+
+std::string utc_day(int64_t ms) {
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+protocol::result<std::shared_ptr<history_store>> history_store::open(
+  const std::filesystem::path& file, clock now_ms) {
+  auto db = sqlite_db::open(file);
+  if (!db)
+    return db.err();
+  if (auto err = migrate(**db, wall_ms()); err.code != errc::none)
+    return err;
+  if (!now_ms)
+    now_ms = wall_ms;
+  return std::shared_ptr<history_store>(new history_store(std::move(*db), std::move(now_ms)));
+}
+
+protocol::result<apiv::LessonList> history_store::lessons(const std::string& tenant,
+                                                         const lesson_filter& f) {
+  std::lock_guard<std::mutex> lock(mtx_);
+  auto q = db_->prepare(std::string(lesson_columns)
+                        + "WHERE tenant = ? AND (? = '' OR classroom = ?) AND started_ms >= ? "
+                          "AND started_ms < ? ORDER BY started_ms DESC LIMIT ?");
+  if (!q)
+    return q.err();
+  q->bind(1, tenant).bind(2, f.classroom).bind(3, f.classroom).bind(4, f.from_ms).bind(5, f.to_ms);
+  q->bind(6, static_cast<int64_t>(std::min(f.limit, max_lessons)));
+  apiv::LessonList out;
+  for (;;) {
+    auto row = q->step();
+    if (!row)
+      return row.err();
+    if (!*row)
+      return out;
+    *out.add_lessons() = lesson_of(*q);
+  }
+}
+
+protocol::result<apiv::LessonDetail> history_store::lesson(const std::string& tenant,
+                                                          const std::string& id) {
+  std::lock_guard<std::mutex> lock(mtx_);
+  auto q = db_->prepare(std::string(lesson_columns) + "WHERE tenant = ? AND id = ?");
+  if (!q)
+    return q.err();
+  q->bind(1, tenant).bind(2, id);
+  auto row = q->step();
+  if (!row)
+    return row.err();
+  if (!*row)
+    return protocol::error{errc::not_found, "no lesson " + id};
+  apiv::LessonDetail out;
+  *out.mutable_lesson() = lesson_of(*q);
+  // What is still open counts until the lesson's end, or now if it runs.
+  int64_t until = q->is_null(4) ? now_ms_() : q->integer(4);
+  for (auto err : {fill_attendance(out, until), fill_calls(out), fill_hands(out, until),
+                   fill_photos(out)})
+    if (err.code != errc::none)
+      return err;
+  return out;
+}
+
+protocol::error history_store::fill_attendance(apiv::LessonDetail& out, int64_t until_ms) {
+  auto q = db_->prepare("SELECT identity, role, display_name, joined_ms, left_ms, "
+                        "COALESCE(left_reason, '') FROM attendance WHERE lesson = ? "
+                        "ORDER BY identity, joined_ms");
+  if (!q)
+    return q.err();
+  q->bind(1, out.lesson().id());
+  apiv::Attendance* cur = nullptr;
+  for (;;) {
+    auto row = q->step();
+    if (!row)
+      return row.err();
+    if (!*row)
+      return {};
+    if (!cur || cur->identity() != q->text(0)) {
+      cur = out.add_attendance();
+      cur->set_identity(q->text(0));
+      cur->set_role(q->text(1));
+      cur->set_display_name(q->text(2));
+    }
+    auto* stay = cur->add_stays();
+    auto joined = q->integer(3);
+    set_time(stay->mutable_joined_at(), joined);
+    auto left = until_ms;
+    if (!q->is_null(4)) {
+      left = q->integer(4);
+      set_time(stay->mutable_left_at(), left);
+      stay->set_left_reason(q->text(5));
+    }
+    cur->set_minutes_present(cur->minutes_present() + minutes(std::max<int64_t>(0, left - joined)));
+  }
+}
+
+protocol::error history_store::fill_calls(apiv::LessonDetail& out) {
+  auto q = db_->prepare("SELECT call_id, caller, callee, started_ms, answered_ms, ended_ms, "
+                        "COALESCE(outcome, '') FROM calls WHERE lesson = ? ORDER BY started_ms");
+  if (!q)
+    return q.err();
+  q->bind(1, out.lesson().id());
+  for (;;) {
+    auto row = q->step();
+    if (!row)
+      return row.err();
+    if (!*row)
+      return {};
+    auto* c = out.add_calls();
+    c->set_call_id(q->text(0));
+    c->set_caller(q->text(1));
+    c->set_callee(q->text(2));
+    set_time(c->mutable_started_at(), q->integer(3));
+    if (!q->is_null(4))
+      set_time(c->mutable_answered_at(), q->integer(4));
+    if (!q->is_null(5))
+      set_time(c->mutable_ended_at(), q->integer(5));
+    c->set_outcome(q->text(6));
+    if (!q->is_null(4) && !q->is_null(5))
+      c->set_talk_seconds(static_cast<double>(q->integer(5) - q->integer(4)) / 1000.0);
+  }
+}
+
+protocol::error history_store::fill_hands(apiv::LessonDetail& out, int64_t until_ms) {
+  auto q = db_->prepare("SELECT identity, raised_ms, lowered_ms, COALESCE(outcome, ''), "
+                        "COALESCE(by_identity, '') FROM hands WHERE lesson = ? ORDER BY raised_ms");
+  if (!q)
+    return q.err();
+  q->bind(1, out.lesson().id());
+  for (;;) {
+    auto row = q->step();
+    if (!row)
+      return row.err();
+    if (!*row)
+      return {};
+    auto* h = out.add_hands();
+    h->set_identity(q->text(0));
+    set_time(h->mutable_raised_at(), q->integer(1));
+    auto lowered = q->is_null(2) ? until_ms : q->integer(2);
+    if (!q->is_null(2))
+      set_time(h->mutable_lowered_at(), lowered);
+    h->set_outcome(q->text(3));
+    h->set_by(q->text(4));
+    h->set_wait_seconds(static_cast<double>(std::max<int64_t>(0, lowered - q->integer(1))) / 1000.0);
+  }
+}
+
+protocol::error history_store::fill_photos(apiv::LessonDetail& out) {
+  auto q = db_->prepare("SELECT photo_id, owner, taken_by, command_id, width, height, at_ms "
+                        "FROM photos WHERE lesson = ? ORDER BY at_ms");
+  if (!q)
+    return q.err();
+  q->bind(1, out.lesson().id());
+  for (;;) {
+    auto row = q->step();
+    if (!row)
+      return row.err();
+    if (!*row)
+      return {};
+    auto* p = out.add_photos();
+    p->set_photo_id(q->text(0));
+    p->set_owner(q->text(1));
+    p->set_taken_by(q->text(2));
+    p->set_command_id(q->text(3));
+    p->set_width(static_cast<uint32_t>(q->integer(4)));
+    p->set_height(static_cast<uint32_t>(q->integer(5)));
+    set_time(p->mutable_taken_at(), q->integer(6));
+  }
+}
+
+protocol::result<apiv::Usage> history_store::usage(const std::string& tenant, int64_t from_ms,
+                                                  int64_t to_ms) {
+  if (to_ms <= from_ms || to_ms - from_ms > max_usage_days * day_ms)
+    return protocol::error{errc::bad_request, "usage covers 1 to 366 days"};
+  std::lock_guard<std::mutex> lock(mtx_);
+  auto now = now_ms_();
+  std::map<std::string, apiv::UsageDay> days;
+  auto day = [&](int64_t ms) -> apiv::UsageDay& {
+    auto& d = days[utc_day(ms)];
+    d.set_day(utc_day(ms));
+    return d;
+  };
+  // Each query yields (start, end or NULL) rows of one kind, by the day
+  // they began. Open stays and tracks count until now.
+  struct part {
+    const char* sql;
+    void (*add)(apiv::UsageDay&, int64_t begun, int64_t ended);
+  };
+  const part parts[] = {
+    {"SELECT started_ms, 0 FROM lessons WHERE tenant = ? AND started_ms >= ? AND started_ms < ?",
+     [](apiv::UsageDay& d, int64_t, int64_t) { d.set_lessons(d.lessons() + 1); }},
+    {"SELECT a.joined_ms, a.left_ms FROM attendance a JOIN lessons l ON l.id = a.lesson "
+     "WHERE l.tenant = ? AND a.joined_ms >= ? AND a.joined_ms < ?",
+     [](apiv::UsageDay& d, int64_t b, int64_t e) {
+       d.set_participant_minutes(d.participant_minutes() + minutes(std::max<int64_t>(0, e - b)));
+     }},
+    {"SELECT t.published_ms, t.unpublished_ms FROM media_tracks t JOIN lessons l ON "
+     "l.id = t.lesson WHERE l.tenant = ? AND t.published_ms >= ? AND t.published_ms < ?",
+     [](apiv::UsageDay& d, int64_t b, int64_t e) {
+       d.set_media_minutes(d.media_minutes() + minutes(std::max<int64_t>(0, e - b)));
+     }},
+    {"SELECT p.at_ms, 0 FROM photos p JOIN lessons l ON l.id = p.lesson WHERE l.tenant = ? AND "
+     "p.at_ms >= ? AND p.at_ms < ?",
+     [](apiv::UsageDay& d, int64_t, int64_t) { d.set_photos(d.photos() + 1); }},
+  };
+  for (const auto& p : parts) {
+    auto q = db_->prepare(p.sql);
+    if (!q)
+      return q.err();
+    q->bind(1, tenant).bind(2, from_ms).bind(3, to_ms);
+    for (;;) {
+      auto row = q->step();
+      if (!row)
+        return row.err();
+      if (!*row)
+        break;
+      auto begun = q->integer(0);
+      p.add(day(begun), begun, q->is_null(1) ? now : q->integer(1));
+    }
+  }
+  apiv::Usage out;
+  for (auto& [_, d] : days)
+    *out.add_days() = std::move(d);
+  return out;
+}
+
+} // namespace lamplight::backend

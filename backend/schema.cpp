@@ -68,7 +68,7 @@ const std::vector<migration>& migrations() {
         end_reason TEXT,
         last_seq BIGINT NOT NULL DEFAULT 0
       );
-      CREATE UNIQUE INDEX lessons_by_classroom ON lessons (tenant, classroom, started_ms);
+      CREATE INDEX lessons_by_classroom ON lessons (tenant, classroom, started_ms);
       CREATE INDEX lessons_by_tenant ON lessons (tenant, started_ms);
       -- One row per stay: a member who leaves and comes back has two.
       CREATE TABLE attendance (

@@ -177,12 +177,15 @@ const std::string& websocket_client::error() const {
 
 http_result http_request_once(const std::string& host, uint16_t port, const std::string& method,
                               const std::string& target, const std::string& body,
-                              std::chrono::milliseconds timeout) {
+                              std::chrono::milliseconds timeout,
+                              const std::vector<std::pair<std::string, std::string>>& headers) {
   net::io_context ioc;
   beast::tcp_stream stream{ioc};
   http_result out;
   http::request<http::string_body> req{http::string_to_verb(method), target, 11};
   req.set(http::field::host, host);
+  for (const auto& [name, value] : headers)
+    req.set(name, value);
   req.body() = body;
   req.prepare_payload();
   beast::flat_buffer buffer;

@@ -5,6 +5,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace lamplight::transport {
 
@@ -64,10 +66,12 @@ struct http_result {
   std::string body;
 };
 
-/// One HTTP/1.1 request on a fresh connection, with a deadline.
-http_result http_request_once(const std::string& host, uint16_t port, const std::string& method,
-                              const std::string& target, const std::string& body = "",
-                              std::chrono::milliseconds timeout = std::chrono::seconds(5));
+/// One HTTP/1.1 request on a fresh connection, with a deadline and extra
+/// header fields (name, value).
+http_result http_request_once(
+  const std::string& host, uint16_t port, const std::string& method, const std::string& target,
+  const std::string& body = "", std::chrono::milliseconds timeout = std::chrono::seconds(5),
+  const std::vector<std::pair<std::string, std::string>>& headers = {});
 
 inline http_result http_get(const std::string& host, uint16_t port, const std::string& target,
                             std::chrono::milliseconds timeout = std::chrono::seconds(5)) {

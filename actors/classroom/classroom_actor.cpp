@@ -233,6 +233,8 @@ caf::expected<classroom_actor> spawn_classroom(caf::actor_system& sys, classroom
     if (auto err = init->journal.append(ev); err.code != errc::none)
       return make_error(err.code, err.message);
     init->model.apply(ev);
+    if (cfg.history)
+      cfg.history->post(spec.tenant, spec.classroom_id, ev);
   }
   init->cfg = std::move(cfg);
   return sys.spawn(classroom_impl, std::move(init));

@@ -12,6 +12,7 @@
 #include "actors/classroom/member_actor.hpp"
 #include "actors/classroom/session_actor.hpp"
 #include "actors/rtc/rtc_provider.hpp"
+#include "backend/history_writer.hpp"
 #include "storage/photo_store.hpp"
 
 namespace lamplight::actors {
@@ -136,6 +137,10 @@ struct classroom_config {
   journal_sink_actor replicator;
   /// Told how each call turns out (invalid: nobody counts).
   call_tally_actor tally;
+  /// Given every event as it is journaled, for the tenant's history and
+  /// webhooks (nullptr: none kept). It only queues: a slow or absent
+  /// database never holds the classroom up.
+  std::shared_ptr<backend::history_writer> history;
   /// Rebuilt from a replica because its node died or left: running calls
   /// go on while their parties come back (after a restart of the same
   /// node they end: their participants died with it).

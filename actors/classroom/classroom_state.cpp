@@ -36,6 +36,8 @@ protocol::error commit(self_ptr self, signal::ClassroomEvent ev) {
   if (auto err = st.journal.append(ev); err.code != errc::none)
     return err;
   replicate(self, false);
+  if (st.cfg.history)
+    st.cfg.history->post(st.cfg.spec.tenant, st.cfg.spec.classroom_id, ev);
   if (auto code = st.model.apply(ev); code != errc::none) {
     // Cannot happen for events built here; the journal now holds one the
     // model refused, which a rebuild skips the same way.

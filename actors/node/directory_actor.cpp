@@ -90,6 +90,7 @@ caf::expected<classroom_actor> start_classroom(self_ptr self, classroom_spec spe
   cfg.photos = st.cfg.photos;
   cfg.replicator = st.cfg.replicator;
   cfg.tally = directory_actor{self};
+  cfg.history = st.cfg.history;
   cfg.adopted = adopted;
   cfg.spec = spec;
   auto c = spawn_classroom(self->system(), std::move(cfg));
@@ -201,6 +202,17 @@ caf::expected<classroom_actor> open_here(self_ptr self, const protocol::token_cl
   // Moved here from a node that is gone, and not rebuilt yet: do it now.
   if (auto c = adopt(self, who.tenant, who.classroom); c)
     return c;
+  // A classroom its institution scheduled opens for any of its members, as
+  // the institution set it up; one it ended stays shut.
+  if (st.cfg.scheduled)
+    if (auto rec = st.cfg.scheduled->find(who.tenant, who.classroom)) {
+      if (rec->has_ended_at())
+        return make_error(errc::wrong_state,
+                          "classroom " + who.classroom + " was ended by its institution");
+      return start_classroom(self, classroom_spec{who.tenant, who.classroom,
+                                                  protocol::mode_from_name(rec->mode()),
+                                                  rec->capacity(), rec->provider()});
+    }
   bool staff = who.role == signal::ROLE_TEACHER || who.role == signal::ROLE_ASSISTANT;
   if (!staff || who.mode == signal::MODE_UNSPECIFIED)
     return make_error(errc::classroom_not_found,

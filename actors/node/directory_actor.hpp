@@ -10,6 +10,7 @@
 #include "actors/base/atoms.hpp"
 #include "actors/base/messages.hpp"
 #include "actors/classroom/classroom_actor.hpp"
+#include "backend/classroom_registry.hpp"
 #include "actors/classroom/dispatcher_actor.hpp"
 #include "actors/cluster/cluster_actor.hpp"
 #include "actors/cluster/journal_replicator.hpp"
@@ -87,6 +88,11 @@ struct directory_config {
   cluster_actor cluster;
   /// Ships journals to their replica node (invalid: none kept).
   replicator_actor replicator;
+  /// The tenants' history and webhooks (nullptr: none kept).
+  std::shared_ptr<backend::history_writer> history;
+  /// Classrooms the tenants scheduled: a classroom with a record starts
+  /// as the record says (nullptr: every classroom starts from its token).
+  std::shared_ptr<backend::classroom_registry> scheduled;
 };
 
 caf::expected<directory_actor> spawn_directory(caf::actor_system& sys, directory_config cfg);

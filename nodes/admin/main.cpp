@@ -12,8 +12,11 @@
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 
+#include "backend/api_auth.hpp"
+#include "backend/random_id.hpp"
 #include "backend/tenant_registry.hpp"
 #include "protocol/token.hpp"
+#include "transport/websocket_client.hpp"
 
 namespace {
 
@@ -36,6 +39,11 @@ constexpr const char* usage = R"(usage: lamplight-admin [--data-dir DIR] COMMAND
                               tenant's backend makes them (ROLE: teacher,
                               assistant, student, parent; MODE: one_on_one,
                               small_group, large_class)
+  api KID SECRET METHOD TARGET [BODY]
+                              one server API request (e.g. GET /api/v1/lessons)
+                              signed with that key, sent to the node at
+                              $LAMPLIGHT_NODE (default 127.0.0.1:7443); prints
+                              the answer's body; exit 0 for 2xx, 1 otherwise
 DIR defaults to $LAMPLIGHT_DATA_DIR, else lamplight-data (the node's default).
 )";
 
@@ -88,12 +96,6 @@ row key_row(const backend::api_key& k, int64_t now_ms) {
   return r;
 }
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-    .count();
-}
-
 /// A whole number of seconds, or -1.
 int64_t seconds(const std::string& s) {
   if (s.empty() || s.size() > 9 || s.find_first_not_of("0123456789") != std::string::npos)
@@ -117,11 +119,39 @@ int token(const std::vector<std::string>& a) {
   auto ttl = a.size() > 8 ? seconds(a[8]) : 3600;
   if (c.role == signal::v1::ROLE_UNSPECIFIED || ttl <= 0)
     return usage_error();
-  c.expires_at = now_ms() / 1000 + ttl;
+  c.expires_at = backend::wall_ms() / 1000 + ttl;
   auto t = protocol::sign_token(c, a[2], a[1]);
   if (t.empty())
     return fail({protocol::errc::bad_request, "claims must be UTF-8, a kid at most 64 bytes"});
   std::cout << t << "\n";
+  return 0;
+}
+
+/// A signed request to a node's server API, as an institution's backend
+/// makes them (backend/api_auth.hpp).
+int api(const std::vector<std::string>& a) {
+  if (a.size() < 5 || a.size() > 6)
+    return usage_error();
+  const char* env = std::getenv("LAMPLIGHT_NODE");
+  std::string node = env && *env ? env : "127.0.0.1:7443";
+  auto colon = node.rfind(':');
+  auto port = colon == std::string::npos ? -1 : seconds(node.substr(colon + 1));
+  if (port <= 0 || port > 65535)
+    return fail({protocol::errc::bad_request, "LAMPLIGHT_NODE is host:port"});
+  const std::string body = a.size() == 6 ? a[5] : "";
+  auto nonce = backend::random_hex(12);
+  auto auth = backend::sign_api_request(a[1], a[2], a[3], a[4], body, backend::wall_ms() / 1000, nonce);
+  auto r = transport::http_request_once(node.substr(0, colon), static_cast<uint16_t>(port), a[3],
+                                        a[4], body, std::chrono::seconds(10),
+                                        {{"Authorization", auth},
+                                         {"Content-Type", "application/json"}});
+  if (r.status == 0)
+    return fail({protocol::errc::unavailable, "no answer from " + node});
+  std::cout << r.body << (r.body.empty() || r.body.back() == '\n' ? "" : "\n");
+  if (r.status < 200 || r.status > 299) {
+    std::cerr << "lamplight-admin: HTTP " << r.status << "\n";
+    return 1;
+  }
   return 0;
 }
 
@@ -157,7 +187,7 @@ int run(backend::tenant_registry& reg, const std::vector<std::string>& a) {
     auto k = verb == "create" ? reg.create_key(a[2]) : reg.rotate_key(a[2], a[3], grace * 1000);
     if (!k)
       return fail(k.err());
-    auto r = key_row(k->key, now_ms());
+    auto r = key_row(k->key, backend::wall_ms());
     r.emplace_back("secret", str(k->secret));
     print(r);
   } else if (what == "key" && verb == "list" && a.size() == 3) {
@@ -165,7 +195,7 @@ int run(backend::tenant_registry& reg, const std::vector<std::string>& a) {
     if (!keys)
       return fail(keys.err());
     for (const auto& k : *keys)
-      print(key_row(k, now_ms()));
+      print(key_row(k, backend::wall_ms()));
   } else if (what == "key" && verb == "revoke" && a.size() == 4) {
     if (auto err = reg.revoke_key(a[2], a[3]); err.code != protocol::errc::none)
       return fail(err);
@@ -192,6 +222,8 @@ int main(int argc, char** argv) {
   }
   if (args[0] == "token")
     return token(args);
+  if (args[0] == "api")
+    return api(args);
   auto reg = backend::tenant_registry::open(std::filesystem::path(data_dir) / "lamplight.db");
   if (!reg)
     return fail(reg.err());

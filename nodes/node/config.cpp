@@ -90,6 +90,8 @@ protocol::result<load_result> load_config(const std::vector<std::string>& args,
     ("web-root", po::value(&c.web_root), "folder of the web clients")
     ("token-secret-file", po::value(&c.token_secret_file), "HMAC-SHA256 key for join tokens (default <data-dir>/token.secret, created if absent)")
     ("dev-tokens", po::value(&c.dev_tokens)->default_value(c.dev_tokens), "GET /dev/token signs tokens for loopback clients: on | off | auto")
+    ("webhook-allow-loopback", po::value(&c.webhook_allow_loopback)->default_value(c.webhook_allow_loopback)->implicit_value(true), "let tenants' webhooks reach loopback addresses (tests, a single machine); refused otherwise")
+    ("webhook-allow-private", po::value(&c.webhook_allow_private)->default_value(c.webhook_allow_private)->implicit_value(true), "let tenants' webhooks reach private networks (RFC 1918, CGNAT, IPv6 ULA); refused otherwise")
     ("admin-bind-any", po::value(&c.admin_bind_any)->default_value(c.admin_bind_any)->implicit_value(true), "GET /admin/status (classrooms, members, media workers as JSON) for any client; without it loopback clients only (GET /metrics is always open)")
     ("io-threads", po::value(&c.io_threads)->default_value(c.io_threads), "WebSocket/HTTP threads")
     ("max-frame-bytes", po::value(&c.max_frame_bytes)->default_value(c.max_frame_bytes), "largest signaling message")

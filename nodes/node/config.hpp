@@ -42,6 +42,10 @@ struct node_config {
   std::string token_secret_file;         // default: <data-dir>/token.secret
   std::string dev_tokens = "auto";       // /dev/token: on | off | auto (on when bind is loopback)
   bool admin_bind_any = false;           // /admin/status for any client, not loopback only
+  // Webhook destinations on this machine or a private network are refused
+  // (a tenant must not reach the node's own services) unless allowed here.
+  bool webhook_allow_loopback = false;
+  bool webhook_allow_private = false;
   uint32_t io_threads = 1;
   uint32_t max_frame_bytes = 64 * 1024;
   uint32_t ws_idle_seconds = 20;         // a silent WebSocket is pinged at half, dropped at this

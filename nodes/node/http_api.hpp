@@ -14,18 +14,12 @@
 #include "actors/node/directory_actor.hpp"
 #include "storage/photo_store.hpp"
 #include "media/worker_pool.hpp"
+#include "nodes/node/api_response.hpp"
 #include "nodes/node/config.hpp"
 #include "nodes/node/metrics.hpp"
 #include "transport/websocket_server.hpp"
 
 namespace lamplight::node {
-
-struct api_response {
-  int status = 200;
-  std::string content_type = "application/json";
-  std::string body;
-  std::vector<std::pair<std::string, std::string>> headers = {};
-};
 
 /// The node's own HTTP endpoints (everything else is the web clients' files):
 ///   GET /healthz     200 with the node's status as JSON; 503 while shutting

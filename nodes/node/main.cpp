@@ -21,10 +21,13 @@
 #include "actors/rtc/media_host.hpp"
 #include "actors/base/errors.hpp"
 #include "actors/system_setup.hpp"
+#include "backend/history_writer.hpp"
 #include "backend/tenant_registry.hpp"
+#include "backend/webhook_dispatcher.hpp"
 #include "nodes/node/config.hpp"
 #include "nodes/node/http_api.hpp"
 #include "nodes/node/secret.hpp"
+#include "nodes/node/server_api.hpp"
 #include "nodes/node/ws_gateway.hpp"
 #include "transport/http_router.hpp"
 #include "transport/websocket_server.hpp"
@@ -39,6 +42,50 @@ std::string default_web_root() {
     if (std::filesystem::is_directory(candidate))
       return candidate;
   return "web";
+}
+
+/// The business layer on the node's database: history, scheduled
+/// classrooms, webhooks, and the server API's request checks.
+struct business_layer {
+  std::shared_ptr<backend::history_writer> history;
+  std::shared_ptr<backend::history_store> lessons;
+  std::shared_ptr<backend::classroom_registry> classrooms;
+  std::shared_ptr<backend::webhook_registry> webhooks;
+  std::shared_ptr<backend::webhook_dispatcher> dispatcher;
+  std::shared_ptr<backend::api_request_verifier> auth;
+};
+
+protocol::result<business_layer> open_business(const node::node_config& cfg,
+                                               const protocol::key_lookup& keys) {
+  auto file = std::filesystem::path(cfg.data_dir) / "lamplight.db";
+  backend::webhook_policy policy;
+  policy.allow_loopback = cfg.webhook_allow_loopback;
+  policy.allow_private = cfg.webhook_allow_private;
+  backend::webhook_dispatcher_config wc;
+  wc.policy = policy;
+  auto dispatcher = backend::webhook_dispatcher::open(file, wc);
+  if (!dispatcher)
+    return dispatcher.err();
+  business_layer out;
+  out.dispatcher = std::move(*dispatcher);
+  backend::history_options ho;
+  ho.on_commit = [d = out.dispatcher] { d->wake(); };
+  auto history = backend::history_writer::open(file, ho);
+  auto lessons = backend::history_store::open(file);
+  auto classrooms = backend::classroom_registry::open(file);
+  auto webhooks = backend::webhook_registry::open(file, policy);
+  for (const auto* err : {history ? nullptr : &history.err(), lessons ? nullptr : &lessons.err(),
+                          classrooms ? nullptr : &classrooms.err(),
+                          webhooks ? nullptr : &webhooks.err()})
+    if (err)
+      return *err;
+  out.history = *history;
+  out.lessons = *lessons;
+  out.classrooms = *classrooms;
+  out.webhooks = *webhooks;
+  out.auth = std::make_shared<backend::api_request_verifier>(keys);
+  out.dispatcher->start();
+  return out;
 }
 
 } // namespace
@@ -78,6 +125,11 @@ int main(int argc, char** argv) {
   protocol::key_lookup tenant_keys = [reg = *tenants](const std::string& kid) {
     return reg->lookup(kid);
   };
+  auto business = open_business(cfg, tenant_keys);
+  if (!business) {
+    std::cerr << "lamplight-node: " << business.err().message << std::endl;
+    return 1;
+  }
 
   caf::actor_system_config caf_cfg;
   actors::add_lamplight_types(caf_cfg);
@@ -138,6 +190,8 @@ int main(int argc, char** argv) {
   dc.rtc.janus_room_secret = cfg.janus_admin_key;
   auto photos = std::make_shared<storage::photo_store>(std::filesystem::path(cfg.data_dir) / "photos");
   dc.photos = photos;
+  dc.history = business->history;
+  dc.scheduled = business->classrooms;
   // Journals and photos are copied to another room node, which rebuilds
   // the classrooms if this node dies (a node alone keeps them on its disk).
   actors::replicator_config rc;
@@ -183,6 +237,15 @@ int main(int argc, char** argv) {
   node::http_api api(sys, *directory, cfg, *secret, photos, media);
   api.set_cluster(cluster);
   api.set_keys(tenant_keys);
+  node::server_api_config sac;
+  sac.directory = *directory;
+  sac.auth = business->auth;
+  sac.keys = tenant_keys;
+  sac.classrooms = business->classrooms;
+  sac.history = business->lessons;
+  sac.webhooks = business->webhooks;
+  sac.tenants = *tenants;
+  node::server_api server_api(sys, std::move(sac));
   auto web_root = cfg.web_root.empty() ? default_web_root() : cfg.web_root;
   transport::http_router router;
   router.add_static("/", web_root);
@@ -200,7 +263,10 @@ int main(int argc, char** argv) {
   wcfg.ws_idle_timeout = std::chrono::seconds(cfg.ws_idle_seconds);
   transport::websocket_server server(wcfg);
   server.set_http_handler([&](const transport::http_request& req) {
-    if (auto r = api.handle(req)) {
+    auto r = api.handle(req);
+    if (!r)
+      r = server_api.handle(req);
+    if (r) {
       transport::http_response res;
       res.status = r->status;
       res.content_type = r->content_type;
@@ -267,6 +333,10 @@ int main(int argc, char** argv) {
                });
   }
   caf::anon_send_exit(*directory, caf::exit_reason::user_shutdown);
+  // What the classrooms' last events recorded goes to the database, and
+  // deliveries in flight end (their rows stay leased, retried after).
+  business->history->stop();
+  business->dispatcher->stop();
   {
     // Goodbye to the cluster: the others mark this node left, not dead.
     caf::scoped_actor self{sys};

@@ -1,0 +1,87 @@
+#pragma once
+
+// The server API an institution's backend drives lamplight with:
+// /api/v1/..., HTTP + JSON (the messages of protocol/proto/lamplight/api/v1/
+// api.proto in protobuf's JSON mapping), each request signed with one of the
+// tenant's API keys (backend/api_auth.hpp says how, and why a signature
+// rather than a bearer secret). Everything a request reaches is the signing
+// key's tenant's: another tenant's classroom, lesson or webhook is not found,
+// exactly like one that does not exist. The contract, as OpenAPI, is
+// web/api/v1/openapi.json (served unauthenticated at /api/v1/openapi.json).
+//
+//   POST   /api/v1/classrooms                 CreateClassroomRequest -> 201 Classroom
+//   GET    /api/v1/classrooms?from=&to=       ClassroomList (RFC 3339 bounds on the
+//                                             scheduled start; live ones flagged)
+//   GET    /api/v1/classrooms/{id}            Classroom, with members, calls, tracks
+//                                             and hands while live
+//   POST   /api/v1/classrooms/{id}/end        Classroom (ended; a live lesson closes)
+//   POST   /api/v1/tokens                     IssueTokenRequest -> IssuedToken
+//   GET    /api/v1/lessons?classroom=&from=&to=&limit=   LessonList, newest first
+//   GET    /api/v1/lessons/{id}               LessonDetail
+//   GET    /api/v1/lessons/{id}/attendance.csv   the same attendance as CSV
+//   GET    /api/v1/usage?from=YYYY-MM-DD&to=YYYY-MM-DD   Usage (both days included)
+//   POST   /api/v1/webhooks                   CreateWebhookRequest -> 201 WebhookCreated
+//   GET    /api/v1/webhooks                   WebhookEndpointList
+//   DELETE /api/v1/webhooks/{id}              204
+//   GET    /api/v1/keys                       ApiKeyList (the tenant's keys, no secrets)
+//   GET    /api/v1/webhooks/deliveries?failed=1&limit=   WebhookDeliveryList
+//
+// Errors: the HTTP status of the protocol::errc and an Error body
+// {"code": "<errc>", "message": "..."}.
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <caf/fwd.hpp>
+
+#include "actors/node/directory_actor.hpp"
+#include "backend/api_auth.hpp"
+#include "backend/classroom_registry.hpp"
+#include "backend/history_queries.hpp"
+#include "backend/tenant_registry.hpp"
+#include "backend/webhooks.hpp"
+#include "nodes/node/api_response.hpp"
+#include "transport/websocket_server.hpp"
+
+namespace lamplight::node {
+
+struct server_api_config {
+  actors::directory_actor directory;
+  std::shared_ptr<backend::api_request_verifier> auth;
+  protocol::key_lookup keys;  // the secret of the key a request was signed with
+  std::shared_ptr<backend::classroom_registry> classrooms;
+  std::shared_ptr<backend::history_store> history;
+  std::shared_ptr<backend::webhook_registry> webhooks;
+  std::shared_ptr<backend::tenant_registry> tenants;
+};
+
+class server_api {
+public:
+  server_api(caf::actor_system& sys, server_api_config cfg);
+
+  /// nullopt: not a server API path (the OpenAPI file is the web root's).
+  std::optional<api_response> handle(const transport::http_request& req);
+
+private:
+  struct call;  // one authenticated request
+  api_response route(call& c);
+  api_response create_classroom(call& c);
+  api_response list_classrooms(call& c);
+  api_response get_classroom(call& c, const std::string& id);
+  api_response end_classroom(call& c, const std::string& id);
+  api_response issue_token(call& c);
+  api_response list_lessons(call& c);
+  api_response get_lesson(call& c, const std::string& id, bool csv);
+  api_response usage(call& c);
+  api_response create_webhook(call& c);
+  api_response list_webhooks(call& c);
+  api_response remove_webhook(call& c, const std::string& id);
+  api_response webhook_deliveries(call& c);
+  api_response list_keys(call& c);
+
+  caf::actor_system& sys_;
+  server_api_config cfg_;
+};
+
+} // namespace lamplight::node

@@ -1,0 +1,368 @@
+// An institution onboarded end to end, as the README tells it: an operator
+// makes its tenant and API key with lamplight-admin beside a running node;
+// the institution's backend registers a webhook, schedules a classroom and
+// issues join tokens through the signed server API; a teacher and a student
+// join over real WebSockets and leave; the institution ends the lesson. Its
+// webhook receiver (a real HTTP server the test starts, failing at first)
+// gets every event, signed, at least once; attendance, CSV, usage and the
+// delivery log come back through the API. Another institution, with its own
+// key, sees none of it, and forged, replayed or tampered requests change
+// nothing.
+#include <boost/test/unit_test.hpp>
+
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+
+#include "backend/api_auth.hpp"
+#include "backend/history_queries.hpp"
+#include "backend/random_id.hpp"
+#include "backend/webhooks.hpp"
+#include "lamplight/api/v1/api.pb.h"
+#include "protocol/codec.hpp"
+#include "tests/support/node_process.hpp"
+#include "transport/websocket_client.hpp"
+#include "transport/websocket_server.hpp"
+
+using namespace std::chrono_literals;
+using lamplight::test::child_process;
+namespace sig = lamplight::signal::v1;
+namespace apiv = lamplight::api::v1;
+namespace protocol = lamplight::protocol;
+namespace transport = lamplight::transport;
+namespace backend = lamplight::backend;
+namespace pb = google::protobuf;
+
+namespace {
+
+/// An institution's backend: its key, and requests signed with it.
+struct institution {
+  std::string tenant, kid, secret;
+  uint16_t port = 0;
+
+  transport::http_result call(const std::string& method, const std::string& target,
+                              const std::string& body = "", std::string nonce = "") {
+    if (nonce.empty())
+      nonce = backend::random_hex(12);
+    auto auth = backend::sign_api_request(kid, secret, method, target, body,
+                                          backend::wall_ms() / 1000, nonce);
+    return transport::http_request_once("127.0.0.1", port, method, target, body, 5s,
+                                        {{"Authorization", auth},
+                                         {"Content-Type", "application/json"}});
+  }
+
+  template <class T>
+  T ok(const std::string& method, const std::string& target, const std::string& body = "",
+       int status = 200) {
+    auto r = call(method, target, body);
+    BOOST_REQUIRE_MESSAGE(r.status == status, method << " " << target << ": " << r.status << " "
+                                                     << r.body);
+    T out;
+    BOOST_REQUIRE_MESSAGE(pb::util::JsonStringToMessage(r.body, &out).ok(), r.body);
+    return out;
+  }
+
+  /// The Error code of a refused call.
+  std::string refused(const std::string& method, const std::string& target, int status,
+                      const std::string& body = "") {
+    auto r = call(method, target, body);
+    BOOST_TEST(r.status == status, method << " " << target << ": " << r.status << " " << r.body);
+    apiv::Error e;
+    (void) pb::util::JsonStringToMessage(r.body, &e);
+    return e.code();
+  }
+};
+
+/// The institution's webhook receiver: records every POST, answers 500 to
+/// the first `fail_first`.
+struct receiver {
+  struct hit {
+    std::string event_id, type, signature, body;
+    bool answered_ok = false;
+  };
+  std::mutex mtx;
+  std::vector<hit> hits;
+  int fail_first = 2;
+  int seen = 0;
+  transport::websocket_server server{transport::websocket_server_config{}};
+  uint16_t port = 0;
+
+  receiver() {
+    server.set_http_handler([this](const transport::http_request& req) {
+      std::lock_guard<std::mutex> lock(mtx);
+      transport::http_response r;
+      r.status = ++seen <= fail_first ? 500 : 204;
+      hits.push_back({req.header("lamplight-event-id"), req.header("lamplight-event-type"),
+                      req.header("lamplight-signature"), req.body, r.status == 204});
+      return r;
+    });
+    port = server.start();
+  }
+  ~receiver() { server.stop(); }
+
+  /// Every event seen was, in the end, answered 2xx.
+  bool all_delivered() {
+    std::lock_guard<std::mutex> lock(mtx);
+    std::set<std::string> seen_ids, ok_ids;
+    for (const auto& h : hits) {
+      seen_ids.insert(h.event_id);
+      if (h.answered_ok)
+        ok_ids.insert(h.event_id);
+    }
+    return seen_ids == ok_ids;
+  }
+
+  bool got(const std::string& type, std::size_t at_least = 1) {
+    std::lock_guard<std::mutex> lock(mtx);
+    std::size_t n = 0;
+    for (const auto& h : hits)
+      n += h.type == type;
+    return n >= at_least;
+  }
+};
+
+struct onboarding {
+  lamplight::test::node_process node{{"--webhook-allow-loopback"}};
+  institution acme = make("acme", "Acme Tutoring");
+  institution beta = make("beta", "Beta Learning");
+
+  std::string data_dir() const { return (node.dir.path / "data").string(); }
+
+  std::vector<std::string> admin(std::vector<std::string> args) {
+    args.insert(args.begin(), {LAMPLIGHT_ADMIN_BIN, "--data-dir", data_dir()});
+    child_process p(args);
+    std::vector<std::string> out;
+    while (auto line = p.read_line(10s))
+      out.push_back(*line);
+    auto status = p.wait(10s);
+    BOOST_REQUIRE(status.has_value() && *status == 0);
+    return out;
+  }
+
+  institution make(const std::string& id, const std::string& name) {
+    admin({"tenant", "create", id, name});
+    auto out = admin({"key", "create", id});
+    BOOST_REQUIRE_EQUAL(out.size(), 1u);
+    pb::Struct key;
+    BOOST_REQUIRE(pb::util::JsonStringToMessage(out[0], &key).ok());
+    return {id, key.fields().at("kid").string_value(), key.fields().at("secret").string_value(),
+            node.http_port};
+  }
+
+  /// A member over a real WebSocket, joined with `token`.
+  std::unique_ptr<transport::websocket_client> join(const std::string& token) {
+    auto ws = std::make_unique<transport::websocket_client>();
+    BOOST_REQUIRE(ws->connect("127.0.0.1", node.http_port, "/signal"));
+    sig::ClientMessage m;
+    m.set_request_id(1);
+    m.mutable_join()->set_token(token);
+    BOOST_REQUIRE(ws->send_text(protocol::encode_client(m, protocol::wire_format::json)));
+    for (auto deadline = std::chrono::steady_clock::now() + 10s;
+         std::chrono::steady_clock::now() < deadline;) {
+      auto frame = ws->read(1s);
+      if (!frame)
+        continue;
+      auto reply = protocol::decode_server(frame->data, protocol::wire_format::json);
+      BOOST_REQUIRE(bool(reply));
+      BOOST_REQUIRE_MESSAGE(!reply->has_error(), reply->error().message());
+      if (reply->has_joined())
+        return ws;
+    }
+    BOOST_FAIL("no Joined");
+    return nullptr;
+  }
+
+  void leave(transport::websocket_client& ws) {
+    sig::ClientMessage m;
+    m.set_request_id(2);
+    m.mutable_leave();
+    BOOST_REQUIRE(ws.send_text(protocol::encode_client(m, protocol::wire_format::json)));
+  }
+
+  std::string token(institution& who, const std::string& identity, const std::string& role) {
+    return who
+      .ok<apiv::IssuedToken>("POST", "/api/v1/tokens",
+                             R"({"classroom":"math-1","identity":")" + identity
+                               + R"(","displayName":"Name of )" + identity + R"(","role":")" + role
+                               + R"("})")
+      .token();
+  }
+};
+
+template <class Pred>
+bool eventually(Pred p, std::chrono::seconds limit) {
+  for (auto deadline = std::chrono::steady_clock::now() + limit;
+       std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(50ms))
+    if (p())
+      return true;
+  return p();
+}
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(server_api, onboarding)
+
+BOOST_AUTO_TEST_CASE(an_institution_runs_a_lesson_through_the_api_and_its_webhooks) {
+  receiver hook;
+  auto made = acme.ok<apiv::WebhookCreated>(
+    "POST", "/api/v1/webhooks",
+    R"({"url":"http://127.0.0.1:)" + std::to_string(hook.port) + R"(/hook","events":["*"]})", 201);
+  BOOST_TEST(made.secret().rfind("whsec_", 0) == 0u);
+
+  auto room = acme.ok<apiv::Classroom>(
+    "POST", "/api/v1/classrooms",
+    R"({"id":"math-1","title":"Fractions","mode":"one_on_one","teacher":"t-1",)"
+    R"("startsAt":"2030-01-15T08:00:00Z","endsAt":"2030-01-15T09:00:00Z"})",
+    201);
+  BOOST_TEST(room.capacity() == 4u);  // one_on_one: teacher, student and their parents
+  BOOST_TEST(!room.live());
+
+  auto teacher = join(token(acme, "t-1", "teacher"));
+  auto student = join(token(acme, "s-1", "student"));
+  auto live = acme.ok<apiv::Classroom>("GET", "/api/v1/classrooms/math-1");
+  BOOST_TEST(live.live());
+  BOOST_TEST(live.title() == "Fractions");
+  BOOST_TEST(live.members_size() == 2);
+  auto listed = acme.ok<apiv::ClassroomList>(
+    "GET", "/api/v1/classrooms?from=2030-01-15T00:00:00Z&to=2030-01-16T00:00:00Z");
+  BOOST_REQUIRE(listed.classrooms_size() == 1);
+  BOOST_TEST(listed.classrooms(0).live());
+
+  leave(*student);
+  BOOST_REQUIRE(eventually([&] { return hook.got("participant.left"); }, 20s));
+  auto ended = acme.ok<apiv::Classroom>("POST", "/api/v1/classrooms/math-1/end");
+  BOOST_TEST(ended.has_ended_at());
+  BOOST_REQUIRE(eventually([&] { return hook.got("lesson.ended"); }, 20s));
+  // The refused attempts come again (backoff 1 s, then 2 s).
+  BOOST_REQUIRE(eventually([&] { return hook.all_delivered(); }, 30s));
+  // Ended by the institution: nobody opens it again.
+  auto again = acme.call("POST", "/api/v1/tokens",
+                         R"({"classroom":"math-1","identity":"t-1","role":"teacher"})");
+  BOOST_TEST(again.status == 409);
+
+  {
+    std::lock_guard<std::mutex> lock(hook.mtx);
+    std::set<std::string> types, ids;
+    for (const auto& h : hook.hits) {
+      BOOST_TEST(backend::verify_webhook_signature(made.secret(), h.signature, h.body,
+                                                   backend::wall_ms() / 1000, 300),
+                 "a delivery's signature does not verify: " << h.signature);
+      types.insert(h.type);
+      ids.insert(h.event_id);
+      BOOST_TEST(h.body.find("\"tenant\":\"acme\"") != std::string::npos);
+    }
+    BOOST_TEST(types == (std::set<std::string>{"lesson.started", "participant.joined",
+                                               "participant.left", "lesson.ended"}));
+    // At least once: the two refused attempts came again with the same ids.
+    BOOST_TEST(hook.hits.size() >= ids.size() + 2);
+  }
+
+  auto lessons = acme.ok<apiv::LessonList>("GET", "/api/v1/lessons?classroom=math-1");
+  BOOST_REQUIRE(lessons.lessons_size() == 1);
+  const auto& lesson = lessons.lessons(0);
+  BOOST_TEST(lesson.participants() == 2u);
+  BOOST_TEST(lesson.has_ended_at());
+  auto detail = acme.ok<apiv::LessonDetail>("GET", "/api/v1/lessons/" + lesson.id());
+  BOOST_REQUIRE(detail.attendance_size() == 2);
+  BOOST_TEST(detail.attendance(0).identity() == "s-1");
+  BOOST_TEST(detail.attendance(0).stays(0).left_reason() != "");
+  BOOST_TEST(detail.attendance(1).minutes_present() > 0.0);
+  auto csv = acme.call("GET", "/api/v1/lessons/" + lesson.id() + "/attendance.csv");
+  BOOST_TEST(csv.status == 200);
+  BOOST_TEST(csv.body.find("\"Name of t-1\"") != std::string::npos);
+
+  auto today = backend::utc_day(backend::wall_ms());
+  auto usage = acme.ok<apiv::Usage>("GET", "/api/v1/usage?from=" + today + "&to=" + today);
+  BOOST_REQUIRE(usage.days_size() == 1);
+  BOOST_TEST(usage.days(0).lessons() == 1u);
+  BOOST_TEST(usage.days(0).participant_minutes() > 0.0);
+
+  auto failed = acme.ok<apiv::WebhookDeliveryList>("GET", "/api/v1/webhooks/deliveries?failed=1");
+  BOOST_TEST(failed.deliveries_size() == 2);
+  for (const auto& d : failed.deliveries())
+    BOOST_TEST(d.status_code() == 500);
+
+  // The other institution sees none of it.
+  BOOST_TEST(beta.refused("GET", "/api/v1/lessons/" + lesson.id(), 404) == "not_found");
+  BOOST_TEST(beta.refused("GET", "/api/v1/classrooms/math-1", 404) == "not_found");
+  BOOST_TEST(beta.refused("POST", "/api/v1/classrooms/math-1/end", 404) == "not_found");
+  BOOST_TEST(beta.refused("DELETE", "/api/v1/webhooks/" + made.endpoint().id(), 404)
+             == "not_found");
+  BOOST_TEST(beta.ok<apiv::LessonList>("GET", "/api/v1/lessons").lessons_size() == 0);
+  BOOST_TEST(beta.ok<apiv::WebhookDeliveryList>("GET", "/api/v1/webhooks/deliveries")
+               .deliveries_size()
+             == 0);
+  (void) teacher;
+}
+
+BOOST_AUTO_TEST_CASE(forged_replayed_and_tampered_requests_change_nothing) {
+  const std::string body = R"({"id":"c-1","title":"T","mode":"small_group","teacher":"t-1"})";
+  // Unsigned.
+  auto bare = transport::http_request_once("127.0.0.1", node.http_port, "POST",
+                                           "/api/v1/classrooms", body);
+  BOOST_TEST(bare.status == 401);
+  // acme's kid with beta's secret.
+  institution forged{"acme", acme.kid, beta.secret, node.http_port};
+  BOOST_TEST(forged.refused("POST", "/api/v1/classrooms", 401, body) == "unauthenticated");
+  // Signed for one body, sent with another.
+  auto auth = backend::sign_api_request(acme.kid, acme.secret, "POST", "/api/v1/classrooms", body,
+                                        backend::wall_ms() / 1000, backend::random_hex(12));
+  auto tampered = transport::http_request_once(
+    "127.0.0.1", node.http_port, "POST", "/api/v1/classrooms",
+    R"({"id":"c-2","title":"T","mode":"small_group","teacher":"t-1"})", 5s,
+    {{"Authorization", auth}});
+  BOOST_TEST(tampered.status == 401);
+  // The same signed request twice: the second is a replay.
+  auto nonce = backend::random_hex(12);
+  BOOST_TEST(acme.call("POST", "/api/v1/classrooms", body, nonce).status == 201);
+  BOOST_TEST(acme.call("POST", "/api/v1/classrooms", body, nonce).status == 401);
+  // Nothing of that reached beta, or made c-2.
+  BOOST_TEST(beta.ok<apiv::ClassroomList>("GET", "/api/v1/classrooms").classrooms_size() == 0);
+  BOOST_TEST(acme.refused("GET", "/api/v1/classrooms/c-2", 404) == "not_found");
+  // A revoked key is refused at once.
+  admin({"key", "revoke", "beta", beta.kid});
+  BOOST_TEST(beta.refused("GET", "/api/v1/classrooms", 401) == "unauthenticated");
+}
+
+BOOST_AUTO_TEST_CASE(bad_input_gets_a_typed_error) {
+  auto code = [&](const std::string& body) {
+    return acme.refused("POST", "/api/v1/classrooms", 400, body);
+  };
+  BOOST_TEST(code("not json") == "bad_request");
+  BOOST_TEST(code(R"({"id":"x","title":"T","mode":"small_group","teacher":"t","color":"red"})")
+             == "bad_request");  // an unknown field
+  BOOST_TEST(code(R"({"id":"x'); DROP TABLE classrooms;--","title":"T","mode":"small_group",)"
+                  R"("teacher":"t"})")
+             == "bad_request");
+  BOOST_TEST(code(R"({"id":"x","title":"T","mode":"huge","teacher":"t"})") == "bad_request");
+  BOOST_TEST(code(R"({"id":"x","title":"T","mode":"one_on_one","teacher":"t","capacity":5})")
+             == "bad_request");
+  // A title with SQL in it is just a title.
+  auto ok = acme.ok<apiv::Classroom>(
+    "POST", "/api/v1/classrooms",
+    R"({"id":"sql","title":"'; DROP TABLE lessons; --","mode":"small_group","teacher":"t"})", 201);
+  BOOST_TEST(ok.title() == "'; DROP TABLE lessons; --");
+  BOOST_TEST(acme.refused("POST", "/api/v1/classrooms", 409,
+                          R"({"id":"sql","title":"T","mode":"small_group","teacher":"t"})")
+             == "already_exists");
+  BOOST_TEST(acme.refused("POST", "/api/v1/classrooms", 413, std::string(70 * 1024, ' '))
+             == "payload_too_large");
+  // Webhooks to the cloud metadata service are refused even where loopback
+  // is allowed.
+  BOOST_TEST(acme.refused("POST", "/api/v1/webhooks", 400,
+                          R"({"url":"http://169.254.169.254/latest","events":["*"]})")
+             == "bad_request");
+  BOOST_TEST(acme.refused("GET", "/api/v1/usage?from=2027-01-01&to=2029-01-01", 400)
+             == "bad_request");
+  BOOST_TEST(acme.refused("GET", "/api/v1/lessons?limit=99999", 400) == "bad_request");
+  BOOST_TEST(acme.refused("GET", "/api/v1/nothing", 404) == "not_found");
+  // The contract itself needs no key.
+  auto spec = transport::http_get("127.0.0.1", node.http_port, "/api/v1/openapi.json");
+  BOOST_TEST(spec.status == 200);
+  BOOST_TEST(spec.body.find("\"openapi\"") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
