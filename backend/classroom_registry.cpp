@@ -124,14 +124,10 @@ protocol::result<apiv::ClassroomList> classroom_registry::list(const std::string
     return q.err();
   q->bind(1, tenant).bind(2, from_ms).bind(3, to_ms).bind(4, max_listed);
   apiv::ClassroomList out;
-  for (;;) {
-    auto row = q->step();
-    if (!row)
-      return row.err();
-    if (!*row)
-      return out;
-    *out.add_classrooms() = row_of(*q);
-  }
+  if (auto err = q->each([&](const sqlite_db::statement& r) { *out.add_classrooms() = row_of(r); });
+      err.code != errc::none)
+    return err;
+  return out;
 }
 
 protocol::result<apiv::Classroom> classroom_registry::get(const std::string& tenant,

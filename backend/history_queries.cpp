@@ -80,14 +80,10 @@ protocol::result<apiv::LessonList> history_store::lessons(const std::string& ten
   q->bind(1, tenant).bind(2, f.classroom).bind(3, f.classroom).bind(4, f.from_ms).bind(5, f.to_ms);
   q->bind(6, static_cast<int64_t>(std::min(f.limit, max_lessons)));
   apiv::LessonList out;
-  for (;;) {
-    auto row = q->step();
-    if (!row)
-      return row.err();
-    if (!*row)
-      return out;
-    *out.add_lessons() = lesson_of(*q);
-  }
+  if (auto err = q->each([&](const sqlite_db::statement& r) { *out.add_lessons() = lesson_of(r); });
+      err.code != errc::none)
+    return err;
+  return out;
 }
 
 protocol::result<apiv::LessonDetail> history_store::lesson(const std::string& tenant,
@@ -121,29 +117,24 @@ protocol::error history_store::fill_attendance(apiv::LessonDetail& out, int64_t 
     return q.err();
   q->bind(1, out.lesson().id());
   apiv::Attendance* cur = nullptr;
-  for (;;) {
-    auto row = q->step();
-    if (!row)
-      return row.err();
-    if (!*row)
-      return {};
-    if (!cur || cur->identity() != q->text(0)) {
+  return q->each([&](const sqlite_db::statement& r) {
+    if (!cur || cur->identity() != r.text(0)) {
       cur = out.add_attendance();
-      cur->set_identity(q->text(0));
-      cur->set_role(q->text(1));
-      cur->set_display_name(q->text(2));
+      cur->set_identity(r.text(0));
+      cur->set_role(r.text(1));
+      cur->set_display_name(r.text(2));
     }
     auto* stay = cur->add_stays();
-    auto joined = q->integer(3);
+    auto joined = r.integer(3);
     set_time(stay->mutable_joined_at(), joined);
     auto left = until_ms;
-    if (!q->is_null(4)) {
-      left = q->integer(4);
+    if (!r.is_null(4)) {
+      left = r.integer(4);
       set_time(stay->mutable_left_at(), left);
-      stay->set_left_reason(q->text(5));
+      stay->set_left_reason(r.text(5));
     }
     cur->set_minutes_present(cur->minutes_present() + minutes(std::max<int64_t>(0, left - joined)));
-  }
+  });
 }
 
 protocol::error history_store::fill_calls(apiv::LessonDetail& out) {
@@ -152,25 +143,20 @@ protocol::error history_store::fill_calls(apiv::LessonDetail& out) {
   if (!q)
     return q.err();
   q->bind(1, out.lesson().id());
-  for (;;) {
-    auto row = q->step();
-    if (!row)
-      return row.err();
-    if (!*row)
-      return {};
+  return q->each([&](const sqlite_db::statement& r) {
     auto* c = out.add_calls();
-    c->set_call_id(q->text(0));
-    c->set_caller(q->text(1));
-    c->set_callee(q->text(2));
-    set_time(c->mutable_started_at(), q->integer(3));
-    if (!q->is_null(4))
-      set_time(c->mutable_answered_at(), q->integer(4));
-    if (!q->is_null(5))
-      set_time(c->mutable_ended_at(), q->integer(5));
-    c->set_outcome(q->text(6));
-    if (!q->is_null(4) && !q->is_null(5))
-      c->set_talk_seconds(static_cast<double>(q->integer(5) - q->integer(4)) / 1000.0);
-  }
+    c->set_call_id(r.text(0));
+    c->set_caller(r.text(1));
+    c->set_callee(r.text(2));
+    set_time(c->mutable_started_at(), r.integer(3));
+    if (!r.is_null(4))
+      set_time(c->mutable_answered_at(), r.integer(4));
+    if (!r.is_null(5))
+      set_time(c->mutable_ended_at(), r.integer(5));
+    c->set_outcome(r.text(6));
+    if (!r.is_null(4) && !r.is_null(5))
+      c->set_talk_seconds(static_cast<double>(r.integer(5) - r.integer(4)) / 1000.0);
+  });
 }
 
 protocol::error history_store::fill_hands(apiv::LessonDetail& out, int64_t until_ms) {
@@ -179,22 +165,17 @@ protocol::error history_store::fill_hands(apiv::LessonDetail& out, int64_t until
   if (!q)
     return q.err();
   q->bind(1, out.lesson().id());
-  for (;;) {
-    auto row = q->step();
-    if (!row)
-      return row.err();
-    if (!*row)
-      return {};
+  return q->each([&](const sqlite_db::statement& r) {
     auto* h = out.add_hands();
-    h->set_identity(q->text(0));
-    set_time(h->mutable_raised_at(), q->integer(1));
-    auto lowered = q->is_null(2) ? until_ms : q->integer(2);
-    if (!q->is_null(2))
+    h->set_identity(r.text(0));
+    set_time(h->mutable_raised_at(), r.integer(1));
+    auto lowered = r.is_null(2) ? until_ms : r.integer(2);
+    if (!r.is_null(2))
       set_time(h->mutable_lowered_at(), lowered);
-    h->set_outcome(q->text(3));
-    h->set_by(q->text(4));
-    h->set_wait_seconds(static_cast<double>(std::max<int64_t>(0, lowered - q->integer(1))) / 1000.0);
-  }
+    h->set_outcome(r.text(3));
+    h->set_by(r.text(4));
+    h->set_wait_seconds(static_cast<double>(std::max<int64_t>(0, lowered - r.integer(1))) / 1000.0);
+  });
 }
 
 protocol::error history_store::fill_photos(apiv::LessonDetail& out) {
@@ -203,21 +184,16 @@ protocol::error history_store::fill_photos(apiv::LessonDetail& out) {
   if (!q)
     return q.err();
   q->bind(1, out.lesson().id());
-  for (;;) {
-    auto row = q->step();
-    if (!row)
-      return row.err();
-    if (!*row)
-      return {};
+  return q->each([&](const sqlite_db::statement& r) {
     auto* p = out.add_photos();
-    p->set_photo_id(q->text(0));
-    p->set_owner(q->text(1));
-    p->set_taken_by(q->text(2));
-    p->set_command_id(q->text(3));
-    p->set_width(static_cast<uint32_t>(q->integer(4)));
-    p->set_height(static_cast<uint32_t>(q->integer(5)));
-    set_time(p->mutable_taken_at(), q->integer(6));
-  }
+    p->set_photo_id(r.text(0));
+    p->set_owner(r.text(1));
+    p->set_taken_by(r.text(2));
+    p->set_command_id(r.text(3));
+    p->set_width(static_cast<uint32_t>(r.integer(4)));
+    p->set_height(static_cast<uint32_t>(r.integer(5)));
+    set_time(p->mutable_taken_at(), r.integer(6));
+  });
 }
 
 protocol::result<apiv::Usage> history_store::usage(const std::string& tenant, int64_t from_ms,
@@ -260,15 +236,12 @@ protocol::result<apiv::Usage> history_store::usage(const std::string& tenant, in
     if (!q)
       return q.err();
     q->bind(1, tenant).bind(2, from_ms).bind(3, to_ms);
-    for (;;) {
-      auto row = q->step();
-      if (!row)
-        return row.err();
-      if (!*row)
-        break;
-      auto begun = q->integer(0);
-      p.add(day(begun), begun, q->is_null(1) ? now : q->integer(1));
-    }
+    auto err = q->each([&](const sqlite_db::statement& r) {
+      auto begun = r.integer(0);
+      p.add(day(begun), begun, r.is_null(1) ? now : r.integer(1));
+    });
+    if (err.code != errc::none)
+      return err;
   }
   apiv::Usage out;
   for (auto& [_, d] : days)

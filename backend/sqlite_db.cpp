@@ -104,12 +104,17 @@ protocol::result<bool> sqlite_db::statement::step() {
 }
 
 protocol::error sqlite_db::statement::run() {
+  return each([](const statement&) {});
+}
+
+protocol::error sqlite_db::statement::each(const std::function<void(const statement&)>& row) {
   for (;;) {
     auto more = step();
     if (!more)
       return more.err();
     if (!*more)
       return {};
+    row(*this);
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -39,6 +40,8 @@ public:
     protocol::result<bool> step();
     /// Runs to the end (for statements without rows).
     protocol::error run();
+    /// Runs to the end, giving each row to `row`.
+    protocol::error each(const std::function<void(const statement&)>& row);
     std::string text(int column) const;
     int64_t integer(int column) const;
     bool is_null(int column) const;

@@ -47,14 +47,10 @@ protocol::result<std::vector<T>> all_rows(sqlite_db& db, const char* sql,
   for (std::size_t i = 0; i < params.size(); ++i)
     q->bind(static_cast<int>(i + 1), params[i]);
   std::vector<T> out;
-  for (;;) {
-    auto more = q->step();
-    if (!more)
-      return more.err();
-    if (!*more)
-      return out;
-    out.push_back(row(*q));
-  }
+  if (auto err = q->each([&](const sqlite_db::statement& r) { out.push_back(row(r)); });
+      err.code != errc::none)
+    return err;
+  return out;
 }
 
 } // namespace

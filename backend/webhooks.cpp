@@ -152,14 +152,10 @@ webhook_delivery delivery_row(const sqlite_db::statement& q) {
 template <class T, class Row>
 protocol::result<std::vector<T>> collect(sqlite_db::statement& q, Row row) {
   std::vector<T> out;
-  for (;;) {
-    auto more = q.step();
-    if (!more)
-      return more.err();
-    if (!*more)
-      return out;
-    out.push_back(row(q));
-  }
+  if (auto err = q.each([&](const sqlite_db::statement& r) { out.push_back(row(r)); });
+      err.code != errc::none)
+    return err;
+  return out;
 }
 
 std::string hmac_hex(std::string_view secret, std::string_view data) {
@@ -385,19 +381,17 @@ protocol::result<webhook_outbox_counts> webhook_registry::outbox_counts(const st
     return q.err();
   q->bind(1, tenant);
   webhook_outbox_counts out;
-  for (;;) {
-    auto more = q->step();
-    if (!more)
-      return more.err();
-    if (!*more)
-      return out;
+  auto err = q->each([&](const sqlite_db::statement& r) {
     webhook_state s = webhook_state::pending;
-    if (!from_string(q->text(0), s))
-      continue;
+    if (!from_string(r.text(0), s))
+      return;
     (s == webhook_state::pending ? out.pending
      : s == webhook_state::delivered ? out.delivered
-                                     : out.failed) = q->integer(1);
-  }
+                                     : out.failed) = r.integer(1);
+  });
+  if (err.code != errc::none)
+    return err;
+  return out;
 }
 
 protocol::result<int64_t> webhook_registry::purge(int64_t before_ms) {
