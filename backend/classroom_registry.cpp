@@ -23,7 +23,7 @@ constexpr const char* columns =
   "SELECT id, title, mode, capacity, provider, teacher, starts_ms, ends_ms, created_ms, ended_ms "
   "FROM classrooms ";
 
-apiv::Classroom row_of(const sqlite_db::statement& q) {
+apiv::Classroom row_of(const database::statement& q) {
   apiv::Classroom c;
   c.set_id(q.text(0));
   c.set_title(q.text(1));
@@ -73,10 +73,10 @@ protocol::error check(const apiv::CreateClassroomRequest& r) {
 } // namespace
 
 protocol::result<std::shared_ptr<classroom_registry>> classroom_registry::open(
-  const std::filesystem::path& file, clock now_ms) {
+  const std::string& address, clock now_ms) {
   if (!now_ms)
     now_ms = wall_ms;
-  auto db = sqlite_db::open(file);
+  auto db = database::open(address);
   if (!db)
     return db.err();
   if (auto err = migrate(**db, now_ms()); err.code != errc::none)
@@ -124,7 +124,7 @@ protocol::result<apiv::ClassroomList> classroom_registry::list(const std::string
     return q.err();
   q->bind(1, tenant).bind(2, from_ms).bind(3, to_ms).bind(4, max_listed);
   apiv::ClassroomList out;
-  if (auto err = q->each([&](const sqlite_db::statement& r) { *out.add_classrooms() = row_of(r); });
+  if (auto err = q->each([&](const database::statement& r) { *out.add_classrooms() = row_of(r); });
       err.code != errc::none)
     return err;
   return out;

@@ -15,7 +15,7 @@
 #include <optional>
 #include <string>
 
-#include "backend/sqlite_db.hpp"
+#include "backend/database.hpp"
 #include "lamplight/api/v1/api.pb.h"
 #include "protocol/errc.hpp"
 
@@ -28,7 +28,7 @@ public:
   using clock = std::function<int64_t()>;  // wall milliseconds
 
   static protocol::result<std::shared_ptr<classroom_registry>> open(
-    const std::filesystem::path& file, clock now_ms = {});
+    const std::string& address, clock now_ms = {});
 
   /// `r` as the API received it; a capacity of 0 takes the mode's.
   protocol::result<api::v1::Classroom> create(const std::string& tenant,
@@ -45,12 +45,12 @@ public:
   std::optional<api::v1::Classroom> find(const std::string& tenant, const std::string& id);
 
 private:
-  classroom_registry(std::unique_ptr<sqlite_db> db, clock now_ms)
+  classroom_registry(std::unique_ptr<database> db, clock now_ms)
     : db_(std::move(db)), now_ms_(std::move(now_ms)) {}
   protocol::result<api::v1::Classroom> get_locked(const std::string& tenant, const std::string& id);
 
   std::mutex mtx_;
-  std::unique_ptr<sqlite_db> db_;
+  std::unique_ptr<database> db_;
   clock now_ms_;
 };
 

@@ -28,7 +28,7 @@ double minutes(int64_t ms) { return static_cast<double>(ms) / 60000.0; }
 
 /// A lesson row as the API shows it (columns: id, classroom, mode,
 /// started_ms, ended_ms, end_reason, participants).
-apiv::Lesson lesson_of(const sqlite_db::statement& q) {
+apiv::Lesson lesson_of(const database::statement& q) {
   apiv::Lesson l;
   l.set_id(q.text(0));
   l.set_classroom(q.text(1));
@@ -58,8 +58,8 @@ std::string utc_day(int64_t ms) {
 }
 
 protocol::result<std::shared_ptr<history_store>> history_store::open(
-  const std::filesystem::path& file, clock now_ms) {
-  auto db = sqlite_db::open(file);
+  const std::string& address, clock now_ms) {
+  auto db = database::open(address);
   if (!db)
     return db.err();
   if (auto err = migrate(**db, wall_ms()); err.code != errc::none)
@@ -80,7 +80,7 @@ protocol::result<apiv::LessonList> history_store::lessons(const std::string& ten
   q->bind(1, tenant).bind(2, f.classroom).bind(3, f.classroom).bind(4, f.from_ms).bind(5, f.to_ms);
   q->bind(6, static_cast<int64_t>(std::min(f.limit, max_lessons)));
   apiv::LessonList out;
-  if (auto err = q->each([&](const sqlite_db::statement& r) { *out.add_lessons() = lesson_of(r); });
+  if (auto err = q->each([&](const database::statement& r) { *out.add_lessons() = lesson_of(r); });
       err.code != errc::none)
     return err;
   return out;
@@ -117,7 +117,7 @@ protocol::error history_store::fill_attendance(apiv::LessonDetail& out, int64_t 
     return q.err();
   q->bind(1, out.lesson().id());
   apiv::Attendance* cur = nullptr;
-  return q->each([&](const sqlite_db::statement& r) {
+  return q->each([&](const database::statement& r) {
     if (!cur || cur->identity() != r.text(0)) {
       cur = out.add_attendance();
       cur->set_identity(r.text(0));
@@ -143,7 +143,7 @@ protocol::error history_store::fill_calls(apiv::LessonDetail& out) {
   if (!q)
     return q.err();
   q->bind(1, out.lesson().id());
-  return q->each([&](const sqlite_db::statement& r) {
+  return q->each([&](const database::statement& r) {
     auto* c = out.add_calls();
     c->set_call_id(r.text(0));
     c->set_caller(r.text(1));
@@ -165,7 +165,7 @@ protocol::error history_store::fill_hands(apiv::LessonDetail& out, int64_t until
   if (!q)
     return q.err();
   q->bind(1, out.lesson().id());
-  return q->each([&](const sqlite_db::statement& r) {
+  return q->each([&](const database::statement& r) {
     auto* h = out.add_hands();
     h->set_identity(r.text(0));
     set_time(h->mutable_raised_at(), r.integer(1));
@@ -184,7 +184,7 @@ protocol::error history_store::fill_photos(apiv::LessonDetail& out) {
   if (!q)
     return q.err();
   q->bind(1, out.lesson().id());
-  return q->each([&](const sqlite_db::statement& r) {
+  return q->each([&](const database::statement& r) {
     auto* p = out.add_photos();
     p->set_photo_id(r.text(0));
     p->set_owner(r.text(1));
@@ -236,7 +236,7 @@ protocol::result<apiv::Usage> history_store::usage(const std::string& tenant, in
     if (!q)
       return q.err();
     q->bind(1, tenant).bind(2, from_ms).bind(3, to_ms);
-    auto err = q->each([&](const sqlite_db::statement& r) {
+    auto err = q->each([&](const database::statement& r) {
       auto begun = r.integer(0);
       p.add(day(begun), begun, r.is_null(1) ? now : r.integer(1));
     });

@@ -12,7 +12,7 @@
 #include <mutex>
 #include <string>
 
-#include "backend/sqlite_db.hpp"
+#include "backend/database.hpp"
 #include "lamplight/api/v1/api.pb.h"
 #include "protocol/errc.hpp"
 
@@ -30,7 +30,7 @@ class history_store {
 public:
   using clock = std::function<int64_t()>;  // wall milliseconds: "now" for open stays
 
-  static protocol::result<std::shared_ptr<history_store>> open(const std::filesystem::path& file,
+  static protocol::result<std::shared_ptr<history_store>> open(const std::string& address,
                                                                clock now_ms = {});
 
   protocol::result<api::v1::LessonList> lessons(const std::string& tenant,
@@ -43,7 +43,7 @@ public:
   protocol::result<api::v1::Usage> usage(const std::string& tenant, int64_t from_ms, int64_t to_ms);
 
 private:
-  history_store(std::unique_ptr<sqlite_db> db, clock now_ms)
+  history_store(std::unique_ptr<database> db, clock now_ms)
     : db_(std::move(db)), now_ms_(std::move(now_ms)) {}
   // Expect mtx_ held.
   protocol::error fill_attendance(api::v1::LessonDetail& out, int64_t until_ms);
@@ -52,7 +52,7 @@ private:
   protocol::error fill_photos(api::v1::LessonDetail& out);
 
   std::mutex mtx_;
-  std::unique_ptr<sqlite_db> db_;
+  std::unique_ptr<database> db_;
   clock now_ms_;
 };
 

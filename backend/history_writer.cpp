@@ -29,7 +29,7 @@ struct lesson_ref {
 /// One batch's statements against one connection, inside its transaction.
 class history_tx {
 public:
-  explicit history_tx(sqlite_db& db) : db_(db) {}
+  explicit history_tx(database& db) : db_(db) {}
 
   protocol::error apply(const std::string& tenant, const std::string& classroom,
                         const sig::ClassroomEvent& ev) {
@@ -136,8 +136,8 @@ private:
     (bind_one(*q, ++i, args), ...);
     return q->run();
   }
-  static void bind_one(sqlite_db::statement& q, int i, const std::string& x) { q.bind(i, x); }
-  static void bind_one(sqlite_db::statement& q, int i, int64_t x) { q.bind(i, x); }
+  static void bind_one(database::statement& q, int i, const std::string& x) { q.bind(i, x); }
+  static void bind_one(database::statement& q, int i, int64_t x) { q.bind(i, x); }
 
   protocol::error open_stay(const std::string& lesson, const std::string& identity,
                             const std::string& role, const std::string& name, int64_t at) {
@@ -248,7 +248,7 @@ private:
            + ",\"data\":" + data + "}";
   }
 
-  sqlite_db& db_;
+  database& db_;
 };
 
 } // namespace
@@ -268,8 +268,8 @@ std::string webhook_type_of(const sig::ClassroomEvent& ev) {
 }
 
 protocol::result<std::shared_ptr<history_writer>> history_writer::open(
-  const std::filesystem::path& file, history_options opts) {
-  auto db = sqlite_db::open(file);
+  const std::string& address, history_options opts) {
+  auto db = database::open(address);
   if (!db)
     return db.err();
   if (auto err = migrate(**db, wall_ms()); err.code != errc::none)
@@ -277,7 +277,7 @@ protocol::result<std::shared_ptr<history_writer>> history_writer::open(
   return std::shared_ptr<history_writer>(new history_writer(std::move(*db), opts));
 }
 
-history_writer::history_writer(std::unique_ptr<sqlite_db> db, history_options opts)
+history_writer::history_writer(std::unique_ptr<database> db, history_options opts)
   : db_(std::move(db)), opts_(opts) {
   thread_ = std::thread([this] { run(); });
 }

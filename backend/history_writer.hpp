@@ -20,7 +20,7 @@
 #include <string>
 #include <thread>
 
-#include "backend/sqlite_db.hpp"
+#include "backend/database.hpp"
 #include "protocol/errc.hpp"
 #include "lamplight/signal/v1/classroom.pb.h"
 
@@ -49,7 +49,7 @@ struct history_options {
 /// Thread-safe. `post` never waits for the database: it only queues.
 class history_writer {
 public:
-  static protocol::result<std::shared_ptr<history_writer>> open(const std::filesystem::path& file,
+  static protocol::result<std::shared_ptr<history_writer>> open(const std::string& address,
                                                                 history_options opts = {});
   ~history_writer();
   history_writer(const history_writer&) = delete;
@@ -84,11 +84,11 @@ private:
     std::string classroom;
     signal::v1::ClassroomEvent ev;
   };
-  history_writer(std::unique_ptr<sqlite_db> db, history_options opts);
+  history_writer(std::unique_ptr<database> db, history_options opts);
   void run();
   protocol::error write_batch(const std::deque<item>& batch);
 
-  std::unique_ptr<sqlite_db> db_;  // the writer thread's alone
+  std::unique_ptr<database> db_;  // the writer thread's alone
   history_options opts_;
   mutable std::mutex mtx_;
   std::condition_variable wake_;     // the writer: work or stop

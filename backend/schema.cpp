@@ -170,7 +170,7 @@ const std::vector<migration>& migrations() {
 
 } // namespace
 
-protocol::result<int64_t> current_version(sqlite_db& db) {
+protocol::result<int64_t> current_version(database& db) {
   if (auto err = db.exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
                          "version BIGINT PRIMARY KEY, applied_ms BIGINT NOT NULL)");
       err.code != errc::none)
@@ -184,7 +184,34 @@ protocol::result<int64_t> current_version(sqlite_db& db) {
   return *row ? q->integer(0) : 0;
 }
 
-protocol::error migrate(sqlite_db& db, int64_t now_ms) {
+namespace {
+
+/// Holds the database's schema lock (PostgreSQL: an advisory lock; SQLite:
+/// the write lock each migration's transaction takes anyway).
+class schema_lock {
+public:
+  explicit schema_lock(database& db) : db_(db) { err_ = db_.lock_schema(); }
+  ~schema_lock() {
+    if (err_.code == errc::none)
+      db_.unlock_schema();
+  }
+  schema_lock(const schema_lock&) = delete;
+  schema_lock& operator=(const schema_lock&) = delete;
+  const protocol::error& error() const { return err_; }
+
+private:
+  database& db_;
+  protocol::error err_;
+};
+
+} // namespace
+
+protocol::error migrate(database& db, int64_t now_ms) {
+  // Nodes of a cluster and lamplight-admin may start at once on one
+  // database: one migrates, the others wait and then find nothing to do.
+  schema_lock lock(db);
+  if (lock.error().code != errc::none)
+    return lock.error();
   auto at = current_version(db);
   if (!at)
     return at.err();
@@ -199,7 +226,7 @@ protocol::error migrate(sqlite_db& db, int64_t now_ms) {
     if (!tx.started())
       return {errc::internal, "database: cannot start migration " + std::to_string(m.version)};
     // Another process (a second node, lamplight-admin) may have applied it
-    // since we looked: the transaction holds the write lock now.
+    // since we looked (SQLite: the transaction holds the write lock now).
     auto now_at = current_version(db);
     if (!now_at)
       return now_at.err();

@@ -2,7 +2,7 @@
 
 #include <cstdint>
 
-#include "backend/sqlite_db.hpp"
+#include "backend/database.hpp"
 
 namespace lamplight::backend {
 
@@ -14,9 +14,9 @@ inline constexpr int64_t schema_version = 2;
 /// Brings `db` to schema_version. errc::internal if a migration fails (the
 /// database keeps the last version that applied) or if the database is
 /// newer than this program (it refuses to run on a schema it does not know).
-protocol::error migrate(sqlite_db& db, int64_t now_ms);
+protocol::error migrate(database& db, int64_t now_ms);
 
 /// The version `db` is at (0: empty).
-protocol::result<int64_t> current_version(sqlite_db& db);
+protocol::result<int64_t> current_version(database& db);
 
 } // namespace lamplight::backend

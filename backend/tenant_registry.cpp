@@ -18,7 +18,7 @@ protocol::error no_tenant(const std::string& id) {
   return {errc::not_found, "no tenant " + id};
 }
 
-tenant tenant_row(const sqlite_db::statement& q) {
+tenant tenant_row(const database::statement& q) {
   tenant t;
   t.id = q.text(0);
   t.name = q.text(1);
@@ -27,7 +27,7 @@ tenant tenant_row(const sqlite_db::statement& q) {
   return t;
 }
 
-api_key key_row(const sqlite_db::statement& q) {
+api_key key_row(const database::statement& q) {
   api_key k;
   k.kid = q.text(0);
   k.tenant = q.text(1);
@@ -39,7 +39,7 @@ api_key key_row(const sqlite_db::statement& q) {
 
 /// Rows of a query (text parameters bound in order) made into T by `row`.
 template <class T, class Row>
-protocol::result<std::vector<T>> all_rows(sqlite_db& db, const char* sql,
+protocol::result<std::vector<T>> all_rows(database& db, const char* sql,
                                           std::vector<std::string> params, Row row) {
   auto q = db.prepare(sql);
   if (!q)
@@ -47,7 +47,7 @@ protocol::result<std::vector<T>> all_rows(sqlite_db& db, const char* sql,
   for (std::size_t i = 0; i < params.size(); ++i)
     q->bind(static_cast<int>(i + 1), params[i]);
   std::vector<T> out;
-  if (auto err = q->each([&](const sqlite_db::statement& r) { out.push_back(row(r)); });
+  if (auto err = q->each([&](const database::statement& r) { out.push_back(row(r)); });
       err.code != errc::none)
     return err;
   return out;
@@ -78,10 +78,10 @@ bool tenant_registry::valid_tenant_id(const std::string& id) {
 }
 
 protocol::result<std::shared_ptr<tenant_registry>>
-tenant_registry::open(const std::filesystem::path& file, clock now_ms) {
+tenant_registry::open(const std::string& address, clock now_ms) {
   if (!now_ms)
     now_ms = wall_ms;
-  auto db = sqlite_db::open(file);
+  auto db = database::open(address);
   if (!db)
     return db.err();
   if (auto err = migrate(**db, now_ms()); err.code != errc::none)

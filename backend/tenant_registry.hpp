@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "backend/sqlite_db.hpp"
+#include "backend/database.hpp"
 #include "protocol/errc.hpp"
 #include "protocol/token.hpp"
 
@@ -59,8 +59,8 @@ class tenant_registry {
 public:
   using clock = std::function<int64_t()>;  // wall milliseconds
 
-  /// Opens (creating and migrating) the database file.
-  static protocol::result<std::shared_ptr<tenant_registry>> open(const std::filesystem::path& file,
+  /// Opens (creating and migrating) the database (see database::open).
+  static protocol::result<std::shared_ptr<tenant_registry>> open(const std::string& address,
                                                                  clock now_ms = {});
 
   protocol::result<tenant> create_tenant(const std::string& id, const std::string& name);
@@ -85,14 +85,14 @@ public:
   static bool valid_tenant_id(const std::string& id);
 
 private:
-  tenant_registry(std::unique_ptr<sqlite_db> db, clock now_ms)
+  tenant_registry(std::unique_ptr<database> db, clock now_ms)
     : db_(std::move(db)), now_ms_(std::move(now_ms)) {}
   // Both expect mtx_ held.
   protocol::result<new_key> insert_key(const std::string& tenant);
   protocol::result<tenant> find_tenant_locked(const std::string& id);
 
   std::mutex mtx_;
-  std::unique_ptr<sqlite_db> db_;
+  std::unique_ptr<database> db_;
   clock now_ms_;
 };
 

@@ -57,14 +57,14 @@ int64_t webhook_dispatcher::backoff_ms(const webhook_dispatcher_config& cfg,
 }
 
 protocol::result<std::unique_ptr<webhook_dispatcher>>
-webhook_dispatcher::open(const std::filesystem::path& file, webhook_dispatcher_config cfg) {
+webhook_dispatcher::open(const std::string& address, webhook_dispatcher_config cfg) {
   if (auto err = check_config(cfg); err.code != errc::none)
     return err;
   if (!cfg.now_ms)
     cfg.now_ms = wall_ms;
   if (!cfg.post)
     cfg.post = transport::http_post;
-  auto db = sqlite_db::open(file);
+  auto db = database::open(address);
   if (!db)
     return db.err();
   if (auto err = migrate(**db, cfg.now_ms()); err.code != errc::none)
@@ -72,7 +72,7 @@ webhook_dispatcher::open(const std::filesystem::path& file, webhook_dispatcher_c
   return std::unique_ptr<webhook_dispatcher>(new webhook_dispatcher(std::move(*db), std::move(cfg)));
 }
 
-webhook_dispatcher::webhook_dispatcher(std::unique_ptr<sqlite_db> db,
+webhook_dispatcher::webhook_dispatcher(std::unique_ptr<database> db,
                                        webhook_dispatcher_config cfg)
   : cfg_(std::move(cfg)), db_(std::move(db)), rng_(std::random_device{}()) {}
 

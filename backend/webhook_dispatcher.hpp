@@ -20,7 +20,7 @@
 #include <thread>
 #include <vector>
 
-#include "backend/sqlite_db.hpp"
+#include "backend/database.hpp"
 #include "backend/webhooks.hpp"
 #include "protocol/errc.hpp"
 #include "transport/http_client.hpp"
@@ -76,7 +76,7 @@ public:
   /// Opens (creating and migrating) the database file; no thread yet.
   /// errc::bad_request for a config out of shape.
   static protocol::result<std::unique_ptr<webhook_dispatcher>>
-  open(const std::filesystem::path& file, webhook_dispatcher_config cfg = {});
+  open(const std::string& address, webhook_dispatcher_config cfg = {});
   ~webhook_dispatcher();
   webhook_dispatcher(const webhook_dispatcher&) = delete;
   webhook_dispatcher& operator=(const webhook_dispatcher&) = delete;
@@ -124,7 +124,7 @@ private:
     bool ok() const { return status_code >= 200 && status_code < 300; }
   };
 
-  webhook_dispatcher(std::unique_ptr<sqlite_db> db, webhook_dispatcher_config cfg);
+  webhook_dispatcher(std::unique_ptr<database> db, webhook_dispatcher_config cfg);
   /// The next due row, leased; nullopt if none (or the database failed).
   std::optional<claim> claim_next(int64_t now);
   outcome send(const claim& c);
@@ -136,7 +136,7 @@ private:
 
   webhook_dispatcher_config cfg_;
   std::mutex db_mtx_;
-  std::unique_ptr<sqlite_db> db_;
+  std::unique_ptr<database> db_;
 
   std::mutex run_mtx_;
   std::condition_variable wake_cv_;

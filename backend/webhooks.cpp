@@ -122,7 +122,7 @@ protocol::result<std::string> normalize_events(const std::vector<std::string>& e
   return out;
 }
 
-webhook_endpoint endpoint_row(const sqlite_db::statement& q) {
+webhook_endpoint endpoint_row(const database::statement& q) {
   webhook_endpoint e;
   e.id = q.text(0);
   e.tenant = q.text(1);
@@ -133,7 +133,7 @@ webhook_endpoint endpoint_row(const sqlite_db::statement& q) {
   return e;
 }
 
-webhook_delivery delivery_row(const sqlite_db::statement& q) {
+webhook_delivery delivery_row(const database::statement& q) {
   webhook_delivery d;
   d.outbox = q.text(0);
   d.attempt = q.integer(1);
@@ -150,9 +150,9 @@ webhook_delivery delivery_row(const sqlite_db::statement& q) {
 
 /// Rows of a prepared, bound query made into T by `row`.
 template <class T, class Row>
-protocol::result<std::vector<T>> collect(sqlite_db::statement& q, Row row) {
+protocol::result<std::vector<T>> collect(database::statement& q, Row row) {
   std::vector<T> out;
-  if (auto err = q.each([&](const sqlite_db::statement& r) { out.push_back(row(r)); });
+  if (auto err = q.each([&](const database::statement& r) { out.push_back(row(r)); });
       err.code != errc::none)
     return err;
   return out;
@@ -259,10 +259,10 @@ bool webhook_endpoint::subscribed(std::string_view event_type) const {
 }
 
 protocol::result<std::shared_ptr<webhook_registry>>
-webhook_registry::open(const std::filesystem::path& file, webhook_policy policy, clock now_ms) {
+webhook_registry::open(const std::string& address, webhook_policy policy, clock now_ms) {
   if (!now_ms)
     now_ms = wall_ms;
-  auto db = sqlite_db::open(file);
+  auto db = database::open(address);
   if (!db)
     return db.err();
   if (auto err = migrate(**db, now_ms()); err.code != errc::none)
@@ -381,7 +381,7 @@ protocol::result<webhook_outbox_counts> webhook_registry::outbox_counts(const st
     return q.err();
   q->bind(1, tenant);
   webhook_outbox_counts out;
-  auto err = q->each([&](const sqlite_db::statement& r) {
+  auto err = q->each([&](const database::statement& r) {
     webhook_state s = webhook_state::pending;
     if (!from_string(r.text(0), s))
       return;
@@ -406,7 +406,7 @@ protocol::result<int64_t> webhook_registry::purge(int64_t before_ms) {
   return db_->changes();
 }
 
-protocol::error enqueue_webhook_event(sqlite_db& db, const std::string& tenant,
+protocol::error enqueue_webhook_event(database& db, const std::string& tenant,
                                       const std::string& event_id, const std::string& event_type,
                                       const std::string& body_json, int64_t now_ms) {
   webhook_event_type type = webhook_event_type::lesson_started;
@@ -421,7 +421,7 @@ protocol::error enqueue_webhook_event(sqlite_db& db, const std::string& tenant,
   if (!q)
     return q.err();
   q->bind(1, tenant);
-  auto endpoints = collect<webhook_endpoint>(*q, [](const sqlite_db::statement& row) {
+  auto endpoints = collect<webhook_endpoint>(*q, [](const database::statement& row) {
     webhook_endpoint e;
     e.id = row.text(0);
     e.events = split_events(row.text(1));

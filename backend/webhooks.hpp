@@ -16,7 +16,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
-#include "backend/sqlite_db.hpp"
+#include "backend/database.hpp"
 #include "protocol/errc.hpp"
 
 namespace lamplight::backend {
@@ -124,7 +124,7 @@ public:
 
   /// Opens (creating and migrating) the database file.
   static protocol::result<std::shared_ptr<webhook_registry>>
-  open(const std::filesystem::path& file, webhook_policy policy = {}, clock now_ms = {});
+  open(const std::string& address, webhook_policy policy = {}, clock now_ms = {});
 
   /// `events`: type names (see webhook_event_type) or "*"; not empty.
   protocol::result<new_webhook_endpoint> create(const std::string& tenant, const std::string& url,
@@ -147,11 +147,11 @@ public:
   const webhook_policy& policy() const { return policy_; }
 
 private:
-  webhook_registry(std::unique_ptr<sqlite_db> db, webhook_policy policy, clock now_ms)
+  webhook_registry(std::unique_ptr<database> db, webhook_policy policy, clock now_ms)
     : db_(std::move(db)), policy_(policy), now_ms_(std::move(now_ms)) {}
 
   std::mutex mtx_;
-  std::unique_ptr<sqlite_db> db_;
+  std::unique_ptr<database> db_;
   webhook_policy policy_;
   clock now_ms_;
 };
@@ -163,7 +163,7 @@ private:
 /// endpoint is queued once (a replayed journal adds nothing). A tenant
 /// without endpoints costs one indexed query. Errors: bad_request (an
 /// unknown type, an empty or over-long id, a body over 256 KiB), internal.
-protocol::error enqueue_webhook_event(sqlite_db& db, const std::string& tenant,
+protocol::error enqueue_webhook_event(database& db, const std::string& tenant,
                                       const std::string& event_id, const std::string& event_type,
                                       const std::string& body_json, int64_t now_ms);
 

@@ -23,7 +23,7 @@ packages=(
   libssl-dev
   libsrtp2-dev libusrsctp-dev libnice-dev libglib2.0-dev
   libvpx-dev libopus-dev libturbojpeg0-dev
-  libedit-dev libsqlite3-dev
+  libedit-dev libsqlite3-dev libpq-dev postgresql
   janus
   iproute2 curl python3
 )

@@ -1,5 +1,6 @@
 // lamplight-admin: the operator's tool for tenants (institutions) and their
-// API keys, on a node's database (<data-dir>/lamplight.db). It works beside a
+// API keys, on a node's database (<data-dir>/lamplight.db, or the cluster's
+// PostgreSQL given with --database). It works beside a
 // running node: the node reads keys at every join, so what this changes
 // holds from the next join on, without a restart. Each command prints one
 // JSON object per line (a key's secret only when the key is made).
@@ -23,7 +24,7 @@ namespace {
 using namespace lamplight;
 namespace pb = google::protobuf;
 
-constexpr const char* usage = R"(usage: lamplight-admin [--data-dir DIR] COMMAND
+constexpr const char* usage = R"(usage: lamplight-admin [--data-dir DIR | --database URI] COMMAND
   tenant create ID NAME       a new tenant (id: 1..64 of [A-Za-z0-9._-])
   tenant list
   tenant suspend ID           its keys admit nobody until resumed
@@ -44,7 +45,9 @@ constexpr const char* usage = R"(usage: lamplight-admin [--data-dir DIR] COMMAND
                               signed with that key, sent to the node at
                               $LAMPLIGHT_NODE (default 127.0.0.1:7443); prints
                               the answer's body; exit 0 for 2xx, 1 otherwise
-DIR defaults to $LAMPLIGHT_DATA_DIR, else lamplight-data (the node's default).
+DIR defaults to $LAMPLIGHT_DATA_DIR, else lamplight-data (the node's default);
+the database is DIR/lamplight.db unless URI (or $LAMPLIGHT_DATABASE) names
+another: a SQLite file, or a cluster's postgresql://user@host/db.
 )";
 
 using row = std::vector<std::pair<std::string, pb::Value>>;
@@ -212,10 +215,14 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   const char* env = std::getenv("LAMPLIGHT_DATA_DIR");
   std::string data_dir = env && *env ? env : "lamplight-data";
-  if (args.size() >= 2 && args[0] == "--data-dir") {
-    data_dir = args[1];
+  const char* db_env = std::getenv("LAMPLIGHT_DATABASE");
+  std::string database = db_env ? db_env : "";
+  while (args.size() >= 2 && (args[0] == "--data-dir" || args[0] == "--database")) {
+    (args[0] == "--data-dir" ? data_dir : database) = args[1];
     args.erase(args.begin(), args.begin() + 2);
   }
+  if (database.empty())
+    database = (std::filesystem::path(data_dir) / "lamplight.db").string();
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     std::cout << usage;
     return args.empty() ? 2 : 0;
@@ -224,7 +231,7 @@ int main(int argc, char** argv) {
     return token(args);
   if (args[0] == "api")
     return api(args);
-  auto reg = backend::tenant_registry::open(std::filesystem::path(data_dir) / "lamplight.db");
+  auto reg = backend::tenant_registry::open(database);
   if (!reg)
     return fail(reg.err());
   return run(**reg, args);

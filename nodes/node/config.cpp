@@ -87,6 +87,7 @@ protocol::result<load_result> load_config(const std::vector<std::string>& args,
     ("janus", po::value(&c.janus), "host:port of a Janus 1.1 WebSocket API (its websockets transport); classrooms with provider janus run their media there")
     ("janus-admin-key", po::value(&c.janus_admin_key), "the VideoRoom admin_key, if that Janus requires one to create rooms")
     ("data-dir", po::value(&c.data_dir)->default_value(c.data_dir), "journals and the token secret live here")
+    ("database", po::value(&c.database), "the business layer's database: a PostgreSQL URI (postgresql://user@host/db, shared by the nodes of a cluster) or a SQLite file (default <data-dir>/lamplight.db)")
     ("web-root", po::value(&c.web_root), "folder of the web clients")
     ("token-secret-file", po::value(&c.token_secret_file), "HMAC-SHA256 key for join tokens (default <data-dir>/token.secret, created if absent)")
     ("dev-tokens", po::value(&c.dev_tokens)->default_value(c.dev_tokens), "GET /dev/token signs tokens for loopback clients: on | off | auto")
@@ -193,6 +194,8 @@ protocol::result<load_result> load_config(const std::vector<std::string>& args,
     return protocol::error{protocol::errc::bad_request, "max-frame-bytes must be 1 KiB..16 MiB"};
   if (c.token_secret_file.empty())
     c.token_secret_file = c.data_dir + "/token.secret";
+  if (c.database.empty())
+    c.database = c.data_dir + "/lamplight.db";
   return out;
 }
 

@@ -38,6 +38,7 @@ struct node_config {
   std::string janus;                     // host:port of a Janus WebSocket API; empty: none
   std::string janus_admin_key;           // VideoRoom admin_key, if that Janus wants one
   std::string data_dir = "lamplight-data";
+  std::string database;                  // PostgreSQL URI or SQLite file; default <data-dir>/lamplight.db
   std::string web_root;                  // default: the web/ folder next to the sources
   std::string token_secret_file;         // default: <data-dir>/token.secret
   std::string dev_tokens = "auto";       // /dev/token: on | off | auto (on when bind is loopback)

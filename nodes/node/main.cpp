@@ -57,7 +57,7 @@ struct business_layer {
 
 protocol::result<business_layer> open_business(const node::node_config& cfg,
                                                const protocol::key_lookup& keys) {
-  auto file = std::filesystem::path(cfg.data_dir) / "lamplight.db";
+  const auto& file = cfg.database;
   backend::webhook_policy policy;
   policy.allow_loopback = cfg.webhook_allow_loopback;
   policy.allow_private = cfg.webhook_allow_private;
@@ -116,8 +116,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   // Tenants and their API keys (lamplight-admin manages them in the same
-  // file, the node reads it at every join: no restart needed).
-  auto tenants = backend::tenant_registry::open(std::filesystem::path(cfg.data_dir) / "lamplight.db");
+  // database, the node reads it at every join: no restart needed).
+  auto tenants = backend::tenant_registry::open(cfg.database);
   if (!tenants) {
     std::cerr << "lamplight-node: " << tenants.err().message << std::endl;
     return 1;

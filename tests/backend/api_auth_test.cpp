@@ -14,6 +14,7 @@
 #include "backend/api_auth.hpp"
 #include "backend/tenant_registry.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_database.hpp"
 
 using namespace lamplight::backend;
 namespace protocol = lamplight::protocol;
@@ -470,7 +471,7 @@ BOOST_AUTO_TEST_CASE(concurrent_copies_of_a_request_get_through_once) {
 BOOST_AUTO_TEST_CASE(the_tenant_registry_is_the_key_lookup) {
   temp_dir dir;
   int64_t now_ms = now * 1000;
-  auto reg = tenant_registry::open(dir.path / "lamplight.db", [&] { return now_ms; });
+  auto reg = tenant_registry::open(lamplight::test::test_database(dir), [&] { return now_ms; });
   BOOST_REQUIRE_MESSAGE(bool(reg), (reg ? "" : reg.err().message));
   auto registry = *reg;
   BOOST_REQUIRE(bool(registry->create_tenant("acme", "Acme Tutoring")));

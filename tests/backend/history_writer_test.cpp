@@ -9,10 +9,11 @@
 
 #include "backend/history_queries.hpp"
 #include "backend/history_writer.hpp"
-#include "backend/sqlite_db.hpp"
+#include "backend/database.hpp"
 #include "backend/tenant_registry.hpp"
 #include "backend/webhooks.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_database.hpp"
 
 using namespace lamplight::backend;
 namespace sig = lamplight::signal::v1;
@@ -71,10 +72,23 @@ struct classroom_events {
   void closed(int64_t at) { next(at).mutable_closed()->set_reason("ended by the API"); }
 };
 
+/// Another writer holding what the history writer needs: SQLite's write
+/// lock (the whole file); PostgreSQL: the lessons table, locked against
+/// writes (each batch's first write waits on it).
+struct held_writes {
+  transaction tx;
+  explicit held_writes(database& db) : tx(db) {
+    BOOST_REQUIRE(tx.started());
+    if (db.kind() == database_kind::postgres)
+      BOOST_REQUIRE((db.exec("LOCK TABLE lessons IN EXCLUSIVE MODE").code
+                     == lamplight::protocol::errc::none));
+  }
+};
+
 struct history_fixture {
   temp_dir dir;
   int64_t now = t0 + 120 * minute;
-  std::filesystem::path file = dir.path / "lamplight.db";
+  std::string file = lamplight::test::test_database(dir);
   std::shared_ptr<tenant_registry> tenants = must(tenant_registry::open(file, [this] { return now; }));
   std::shared_ptr<history_writer> writer = must(history_writer::open(file));
   std::shared_ptr<history_store> store = must(history_store::open(file, [this] { return now; }));
@@ -247,7 +261,7 @@ BOOST_AUTO_TEST_CASE(the_webhook_outbox_is_filled_in_the_same_transaction) {
   auto joined_only = hooks->create("acme", "http://127.0.0.1:9/hook", {"participant.joined"});
   BOOST_REQUIRE_MESSAGE(bool(joined_only), (joined_only ? "" : joined_only.err().message));
   post(lesson());
-  auto db = must(sqlite_db::open(file));
+  auto db = must(database::open(file));
   auto q = must(db->prepare("SELECT event_type, body FROM webhook_outbox ORDER BY created_ms"));
   std::vector<std::string> types;
   std::string first_body;
@@ -266,12 +280,12 @@ BOOST_AUTO_TEST_CASE(a_locked_database_delays_history_and_loses_nothing) {
   history_options o;
   o.retry_backoff = 5ms;
   o.max_backoff = 20ms;
-  auto slow = must(history_writer::open(dir.path / "locked.db", o));
-  auto blocker = must(sqlite_db::open(dir.path / "locked.db"));
+  auto locked = lamplight::test::test_database(dir, "locked.db");
+  auto slow = must(history_writer::open(locked, o));
+  auto blocker = must(database::open(locked));
   {
-    // Another writer holds the database's write lock: nothing can commit.
-    transaction held(*blocker);
-    BOOST_REQUIRE(held.started());
+    // Another writer holds what the history writer needs: nothing commits.
+    held_writes held(*blocker);
     auto c = lesson();
     for (const auto& ev : c.out)
       slow->post(c.tenant, c.classroom, ev);
@@ -283,7 +297,7 @@ BOOST_AUTO_TEST_CASE(a_locked_database_delays_history_and_loses_nothing) {
   auto st = slow->stats();
   BOOST_TEST(st.written == lesson().out.size());
   BOOST_TEST(st.dropped == 0u);
-  auto reader = must(history_store::open(dir.path / "locked.db", [this] { return now; }));
+  auto reader = must(history_store::open(locked, [this] { return now; }));
   BOOST_TEST(reader->lessons("acme", {})->lessons_size() == 1);
 }
 
@@ -292,11 +306,11 @@ BOOST_AUTO_TEST_CASE(a_full_queue_drops_the_oldest_and_counts_them) {
   o.max_queued = 4;
   o.retry_backoff = 5ms;
   o.max_backoff = 10ms;
-  auto small = must(history_writer::open(dir.path / "small.db", o));
-  auto blocker = must(sqlite_db::open(dir.path / "small.db"));
+  auto file = lamplight::test::test_database(dir, "small.db");
+  auto small = must(history_writer::open(file, o));
+  auto blocker = must(database::open(file));
   {
-    transaction held(*blocker);
-    BOOST_REQUIRE(held.started());
+    held_writes held(*blocker);
     auto c = lesson();
     for (const auto& ev : c.out)
       small->post(c.tenant, c.classroom, ev);

@@ -5,6 +5,7 @@
 #include "backend/tenant_registry.hpp"
 #include "protocol/token.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_database.hpp"
 
 using namespace lamplight::backend;
 namespace protocol = lamplight::protocol;
@@ -20,7 +21,7 @@ struct registry_fixture {
   std::shared_ptr<tenant_registry> reg = open();
 
   std::shared_ptr<tenant_registry> open() {
-    auto r = tenant_registry::open(dir.path / "lamplight.db", [this] { return now; });
+    auto r = tenant_registry::open(lamplight::test::test_database(dir), [this] { return now; });
     BOOST_REQUIRE_MESSAGE(bool(r), (r ? "" : r.err().message));
     return *r;
   }

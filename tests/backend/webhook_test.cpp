@@ -17,6 +17,7 @@
 #include "backend/webhook_dispatcher.hpp"
 #include "backend/webhooks.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_database.hpp"
 #include "transport/websocket_server.hpp"
 
 using namespace lamplight::backend;
@@ -112,7 +113,7 @@ struct silent_receiver {
 
 struct hooks_fixture {
   temp_dir dir;
-  std::filesystem::path file = dir.path / "lamplight.db";
+  std::string file = lamplight::test::test_database(dir);
   std::atomic<int64_t> now{1'800'000'000'000};  // wall ms, moved by hand
   webhook_policy policy = [] {
     webhook_policy p;
@@ -121,7 +122,7 @@ struct hooks_fixture {
   }();
   std::shared_ptr<tenant_registry> tenants = open_tenants();
   std::shared_ptr<webhook_registry> hooks = open_hooks(policy);
-  std::unique_ptr<sqlite_db> db = open_db();  // the history writer's connection
+  std::unique_ptr<database> db = open_db();  // the history writer's connection
 
   std::shared_ptr<tenant_registry> open_tenants() {
     auto r = tenant_registry::open(file, [this] { return now.load(); });
@@ -135,8 +136,8 @@ struct hooks_fixture {
     BOOST_REQUIRE_MESSAGE(bool(r), (r ? "" : r.err().message));
     return *r;
   }
-  std::unique_ptr<sqlite_db> open_db() {
-    auto r = sqlite_db::open(file);
+  std::unique_ptr<database> open_db() {
+    auto r = database::open(file);
     BOOST_REQUIRE(bool(r));
     return std::move(*r);
   }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <string>
 
@@ -7,12 +8,15 @@
 
 namespace lamplight::test {
 
-/// A unique empty directory, removed with the object.
+/// A unique empty directory, removed with the object. Never the path of an
+/// earlier one of this process (tests key other resources, e.g. a database
+/// on a shared server, by it).
 struct temp_dir {
   std::filesystem::path path;
   temp_dir() {
+    static std::atomic<int> made{0};
     auto base = std::filesystem::temp_directory_path();
-    for (int i = 0;; ++i) {
+    for (int i = made++;; i = made++) {
       path = base / ("lamplight-test-" + std::to_string(::getpid()) + "-" + std::to_string(i));
       if (std::filesystem::create_directory(path))
         break;

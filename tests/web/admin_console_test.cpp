@@ -25,6 +25,7 @@
 #include "lamplight/api/v1/api.pb.h"
 #include "protocol/codec.hpp"
 #include "tests/support/cdp_browser.hpp"
+#include "tests/support/institution.hpp"
 #include "tests/support/node_process.hpp"
 #include "transport/websocket_client.hpp"
 #include "transport/websocket_server.hpp"
@@ -42,34 +43,10 @@ namespace pb = google::protobuf;
 
 namespace {
 
+using lamplight::test::eventually;
+using lamplight::test::institution;
+
 std::filesystem::path artifacts() { return LAMPLIGHT_ARTIFACTS; }
-
-/// An institution's backend: its key, and requests signed with it (the
-/// test's own path to the API, beside the page's).
-struct institution {
-  std::string tenant, kid, secret;
-  uint16_t port = 0;
-
-  transport::http_result call(const std::string& method, const std::string& target,
-                              const std::string& body = "") {
-    auto auth = backend::sign_api_request(kid, secret, method, target, body,
-                                          backend::wall_ms() / 1000, backend::random_hex(12));
-    return transport::http_request_once("127.0.0.1", port, method, target, body, 5s,
-                                        {{"Authorization", auth},
-                                         {"Content-Type", "application/json"}});
-  }
-
-  template <class T>
-  T ok(const std::string& method, const std::string& target, const std::string& body = "",
-       int status = 200) {
-    auto r = call(method, target, body);
-    BOOST_REQUIRE_MESSAGE(r.status == status, method << " " << target << ": " << r.status << " "
-                                                     << r.body);
-    T out;
-    BOOST_REQUIRE_MESSAGE(pb::util::JsonStringToMessage(r.body, &out).ok(), r.body);
-    return out;
-  }
-};
 
 /// The institution's webhook receiver: records the event types it gets,
 /// answers 500 to the first `fail_first` (so the log has failures to show).
@@ -99,15 +76,6 @@ struct receiver {
   }
 };
 
-template <class Pred>
-bool eventually(Pred p, std::chrono::seconds limit) {
-  for (auto deadline = std::chrono::steady_clock::now() + limit;
-       std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(50ms))
-    if (p())
-      return true;
-  return p();
-}
-
 // A classroom title and a name with markup in them: the page must show
 // them as text.
 const std::string title = "Fractions <img src=x onerror=\"window.pwned=1\"> & more";
@@ -123,25 +91,9 @@ struct console {
 
   std::string data_dir() const { return (node.dir.path / "data").string(); }
 
-  std::vector<std::string> admin(std::vector<std::string> args) {
-    args.insert(args.begin(), {LAMPLIGHT_ADMIN_BIN, "--data-dir", data_dir()});
-    child_process p(args);
-    std::vector<std::string> out;
-    while (auto line = p.read_line(10s))
-      out.push_back(*line);
-    auto status = p.wait(10s);
-    BOOST_REQUIRE(status.has_value() && *status == 0);
-    return out;
-  }
-
   institution make(const std::string& id, const std::string& name) {
-    admin({"tenant", "create", id, name});
-    auto out = admin({"key", "create", id});
-    BOOST_REQUIRE_EQUAL(out.size(), 1u);
-    pb::Struct key;
-    BOOST_REQUIRE(pb::util::JsonStringToMessage(out[0], &key).ok());
-    return {id, key.fields().at("kid").string_value(), key.fields().at("secret").string_value(),
-            node.http_port};
+    return lamplight::test::make_institution(LAMPLIGHT_ADMIN_BIN, {"--data-dir", data_dir()}, id,
+                                             name, node.http_port);
   }
 
   /// A scheduled classroom of acme's, from a minute ago for an hour.
@@ -161,45 +113,17 @@ struct console {
 
   std::string token(const std::string& classroom, const std::string& identity,
                     const std::string& role) {
-    return acme
-      .ok<apiv::IssuedToken>("POST", "/api/v1/tokens",
-                             R"({"classroom":")" + classroom + R"(","identity":")" + identity
-                               + R"(","displayName":"Ms Li","role":")" + role + R"("})")
-      .token();
+    return acme.token(classroom, identity, role, "Ms Li");
   }
 
-  /// A member over a real WebSocket, joined with `token`.
   std::unique_ptr<transport::websocket_client> join(const std::string& token) {
-    auto ws = std::make_unique<transport::websocket_client>();
-    BOOST_REQUIRE(ws->connect("127.0.0.1", node.http_port, "/signal"));
-    sig::ClientMessage m;
-    m.set_request_id(1);
-    m.mutable_join()->set_token(token);
-    BOOST_REQUIRE(ws->send_text(protocol::encode_client(m, protocol::wire_format::json)));
-    for (auto deadline = std::chrono::steady_clock::now() + 10s;
-         std::chrono::steady_clock::now() < deadline;) {
-      auto frame = ws->read(1s);
-      if (!frame)
-        continue;
-      auto reply = protocol::decode_server(frame->data, protocol::wire_format::json);
-      BOOST_REQUIRE(bool(reply));
-      BOOST_REQUIRE_MESSAGE(!reply->has_error(), reply->error().message());
-      if (reply->has_joined())
-        return ws;
-    }
-    BOOST_FAIL("no Joined");
-    return nullptr;
+    return lamplight::test::join_member(node.http_port, token);
   }
 
   static void send(transport::websocket_client& ws, sig::ClientMessage m) {
     static uint64_t next_request = 100;
     m.set_request_id(next_request++);
     BOOST_REQUIRE(ws.send_text(protocol::encode_client(m, protocol::wire_format::json)));
-  }
-  void leave(transport::websocket_client& ws) {
-    sig::ClientMessage m;
-    m.mutable_leave();
-    send(ws, m);
   }
 
   // -- the page ----------------------------------------------------------------
@@ -346,7 +270,7 @@ BOOST_AUTO_TEST_CASE(an_administrator_follows_a_lesson_from_live_to_history) {
   }
   wait(b, page, "!" + S + ".live.room.members.some(m => m.handRaised)", 20s,
        "the hand is taken");
-  leave(*student);
+  lamplight::test::leave_member(*student);
   wait(b, page, "!" + S + ".live.room.members.some(m => m.identity === 's-1' && m.online)", 20s,
        "the student is gone from the live view");
   click(b, page, "[data-action=\"end-lesson\"]");
@@ -507,7 +431,8 @@ BOOST_AUTO_TEST_CASE(another_tenant_sees_nothing_and_bad_keys_go_back_to_sign_in
   // The key revoked while the page is open: its next request is refused
   // and the administrator is back at the sign-in, told why.
   click(b, page, "#tab-live");
-  admin({"key", "revoke", "acme", acme.kid});
+  lamplight::test::run_admin(LAMPLIGHT_ADMIN_BIN,
+                             {"--data-dir", data_dir(), "key", "revoke", "acme", acme.kid});
   wait(b, page, "!" + S + ".signedIn && " + S + ".signinError.startsWith('Signed out') && "
                   + "!document.querySelector('#signin').hidden && document.querySelector('#console').hidden",
        20s, "a revoked key goes back to the sign-in");

@@ -23,6 +23,7 @@
 #include "backend/webhooks.hpp"
 #include "lamplight/api/v1/api.pb.h"
 #include "protocol/codec.hpp"
+#include "tests/support/institution.hpp"
 #include "tests/support/node_process.hpp"
 #include "transport/websocket_client.hpp"
 #include "transport/websocket_server.hpp"
@@ -38,43 +39,9 @@ namespace pb = google::protobuf;
 
 namespace {
 
-/// An institution's backend: its key, and requests signed with it.
-struct institution {
-  std::string tenant, kid, secret;
-  uint16_t port = 0;
+using lamplight::test::eventually;
+using lamplight::test::institution;
 
-  transport::http_result call(const std::string& method, const std::string& target,
-                              const std::string& body = "", std::string nonce = "") {
-    if (nonce.empty())
-      nonce = backend::random_hex(12);
-    auto auth = backend::sign_api_request(kid, secret, method, target, body,
-                                          backend::wall_ms() / 1000, nonce);
-    return transport::http_request_once("127.0.0.1", port, method, target, body, 5s,
-                                        {{"Authorization", auth},
-                                         {"Content-Type", "application/json"}});
-  }
-
-  template <class T>
-  T ok(const std::string& method, const std::string& target, const std::string& body = "",
-       int status = 200) {
-    auto r = call(method, target, body);
-    BOOST_REQUIRE_MESSAGE(r.status == status, method << " " << target << ": " << r.status << " "
-                                                     << r.body);
-    T out;
-    BOOST_REQUIRE_MESSAGE(pb::util::JsonStringToMessage(r.body, &out).ok(), r.body);
-    return out;
-  }
-
-  /// The Error code of a refused call.
-  std::string refused(const std::string& method, const std::string& target, int status,
-                      const std::string& body = "") {
-    auto r = call(method, target, body);
-    BOOST_TEST(r.status == status, method << " " << target << ": " << r.status << " " << r.body);
-    apiv::Error e;
-    (void) pb::util::JsonStringToMessage(r.body, &e);
-    return e.code();
-  }
-};
 
 /// The institution's webhook receiver: records every POST, answers 500 to
 /// the first `fail_first`.
@@ -132,74 +99,23 @@ struct onboarding {
   std::string data_dir() const { return (node.dir.path / "data").string(); }
 
   std::vector<std::string> admin(std::vector<std::string> args) {
-    args.insert(args.begin(), {LAMPLIGHT_ADMIN_BIN, "--data-dir", data_dir()});
-    child_process p(args);
-    std::vector<std::string> out;
-    while (auto line = p.read_line(10s))
-      out.push_back(*line);
-    auto status = p.wait(10s);
-    BOOST_REQUIRE(status.has_value() && *status == 0);
-    return out;
+    args.insert(args.begin(), {"--data-dir", data_dir()});
+    return lamplight::test::run_admin(LAMPLIGHT_ADMIN_BIN, std::move(args));
   }
 
   institution make(const std::string& id, const std::string& name) {
-    admin({"tenant", "create", id, name});
-    auto out = admin({"key", "create", id});
-    BOOST_REQUIRE_EQUAL(out.size(), 1u);
-    pb::Struct key;
-    BOOST_REQUIRE(pb::util::JsonStringToMessage(out[0], &key).ok());
-    return {id, key.fields().at("kid").string_value(), key.fields().at("secret").string_value(),
-            node.http_port};
+    return lamplight::test::make_institution(LAMPLIGHT_ADMIN_BIN, {"--data-dir", data_dir()}, id,
+                                             name, node.http_port);
   }
 
-  /// A member over a real WebSocket, joined with `token`.
   std::unique_ptr<transport::websocket_client> join(const std::string& token) {
-    auto ws = std::make_unique<transport::websocket_client>();
-    BOOST_REQUIRE(ws->connect("127.0.0.1", node.http_port, "/signal"));
-    sig::ClientMessage m;
-    m.set_request_id(1);
-    m.mutable_join()->set_token(token);
-    BOOST_REQUIRE(ws->send_text(protocol::encode_client(m, protocol::wire_format::json)));
-    for (auto deadline = std::chrono::steady_clock::now() + 10s;
-         std::chrono::steady_clock::now() < deadline;) {
-      auto frame = ws->read(1s);
-      if (!frame)
-        continue;
-      auto reply = protocol::decode_server(frame->data, protocol::wire_format::json);
-      BOOST_REQUIRE(bool(reply));
-      BOOST_REQUIRE_MESSAGE(!reply->has_error(), reply->error().message());
-      if (reply->has_joined())
-        return ws;
-    }
-    BOOST_FAIL("no Joined");
-    return nullptr;
-  }
-
-  void leave(transport::websocket_client& ws) {
-    sig::ClientMessage m;
-    m.set_request_id(2);
-    m.mutable_leave();
-    BOOST_REQUIRE(ws.send_text(protocol::encode_client(m, protocol::wire_format::json)));
+    return lamplight::test::join_member(node.http_port, token);
   }
 
   std::string token(institution& who, const std::string& identity, const std::string& role) {
-    return who
-      .ok<apiv::IssuedToken>("POST", "/api/v1/tokens",
-                             R"({"classroom":"math-1","identity":")" + identity
-                               + R"(","displayName":"Name of )" + identity + R"(","role":")" + role
-                               + R"("})")
-      .token();
+    return who.token("math-1", identity, role);
   }
 };
-
-template <class Pred>
-bool eventually(Pred p, std::chrono::seconds limit) {
-  for (auto deadline = std::chrono::steady_clock::now() + limit;
-       std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(50ms))
-    if (p())
-      return true;
-  return p();
-}
 
 } // namespace
 
@@ -231,7 +147,7 @@ BOOST_AUTO_TEST_CASE(an_institution_runs_a_lesson_through_the_api_and_its_webhoo
   BOOST_REQUIRE(listed.classrooms_size() == 1);
   BOOST_TEST(listed.classrooms(0).live());
 
-  leave(*student);
+  lamplight::test::leave_member(*student);
   BOOST_REQUIRE(eventually([&] { return hook.got("participant.left"); }, 20s));
   auto ended = acme.ok<apiv::Classroom>("POST", "/api/v1/classrooms/math-1/end");
   BOOST_TEST(ended.has_ended_at());
