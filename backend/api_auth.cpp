@@ -275,11 +275,13 @@ std::string make_api_nonce() {
 }
 
 api_request_verifier::api_request_verifier(protocol::key_lookup keys, clock now_s,
-                                           int64_t window_s, std::size_t max_nonces)
+                                           int64_t window_s, std::size_t max_nonces,
+                                           nonce_claim shared_nonces)
   : keys_(std::move(keys)),
     now_s_(now_s ? std::move(now_s) : clock{[] { return wall_ms() / 1000; }}),
     window_s_(std::clamp<int64_t>(window_s, 0, max_window_s)),
-    max_nonces_(max_nonces) {}
+    max_nonces_(max_nonces),
+    shared_nonces_(std::move(shared_nonces)) {}
 
 std::size_t api_request_verifier::remembered_nonces() const {
   std::lock_guard<std::mutex> guard(mtx_);
@@ -334,6 +336,24 @@ protocol::result<api_caller> api_request_verifier::verify(std::string_view metho
       || CRYPTO_memcmp(expected.data(), auth->signature.data(), sig_hex_bytes) != 0)
     return unauthenticated("bad signature");
 
+  if (auto err = remember_nonce(auth->kid, auth->nonce, ts, now); err.code != errc::none)
+    return err;
+  // Then the cluster's: a copy sent to another node is refused there. The
+  // local memory keeps it either way (it is as used here as there).
+  if (shared_nonces_) {
+    auto fresh = shared_nonces_(auth->kid, auth->nonce, (ts + window_s_) * 1000);
+    if (!fresh)
+      return protocol::error{errc::unavailable, "cannot check the request's nonce, retry later"};
+    if (!*fresh)
+      return unauthenticated("nonce already used with key " + auth->kid
+                             + " (replay, seen by another node)");
+  }
+  return api_caller{std::move(key->tenant), std::move(auth->kid)};
+}
+
+protocol::error api_request_verifier::remember_nonce(const std::string& kid,
+                                                     const std::string& nonce, int64_t ts,
+                                                     int64_t now) {
   // Only now is the nonce remembered: check and insert under one lock, so of
   // two concurrent copies of a request exactly one gets through.
   std::lock_guard<std::mutex> guard(mtx_);
@@ -343,11 +363,11 @@ protocol::result<api_caller> api_request_verifier::verify(std::string_view metho
                            + " s behind the server clock (window "
                            + std::to_string(window_s_) + " s)");
   forget_expired_locked();
-  std::string nonce_key = auth->kid + ":" + auth->nonce;
+  std::string nonce_key = kid + ":" + nonce;
   if (seen_.count(nonce_key) != 0)
-    return unauthenticated("nonce already used with key " + auth->kid + " (replay)");
+    return unauthenticated("nonce already used with key " + kid + " (replay)");
   if (seen_.size() >= max_nonces_)
-    return protocol::error{errc::unavailable, "too many requests, retry later"};
+    return {errc::unavailable, "too many requests, retry later"};
   auto it = seen_.insert(std::move(nonce_key)).first;
   try {
     expiries_.push(expiry{ts + window_s_, &*it});
@@ -355,7 +375,7 @@ protocol::result<api_caller> api_request_verifier::verify(std::string_view metho
     seen_.erase(it);  // a nonce without an expiry would never be forgotten
     throw;
   }
-  return api_caller{std::move(key->tenant), std::move(auth->kid)};
+  return {};
 }
 
 } // namespace lamplight::backend

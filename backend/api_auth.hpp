@@ -74,10 +74,9 @@ namespace lamplight::backend {
 // requests with errc::unavailable ("too many requests"); see
 // api_request_verifier.
 //
-// Across a cluster each node keeps its own nonce memory, so a request
-// captured on its way to one node could be replayed once to another within
-// the window: the window is what limits a cross-node replay. A store shared
-// by the nodes comes with PostgreSQL.
+// Across a cluster each node keeps its own nonce memory and also claims each
+// accepted nonce in the cluster's database (api_nonce_store), so a request
+// captured on its way to one node is refused by every other too.
 // ---------------------------------------------------------------------------
 
 inline constexpr std::string_view api_auth_scheme = "LL1-HMAC-SHA256";
@@ -157,11 +156,19 @@ public:
   static constexpr int64_t max_window_s = 86400;
   static constexpr std::size_t default_max_nonces = 100'000;
 
+  /// Claims a nonce for the whole cluster until `expires_ms`
+  /// (api_nonce_store::claim): true if nobody had.
+  using nonce_claim = std::function<protocol::result<bool>(
+    const std::string& kid, const std::string& nonce, int64_t expires_ms)>;
+
   /// `now_s` defaults to the wall clock; `window_s` is clamped to
-  /// 0..max_window_s. An empty `keys` knows no key.
+  /// 0..max_window_s. An empty `keys` knows no key. `shared_nonces`, if
+  /// given, is asked after the verifier's own memory; a claim that fails
+  /// (the database is gone) refuses the request with unavailable.
   explicit api_request_verifier(protocol::key_lookup keys, clock now_s = {},
                                 int64_t window_s = default_window_s,
-                                std::size_t max_nonces = default_max_nonces);
+                                std::size_t max_nonces = default_max_nonces,
+                                nonce_claim shared_nonces = {});
 
   /// Checks a request as received: `method` and `target` as on the request
   /// line (Beast: req.method_string(), req.target()), `body` the bytes as
@@ -170,7 +177,8 @@ public:
   /// should be refused by the caller before). The caller of a successful
   /// verification then serves only `tenant`'s data.
   /// Errors: unauthenticated (see the scheme above), unavailable (nonce
-  /// memory full), internal (a live key without a secret).
+  /// memory full, or the shared nonce store unreachable), internal (a live
+  /// key without a secret).
   protocol::result<api_caller> verify(std::string_view method, std::string_view target,
                                       std::string_view body, std::string_view authorization);
 
@@ -178,6 +186,9 @@ public:
   std::size_t remembered_nonces() const;
 
 private:
+  // This node's memory: refuses a replay, remembers a new nonce.
+  protocol::error remember_nonce(const std::string& kid, const std::string& nonce, int64_t ts,
+                                 int64_t now);
   // Expects mtx_ held: forgets the nonces whose ts has left the window.
   void forget_expired_locked();
 
@@ -185,6 +196,7 @@ private:
   clock now_s_;
   int64_t window_s_;
   std::size_t max_nonces_;
+  nonce_claim shared_nonces_;
 
   mutable std::mutex mtx_;
   int64_t high_water_s_ = 0;  // the highest clock reading seen

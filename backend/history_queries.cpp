@@ -59,11 +59,9 @@ std::string utc_day(int64_t ms) {
 
 protocol::result<std::shared_ptr<history_store>> history_store::open(
   const std::string& address, clock now_ms) {
-  auto db = database::open(address);
+  auto db = open_migrated(address, wall_ms());
   if (!db)
     return db.err();
-  if (auto err = migrate(**db, wall_ms()); err.code != errc::none)
-    return err;
   if (!now_ms)
     now_ms = wall_ms;
   return std::shared_ptr<history_store>(new history_store(std::move(*db), std::move(now_ms)));

@@ -269,11 +269,9 @@ std::string webhook_type_of(const sig::ClassroomEvent& ev) {
 
 protocol::result<std::shared_ptr<history_writer>> history_writer::open(
   const std::string& address, history_options opts) {
-  auto db = database::open(address);
+  auto db = open_migrated(address, wall_ms());
   if (!db)
     return db.err();
-  if (auto err = migrate(**db, wall_ms()); err.code != errc::none)
-    return err;
   return std::shared_ptr<history_writer>(new history_writer(std::move(*db), opts));
 }
 

@@ -164,6 +164,18 @@ const std::vector<migration>& migrations() {
       );
       CREATE INDEX webhook_deliveries_by_tenant ON webhook_deliveries (tenant, at_ms);
     )sql"},
+    {3, R"sql(
+      -- Server API nonces accepted by any node of a cluster, kept until
+      -- their request's time window is over: a request replayed to another
+      -- node is refused there too.
+      CREATE TABLE api_nonces (
+        kid TEXT NOT NULL,
+        nonce TEXT NOT NULL,
+        expires_ms BIGINT NOT NULL,
+        PRIMARY KEY (kid, nonce)
+      );
+      CREATE INDEX api_nonces_by_expiry ON api_nonces (expires_ms);
+    )sql"},
   };
   return all;
 }
@@ -243,6 +255,16 @@ protocol::error migrate(database& db, int64_t now_ms) {
       return err;
   }
   return {};
+}
+
+protocol::result<std::unique_ptr<database>> open_migrated(const std::string& address,
+                                                          int64_t now_ms) {
+  auto db = database::open(address);
+  if (!db)
+    return db.err();
+  if (auto err = migrate(**db, now_ms); err.code != errc::none)
+    return err;
+  return db;
 }
 
 } // namespace lamplight::backend

@@ -81,11 +81,9 @@ protocol::result<std::shared_ptr<tenant_registry>>
 tenant_registry::open(const std::string& address, clock now_ms) {
   if (!now_ms)
     now_ms = wall_ms;
-  auto db = database::open(address);
+  auto db = open_migrated(address, now_ms());
   if (!db)
     return db.err();
-  if (auto err = migrate(**db, now_ms()); err.code != errc::none)
-    return err;
   return std::shared_ptr<tenant_registry>(new tenant_registry(std::move(*db), std::move(now_ms)));
 }
 

@@ -64,11 +64,9 @@ webhook_dispatcher::open(const std::string& address, webhook_dispatcher_config c
     cfg.now_ms = wall_ms;
   if (!cfg.post)
     cfg.post = transport::http_post;
-  auto db = database::open(address);
+  auto db = open_migrated(address, cfg.now_ms());
   if (!db)
     return db.err();
-  if (auto err = migrate(**db, cfg.now_ms()); err.code != errc::none)
-    return err;
   return std::unique_ptr<webhook_dispatcher>(new webhook_dispatcher(std::move(*db), std::move(cfg)));
 }
 

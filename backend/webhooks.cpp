@@ -262,11 +262,9 @@ protocol::result<std::shared_ptr<webhook_registry>>
 webhook_registry::open(const std::string& address, webhook_policy policy, clock now_ms) {
   if (!now_ms)
     now_ms = wall_ms;
-  auto db = database::open(address);
+  auto db = open_migrated(address, now_ms());
   if (!db)
     return db.err();
-  if (auto err = migrate(**db, now_ms()); err.code != errc::none)
-    return err;
   return std::shared_ptr<webhook_registry>(
     new webhook_registry(std::move(*db), policy, std::move(now_ms)));
 }

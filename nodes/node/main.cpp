@@ -21,6 +21,7 @@
 #include "actors/rtc/media_host.hpp"
 #include "actors/base/errors.hpp"
 #include "actors/system_setup.hpp"
+#include "backend/api_nonces.hpp"
 #include "backend/history_writer.hpp"
 #include "backend/tenant_registry.hpp"
 #include "backend/webhook_dispatcher.hpp"
@@ -83,7 +84,17 @@ protocol::result<business_layer> open_business(const node::node_config& cfg,
   out.lessons = *lessons;
   out.classrooms = *classrooms;
   out.webhooks = *webhooks;
-  out.auth = std::make_shared<backend::api_request_verifier>(keys);
+  // Each accepted nonce is claimed in the database too: on a cluster's
+  // PostgreSQL, a request replayed to another node is refused there.
+  auto nonces = backend::api_nonce_store::open(file);
+  if (!nonces)
+    return nonces.err();
+  out.auth = std::make_shared<backend::api_request_verifier>(
+    keys, backend::api_request_verifier::clock{}, backend::api_request_verifier::default_window_s,
+    backend::api_request_verifier::default_max_nonces,
+    [store = *nonces](const std::string& kid, const std::string& nonce, int64_t expires_ms) {
+      return store->claim(kid, nonce, expires_ms);
+    });
   out.dispatcher->start();
   return out;
 }

@@ -242,6 +242,37 @@ BOOST_AUTO_TEST_CASE(a_replay_is_refused_within_and_after_the_window) {
   BOOST_TEST(refused(verify(sign(nonce, now + 1)), "replay") == errc::unauthenticated);
 }
 
+BOOST_AUTO_TEST_CASE(a_request_accepted_by_one_node_is_a_replay_at_another) {
+  // Two nodes' verifiers over one shared claim (in a cluster, the database's
+  // api_nonces table through api_nonce_store).
+  std::map<std::string, int64_t> claimed;
+  bool store_up = true;
+  api_request_verifier::nonce_claim claim =
+    [&](const std::string& kid, const std::string& nonce,
+        int64_t expires_ms) -> protocol::result<bool> {
+    if (!store_up)
+      return protocol::error{errc::internal, "database gone"};
+    BOOST_TEST(expires_ms == (now + 300) * 1000);
+    return claimed.emplace(kid + ":" + nonce, expires_ms).second;
+  };
+  auto lookup = [this](const std::string& kid) -> std::optional<protocol::tenant_key> {
+    auto i = keys.find(kid);
+    return i == keys.end() ? std::nullopt : std::optional<protocol::tenant_key>(i->second);
+  };
+  api_request_verifier node_a(lookup, [this] { return now; }, 300, 1000, claim);
+  api_request_verifier node_b(lookup, [this] { return now; }, 300, 1000, claim);
+  auto h = sign(fresh_nonce(), now);
+  BOOST_TEST(refused(node_a.verify("POST", target, body, h)) == errc::none);
+  BOOST_TEST(refused(node_b.verify("POST", target, body, h), "seen by another node")
+             == errc::unauthenticated);
+  BOOST_TEST(refused(node_a.verify("POST", target, body, h), "replay") == errc::unauthenticated);
+  // The store unreachable: refused as unavailable (retry), never let through.
+  store_up = false;
+  BOOST_TEST(refused(node_b.verify("POST", target, body, sign(fresh_nonce(), now)), "retry")
+             == errc::unavailable);
+  BOOST_TEST(claimed.size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(a_refused_request_does_not_burn_its_nonce) {
   auto nonce = fresh_nonce();
   auto forged = with_field(sign(nonce, now), "sig", std::string(64, 'a'));

@@ -4,6 +4,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "backend/api_nonces.hpp"
 #include "backend/database.hpp"
 #include "backend/history_queries.hpp"
 #include "backend/history_writer.hpp"
@@ -114,6 +115,29 @@ BOOST_AUTO_TEST_CASE(a_key_revoked_through_one_connection_is_refused_through_ano
   auto other = must(node_b->create_key("acme"));
   BOOST_REQUIRE((node_b->set_status("acme", tenant_status::suspended).code == errc::none));
   BOOST_TEST(!node_a->lookup(other.key.kid));
+}
+
+BOOST_AUTO_TEST_CASE(an_api_nonce_claimed_through_one_connection_is_a_replay_through_another) {
+  temp_dir dir;
+  auto address = test_database(dir);
+  int64_t now_ms = 1'800'000'000'000;
+  auto node_a = must(api_nonce_store::open(address, [&] { return now_ms; }));
+  auto node_b = must(api_nonce_store::open(address, [&] { return now_ms; }));
+  int64_t expires = now_ms + 300'000;
+  BOOST_TEST(must(node_a->claim("k_1", "n-1", expires)));
+  BOOST_TEST(!must(node_b->claim("k_1", "n-1", expires)));
+  BOOST_TEST(!must(node_a->claim("k_1", "n-1", expires)));
+  // A nonce belongs to its key: another key may use the same one.
+  BOOST_TEST(must(node_b->claim("k_2", "n-1", expires)));
+  // Expired claims are swept (once a minute), then the pair is free again;
+  // the verifier's time window refuses such an old request before that.
+  now_ms = expires + 61'000;
+  BOOST_TEST(must(node_b->claim("k_1", "n-2", now_ms + 300'000)));
+  BOOST_TEST(must(node_a->claim("k_1", "n-1", now_ms + 300'000)));
+  auto left = must(database::open(address));
+  auto n = must(left->prepare("SELECT COUNT(*) FROM api_nonces"));
+  BOOST_REQUIRE(*n.step());
+  BOOST_TEST(n.integer(0) == 2);
 }
 
 BOOST_AUTO_TEST_CASE(a_failed_statement_fails_its_transactions_commit,

@@ -3,7 +3,8 @@
 // its key made once with lamplight-admin are known to both nodes; a
 // classroom scheduled through one node's API is joined through both; the
 // lesson's history, written by the node that ran the classroom, is read
-// through the other; and a key revoked once is refused by both at their
+// through the other; a signed request replayed to the other node is
+// refused; and a key revoked once is refused by both at their
 // next request or join.
 #include <boost/test/unit_test.hpp>
 
@@ -94,6 +95,14 @@ BOOST_AUTO_TEST_CASE(two_nodes_share_tenants_keys_and_history_through_one_databa
       20s));
     BOOST_TEST(lessons.lessons(0).participants() == 2u);
   }
+
+  // A signed request captured on its way to one node is refused by the
+  // other: the nonces are claimed in the shared database.
+  const std::string nonce = "captured-0123456789";
+  BOOST_TEST(via_a.call("GET", "/api/v1/lessons", "", nonce).status == 200);
+  auto replay = via_b.call("GET", "/api/v1/lessons", "", nonce);
+  BOOST_TEST(replay.status == 401);
+  BOOST_TEST(replay.body.find("seen by another node") != std::string::npos, replay.body);
 
   // Revoked once: refused by both nodes at once, for the API and for joins.
   lamplight::test::run_admin(LAMPLIGHT_ADMIN_BIN,
