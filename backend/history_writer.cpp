@@ -218,10 +218,11 @@ private:
       case sig::ClassroomEvent::kPhotoTaken: {
         const auto& p = ev.photo_taken();
         return run("INSERT INTO photos (lesson, photo_id, owner, taken_by, command_id, width, "
-                   "height, at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (lesson, photo_id) "
-                   "DO NOTHING",
+                   "height, at_ms, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                   "ON CONFLICT (lesson, photo_id) DO NOTHING",
                    lesson, p.photo_id(), p.owner(), p.taken_by(), p.command_id(),
-                   static_cast<int64_t>(p.width()), static_cast<int64_t>(p.height()), at);
+                   static_cast<int64_t>(p.width()), static_cast<int64_t>(p.height()), at,
+                   static_cast<int64_t>(p.bytes()));
       }
       case sig::ClassroomEvent::kClosed:
         return end_lesson(lesson, at, ev.closed().reason());

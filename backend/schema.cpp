@@ -176,6 +176,17 @@ const std::vector<migration>& migrations() {
       );
       CREATE INDEX api_nonces_by_expiry ON api_nonces (expires_ms);
     )sql"},
+    {4, R"sql(
+      -- Quotas an operator sets per tenant (0: no limit), and each homework
+      -- photo's stored size (the photo storage quota and usage count bytes).
+      ALTER TABLE tenants ADD COLUMN max_classrooms BIGINT NOT NULL DEFAULT 0;
+      ALTER TABLE tenants ADD COLUMN max_participants BIGINT NOT NULL DEFAULT 0;
+      ALTER TABLE tenants ADD COLUMN max_photo_bytes BIGINT NOT NULL DEFAULT 0;
+      ALTER TABLE photos ADD COLUMN bytes BIGINT NOT NULL DEFAULT 0;
+      -- What the quotas count: open lessons and open stays of a tenant.
+      CREATE INDEX lessons_open ON lessons (tenant, ended_ms);
+      CREATE INDEX attendance_open ON attendance (lesson, left_ms);
+    )sql"},
   };
   return all;
 }

@@ -14,6 +14,10 @@ using protocol::errc;
 
 constexpr std::size_t max_name_bytes = 200;
 
+// What tenant_row reads, in its order.
+#define TENANT_COLUMNS \
+  "id, name, status, created_ms, max_classrooms, max_participants, max_photo_bytes"
+
 protocol::error no_tenant(const std::string& id) {
   return {errc::not_found, "no tenant " + id};
 }
@@ -24,6 +28,9 @@ tenant tenant_row(const database::statement& q) {
   t.name = q.text(1);
   from_string(q.text(2), t.status);
   t.created_ms = q.integer(3);
+  t.quota.classrooms = q.integer(4);
+  t.quota.participants = q.integer(5);
+  t.quota.photo_bytes = q.integer(6);
   return t;
 }
 
@@ -95,7 +102,7 @@ protocol::result<tenant> tenant_registry::create_tenant(const std::string& id,
   if (name.empty() || name.size() > max_name_bytes)
     return protocol::error{errc::bad_request, "a tenant name is 1..200 bytes"};
   std::lock_guard<std::mutex> guard(mtx_);
-  tenant t{id, name, tenant_status::active, now_ms_()};
+  tenant t{id, name, tenant_status::active, now_ms_(), {}};
   auto q = db_->prepare("INSERT INTO tenants (id, name, status, created_ms) VALUES (?, ?, ?, ?)");
   if (!q)
     return q.err();
@@ -109,7 +116,7 @@ protocol::result<tenant> tenant_registry::create_tenant(const std::string& id,
 
 protocol::result<std::vector<tenant>> tenant_registry::tenants() {
   std::lock_guard<std::mutex> guard(mtx_);
-  return all_rows<tenant>(*db_, "SELECT id, name, status, created_ms FROM tenants ORDER BY id", {},
+  return all_rows<tenant>(*db_, "SELECT " TENANT_COLUMNS " FROM tenants ORDER BY id", {},
                           tenant_row);
 }
 
@@ -120,7 +127,7 @@ protocol::result<tenant> tenant_registry::find_tenant(const std::string& id) {
 
 protocol::result<tenant> tenant_registry::find_tenant_locked(const std::string& id) {
   auto rows = all_rows<tenant>(
-    *db_, "SELECT id, name, status, created_ms FROM tenants WHERE id = ?", {id}, tenant_row);
+    *db_, "SELECT " TENANT_COLUMNS " FROM tenants WHERE id = ?", {id}, tenant_row);
   if (!rows)
     return rows.err();
   if (rows->empty())
@@ -134,6 +141,21 @@ protocol::error tenant_registry::set_status(const std::string& id, tenant_status
   if (!q)
     return q.err();
   if (auto err = q->bind(1, to_string(status)).bind(2, id).run(); err.code != errc::none)
+    return err;
+  return db_->changes() == 1 ? protocol::error{} : no_tenant(id);
+}
+
+protocol::error tenant_registry::set_quota(const std::string& id, const tenant_quota& quota) {
+  if (quota.classrooms < 0 || quota.participants < 0 || quota.photo_bytes < 0)
+    return {errc::bad_request, "a quota is 0 (no limit) or more"};
+  std::lock_guard<std::mutex> guard(mtx_);
+  auto q = db_->prepare(
+    "UPDATE tenants SET max_classrooms = ?, max_participants = ?, max_photo_bytes = ? WHERE id = ?");
+  if (!q)
+    return q.err();
+  if (auto err =
+        q->bind(1, quota.classrooms).bind(2, quota.participants).bind(3, quota.photo_bytes).bind(4, id).run();
+      err.code != errc::none)
     return err;
   return db_->changes() == 1 ? protocol::error{} : no_tenant(id);
 }

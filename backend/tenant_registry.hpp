@@ -20,11 +20,20 @@ enum class tenant_status : uint8_t { active, suspended };
 const char* to_string(tenant_status x);
 bool from_string(const std::string& text, tenant_status& out);
 
+/// What a tenant may use at once, set by the operator; 0 is no limit.
+/// Checked by quota_guard (quotas.hpp) from the cluster's history.
+struct tenant_quota {
+  int64_t classrooms = 0;    // classrooms with a lesson running
+  int64_t participants = 0;  // members present, over all its classrooms
+  int64_t photo_bytes = 0;   // homework photos stored, in bytes
+};
+
 struct tenant {
   std::string id;    // 1..64 of [A-Za-z0-9._-], not starting with . or -
   std::string name;  // any text, 1..200 bytes
   tenant_status status = tenant_status::active;
   int64_t created_ms = 0;
+  tenant_quota quota;
 };
 
 /// One of a tenant's API keys, without its secret.
@@ -67,6 +76,8 @@ public:
   protocol::result<std::vector<tenant>> tenants();
   protocol::result<tenant> find_tenant(const std::string& id);
   protocol::error set_status(const std::string& id, tenant_status status);
+  /// Takes effect at the next join or photo (negative values: bad_request).
+  protocol::error set_quota(const std::string& id, const tenant_quota& quota);
   /// The tenant and its keys go.
   protocol::error delete_tenant(const std::string& id);
 

@@ -23,6 +23,7 @@ const char* to_string(errc x) {
     case errc::internal: return "internal";
     case errc::unavailable: return "unavailable";
     case errc::already_exists: return "already_exists";
+    case errc::resource_exhausted: return "resource_exhausted";
   }
   return "unknown";
 }
@@ -34,7 +35,7 @@ signal::v1::ErrorCode to_proto(errc x) {
 errc from_proto(signal::v1::ErrorCode x) {
   auto v = static_cast<int>(x);
   // An unknown value comes from a newer peer; we cannot interpret it.
-  if (v < 0 || v > static_cast<int>(errc::already_exists))
+  if (v < 0 || v >= static_cast<int>(errc_count))
     return errc::internal;
   return static_cast<errc>(v);
 }

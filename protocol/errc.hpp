@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -31,7 +32,11 @@ enum class errc : uint8_t {
   internal = 16,
   unavailable = 17,
   already_exists = 18,
+  resource_exhausted = 19,  // a tenant's quota
 };
+
+/// How many codes there are (none included): the last one plus one.
+inline constexpr std::size_t errc_count = static_cast<std::size_t>(errc::resource_exhausted) + 1;
 
 /// Stable snake_case name, e.g. "wrong_state".
 const char* to_string(errc x);

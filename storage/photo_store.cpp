@@ -70,6 +70,10 @@ bool photo_store::valid_photo_id(const std::string& id) {
 
 protocol::result<std::string> photo_store::put(::lamplight::signal::v1::PhotoRecord record,
                                                 const std::string& jpeg) {
+  if (admit_)
+    if (auto err = admit_(record.tenant(), static_cast<int64_t>(jpeg.size()));
+        err.code != errc::none)
+      return err;
   auto id = store(record, jpeg);
   if (id && hook_)
     hook_(record, jpeg);

@@ -40,6 +40,13 @@ public:
     std::function<void(const ::lamplight::signal::v1::PhotoRecord&, const std::string& jpeg)>;
   void set_replication_hook(replication_hook hook) { hook_ = std::move(hook); }
 
+  /// Asked before every put (not a replica: that photo was admitted where
+  /// it was taken) whether the tenant may store `bytes` more; its error
+  /// (the tenant's photo quota: resource_exhausted) refuses the photo.
+  /// Set once, before the store is shared.
+  using admission = std::function<protocol::error(const std::string& tenant, int64_t bytes)>;
+  void set_admission(admission check) { admit_ = std::move(check); }
+
   /// Every record of a photo in a tenant; empty if there is none (or the id
   /// or tenant are not well formed: they never reach the file system then).
   std::vector<::lamplight::signal::v1::PhotoRecord> records(const std::string& tenant,
@@ -60,6 +67,7 @@ private:
 
   std::filesystem::path root_;
   replication_hook hook_;
+  admission admit_;
   mutable std::mutex mtx_;  // one writer of a photo's files at a time
 };
 

@@ -224,8 +224,12 @@ signal::DeviceOutcome photo_outcome(self_ptr self, const pending_command& cmd,
   auto& s = self->state;
   auto out = done;
   const auto& id = done.detail();
-  if (!s.cfg.photos
-      || !s.cfg.photos->has(s.cfg.spec.tenant, s.cfg.spec.classroom_id, cmd.target, id)) {
+  uint64_t bytes = 0;
+  if (s.cfg.photos)
+    for (const auto& r : s.cfg.photos->records(s.cfg.spec.tenant, id))
+      if (r.classroom() == s.cfg.spec.classroom_id && r.owner() == cmd.target)
+        bytes = r.size();
+  if (bytes == 0) {
     out.set_state(signal::DEVICE_STATE_FAILED);
     out.set_detail("photo '" + id + "' was not stored by " + cmd.target);
     return out;
@@ -238,6 +242,7 @@ signal::DeviceOutcome photo_outcome(self_ptr self, const pending_command& cmd,
   p->set_command_id(cmd.request.command_id());
   p->set_width(cmd.request.capture_photo().width());
   p->set_height(cmd.request.capture_photo().height());
+  p->set_bytes(bytes);
   if (auto err = commit(self, std::move(ev)); err.code != protocol::errc::none) {
     out.set_state(signal::DEVICE_STATE_FAILED);
     out.set_detail("the photo is stored but could not be journaled: " + err.message);

@@ -38,7 +38,7 @@ struct directory_state {
   // here, not in the classrooms, so they outlive those that reported them.
   std::vector<uint64_t> call_outcomes = std::vector<uint64_t>(call_outcome_count);
   std::vector<uint64_t> requests_failed =
-    std::vector<uint64_t>(static_cast<std::size_t>(errc::already_exists) + 1);
+    std::vector<uint64_t>(protocol::errc_count);
   /// Journals found at start were rebuilt (in a cluster, once it said which).
   bool rebuilt = false;
   /// Classrooms being handed over (drain), and those handed over: not

@@ -65,6 +65,9 @@ void join(self_ptr self, uint64_t rid, const signal::Join& j) {
   auto claims = protocol::verify_join_token(j.token(), st.cfg.token_secret, st.cfg.keys, now);
   if (!claims)
     return send_error(self, rid, claims.err().code, claims.err().message);
+  if (st.cfg.admit)
+    if (auto err = st.cfg.admit(*claims); err.code != errc::none)
+      return send_error(self, rid, err.code, err.message);
   if (claims->display_name.empty())
     claims->display_name = j.display_name().substr(0, 64);
   st.joining = true;

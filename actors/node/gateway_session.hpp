@@ -45,6 +45,10 @@ struct gateway_config {
   /// Tenants' live API keys: tokens naming one (kid) are verified with it,
   /// for its tenant only (unset: such tokens are refused).
   protocol::key_lookup keys;
+  /// The tenant's quotas, asked for each verified join before the
+  /// classroom is (backend::quota_guard: errc::resource_exhausted). Unset:
+  /// no quotas.
+  std::function<protocol::error(const protocol::token_claims&)> admit;
   directory_actor directory;
   protocol::codec_limits limits;
   participant_timeouts timeouts;

@@ -30,6 +30,10 @@ constexpr const char* usage = R"(usage: lamplight-admin [--data-dir DIR | --data
   tenant suspend ID           its keys admit nobody until resumed
   tenant resume ID
   tenant delete ID            the tenant and its keys
+  tenant quota ID CLASSROOMS PARTICIPANTS PHOTO_BYTES
+                              what it may use at once (0: no limit):
+                              classrooms with a lesson running, members
+                              present, bytes of homework photos stored
   key create TENANT           a new API key: prints its kid and secret once
   key list TENANT
   key rotate TENANT KID [GRACE_SECONDS]
@@ -84,8 +88,13 @@ int usage_error() {
 }
 
 row tenant_row(const backend::tenant& t) {
-  return {{"id", str(t.id)}, {"name", str(t.name)}, {"status", str(backend::to_string(t.status))},
-          {"created_ms", num(t.created_ms)}};
+  return {{"id", str(t.id)},
+          {"name", str(t.name)},
+          {"status", str(backend::to_string(t.status))},
+          {"created_ms", num(t.created_ms)},
+          {"max_classrooms", num(t.quota.classrooms)},
+          {"max_participants", num(t.quota.participants)},
+          {"max_photo_bytes", num(t.quota.photo_bytes)}};
 }
 
 row key_row(const backend::api_key& k, int64_t now_ms) {
@@ -99,9 +108,9 @@ row key_row(const backend::api_key& k, int64_t now_ms) {
   return r;
 }
 
-/// A whole number of seconds, or -1.
-int64_t seconds(const std::string& s) {
-  if (s.empty() || s.size() > 9 || s.find_first_not_of("0123456789") != std::string::npos)
+/// A whole number of at most `digits` digits, or -1.
+int64_t whole_number(const std::string& s, std::size_t digits = 9) {
+  if (s.empty() || s.size() > digits || s.find_first_not_of("0123456789") != std::string::npos)
     return -1;
   return std::stoll(s);
 }
@@ -119,7 +128,7 @@ int token(const std::vector<std::string>& a) {
     if (c.mode == signal::v1::MODE_UNSPECIFIED)
       return usage_error();
   }
-  auto ttl = a.size() > 8 ? seconds(a[8]) : 3600;
+  auto ttl = a.size() > 8 ? whole_number(a[8]) : 3600;
   if (c.role == signal::v1::ROLE_UNSPECIFIED || ttl <= 0)
     return usage_error();
   c.expires_at = backend::wall_ms() / 1000 + ttl;
@@ -138,7 +147,7 @@ int api(const std::vector<std::string>& a) {
   const char* env = std::getenv("LAMPLIGHT_NODE");
   std::string node = env && *env ? env : "127.0.0.1:7443";
   auto colon = node.rfind(':');
-  auto port = colon == std::string::npos ? -1 : seconds(node.substr(colon + 1));
+  auto port = colon == std::string::npos ? -1 : whole_number(node.substr(colon + 1));
   if (port <= 0 || port > 65535)
     return fail({protocol::errc::bad_request, "LAMPLIGHT_NODE is host:port"});
   const std::string body = a.size() == 6 ? a[5] : "";
@@ -178,13 +187,20 @@ int run(backend::tenant_registry& reg, const std::vector<std::string>& a) {
     if (err.code != protocol::errc::none)
       return fail(err);
     print(tenant_row(*reg.find_tenant(a[2])));
+  } else if (what == "tenant" && verb == "quota" && a.size() == 6) {
+    backend::tenant_quota q{whole_number(a[3]), whole_number(a[4]), whole_number(a[5], 15)};
+    if (q.classrooms < 0 || q.participants < 0 || q.photo_bytes < 0)
+      return usage_error();
+    if (auto err = reg.set_quota(a[2], q); err.code != protocol::errc::none)
+      return fail(err);
+    print(tenant_row(*reg.find_tenant(a[2])));
   } else if (what == "tenant" && verb == "delete" && a.size() == 3) {
     if (auto err = reg.delete_tenant(a[2]); err.code != protocol::errc::none)
       return fail(err);
     print({{"deleted", str(a[2])}});
   } else if ((what == "key" && verb == "create" && a.size() == 3)
              || (what == "key" && verb == "rotate" && (a.size() == 4 || a.size() == 5))) {
-    auto grace = a.size() == 5 ? seconds(a[4]) : 0;
+    auto grace = a.size() == 5 ? whole_number(a[4]) : 0;
     if (grace < 0)
       return usage_error();
     auto k = verb == "create" ? reg.create_key(a[2]) : reg.rotate_key(a[2], a[3], grace * 1000);

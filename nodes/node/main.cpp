@@ -23,6 +23,7 @@
 #include "actors/system_setup.hpp"
 #include "backend/api_nonces.hpp"
 #include "backend/history_writer.hpp"
+#include "backend/quotas.hpp"
 #include "backend/tenant_registry.hpp"
 #include "backend/webhook_dispatcher.hpp"
 #include "nodes/node/config.hpp"
@@ -54,6 +55,7 @@ struct business_layer {
   std::shared_ptr<backend::webhook_registry> webhooks;
   std::shared_ptr<backend::webhook_dispatcher> dispatcher;
   std::shared_ptr<backend::api_request_verifier> auth;
+  std::shared_ptr<backend::quota_guard> quotas;
 };
 
 protocol::result<business_layer> open_business(const node::node_config& cfg,
@@ -95,6 +97,10 @@ protocol::result<business_layer> open_business(const node::node_config& cfg,
     [store = *nonces](const std::string& kid, const std::string& nonce, int64_t expires_ms) {
       return store->claim(kid, nonce, expires_ms);
     });
+  auto quotas = backend::quota_guard::open(file, {}, [d = out.dispatcher] { d->wake(); });
+  if (!quotas)
+    return quotas.err();
+  out.quotas = *quotas;
   out.dispatcher->start();
   return out;
 }
@@ -200,6 +206,9 @@ int main(int argc, char** argv) {
   dc.rtc.janus_port = cfg.janus_port;
   dc.rtc.janus_room_secret = cfg.janus_admin_key;
   auto photos = std::make_shared<storage::photo_store>(std::filesystem::path(cfg.data_dir) / "photos");
+  photos->set_admission([q = business->quotas](const std::string& tenant, int64_t bytes) {
+    return q->admit_photo(tenant, bytes);
+  });
   dc.photos = photos;
   dc.history = business->history;
   dc.scheduled = business->classrooms;
@@ -263,6 +272,9 @@ int main(int argc, char** argv) {
   actors::gateway_config gw;
   gw.token_secret = *secret;
   gw.keys = tenant_keys;
+  gw.admit = [q = business->quotas](const protocol::token_claims& c) {
+    return q->admit_member(c.tenant, c.classroom, c.identity);
+  };
   gw.directory = *directory;
   gw.limits.max_frame_bytes = cfg.max_frame_bytes;
   gw.timeouts = dc.timeouts;

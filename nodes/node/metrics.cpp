@@ -95,7 +95,7 @@ private:
 /// Every error code a client can be told, known or newer than this table.
 std::size_t errc_slots(const actors::node_status& st) {
   return std::max(st.requests_failed.size(),
-                  static_cast<std::size_t>(protocol::errc::already_exists) + 1);
+                  protocol::errc_count);
 }
 
 /// The errc name; a code newer than this build by its number, so two such

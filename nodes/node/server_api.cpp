@@ -47,6 +47,7 @@ int http_status(errc code) {
     case errc::wrong_state:
     case errc::classroom_full:
     case errc::busy: return 409;
+    case errc::resource_exhausted: return 429;
     case errc::timeout:
     case errc::unavailable: return 503;
     case errc::internal: return 500;

@@ -70,10 +70,10 @@ BOOST_AUTO_TEST_CASE(both_engines_answer_the_shared_sql_alike) {
   auto db = must(database::open(test_database(dir)));
   BOOST_TEST(to_string(db->kind()) == (on_postgres() ? "postgres" : "sqlite"));
   BOOST_REQUIRE((migrate(*db, 1).code == errc::none));
-  BOOST_REQUIRE((db->exec("INSERT INTO tenants VALUES ('acme', 'Acme', 'active', 5)").code
+  BOOST_REQUIRE((db->exec("INSERT INTO tenants (id, name, status, created_ms) VALUES ('acme', 'Acme', 'active', 5)").code
                  == errc::none));
   // A duplicate key: already_exists, as the registries expect.
-  auto dup = must(db->prepare("INSERT INTO tenants VALUES (?, ?, 'active', ?)"));
+  auto dup = must(db->prepare("INSERT INTO tenants (id, name, status, created_ms) VALUES (?, ?, 'active', ?)"));
   BOOST_TEST((dup.bind(1, "acme").bind(2, "Again").bind(3, int64_t{6}).run().code
               == errc::already_exists));
   // Parameters typed by what is bound (text, integer, null); booleans read
@@ -147,8 +147,8 @@ BOOST_AUTO_TEST_CASE(a_failed_statement_fails_its_transactions_commit,
   BOOST_REQUIRE((migrate(*db, 1).code == errc::none));
   transaction tx(*db);
   BOOST_REQUIRE(tx.started());
-  BOOST_REQUIRE((db->exec("INSERT INTO tenants VALUES ('a', 'A', 'active', 1)").code == errc::none));
-  BOOST_TEST((db->exec("INSERT INTO tenants VALUES ('a', 'A', 'active', 1)").code
+  BOOST_REQUIRE((db->exec("INSERT INTO tenants (id, name, status, created_ms) VALUES ('a', 'A', 'active', 1)").code == errc::none));
+  BOOST_TEST((db->exec("INSERT INTO tenants (id, name, status, created_ms) VALUES ('a', 'A', 'active', 1)").code
               == errc::already_exists));
   // The server ends such a transaction with ROLLBACK: commit says so.
   BOOST_TEST((tx.commit().code == errc::internal));

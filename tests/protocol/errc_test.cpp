@@ -14,10 +14,11 @@ BOOST_AUTO_TEST_CASE(names_are_snake_case_enumerators) {
   BOOST_TEST(std::strcmp(to_string(errc::wrong_state), "wrong_state") == 0);
   BOOST_TEST(std::strcmp(to_string(errc::classroom_full), "classroom_full") == 0);
   BOOST_TEST(std::strcmp(to_string(errc::already_exists), "already_exists") == 0);
+  BOOST_TEST(std::strcmp(to_string(errc::resource_exhausted), "resource_exhausted") == 0);
 }
 
 BOOST_AUTO_TEST_CASE(proto_round_trip_for_every_value) {
-  for (int i = 0; i <= 18; ++i) {
+  for (int i = 0; i < static_cast<int>(errc_count); ++i) {
     auto e = static_cast<errc>(i);
     BOOST_TEST(static_cast<int>(to_proto(e)) == i);
     BOOST_TEST(static_cast<int>(from_proto(to_proto(e))) == i);
@@ -25,6 +26,8 @@ BOOST_AUTO_TEST_CASE(proto_round_trip_for_every_value) {
     BOOST_TEST(std::strcmp(to_string(e), "unknown") != 0);
   }
   BOOST_TEST(to_proto(errc::busy) == v1::ERROR_BUSY);
+  // The proto enum ends where errc does.
+  BOOST_TEST(!v1::ErrorCode_IsValid(static_cast<int>(errc_count)));
   BOOST_TEST((from_proto(static_cast<v1::ErrorCode>(99)) == errc::internal));
   BOOST_TEST((from_proto(static_cast<v1::ErrorCode>(-1)) == errc::internal));
 }

@@ -1,5 +1,6 @@
 #include <boost/test/unit_test.hpp>
 
+#include <filesystem>
 #include <fstream>
 
 #include "storage/photo_store.hpp"
@@ -45,6 +46,29 @@ BOOST_AUTO_TEST_CASE(photos_are_stored_by_content_and_read_back) {
   storage::photo_store again(dir.path);
   BOOST_TEST(again.read("acme", *id).value() == jpeg);
   BOOST_TEST(again.records("acme", *id).size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(a_photo_the_tenants_quota_refuses_is_not_stored) {
+  lamplight::test::temp_dir dir;
+  storage::photo_store store(dir.path);
+  std::vector<std::pair<std::string, int64_t>> asked;
+  store.set_admission([&](const std::string& tenant, int64_t bytes) -> lamplight::protocol::error {
+    asked.emplace_back(tenant, bytes);
+    if (bytes > 1000)
+      return {errc::resource_exhausted, "photo quota"};
+    return {};
+  });
+  auto big = store.put(record("s1"), std::string(1001, '\xFF'));
+  BOOST_TEST(!big);
+  BOOST_TEST((big.err().code == errc::resource_exhausted));
+  BOOST_TEST(!std::filesystem::exists(dir.path / "acme"));  // nothing written
+  auto small = store.put(record("s1"), std::string(1000, '\xFF'));
+  BOOST_REQUIRE(bool(small));
+  // A replica was admitted where it was taken: not asked again.
+  BOOST_TEST(bool(store.put_replica(record("s2"), std::string(5000, '\xFE'))));
+  BOOST_TEST(asked.size() == 2u);
+  BOOST_TEST(asked[0].first == "acme");
+  BOOST_TEST(asked[0].second == 1001);
 }
 
 BOOST_AUTO_TEST_CASE(corruption_and_path_tricks_never_serve_wrong_bytes) {

@@ -214,6 +214,63 @@ BOOST_AUTO_TEST_CASE(an_institution_runs_a_lesson_through_the_api_and_its_webhoo
   (void) teacher;
 }
 
+BOOST_AUTO_TEST_CASE(a_tenant_at_its_quotas_is_refused_with_a_typed_error_and_told) {
+  receiver hook;
+  hook.fail_first = 0;
+  acme.ok<apiv::WebhookCreated>(
+    "POST", "/api/v1/webhooks",
+    R"({"url":"http://127.0.0.1:)" + std::to_string(hook.port) + R"(/hook","events":["quota.reached"]})",
+    201);
+  // One classroom with a lesson at a time, two members present at once.
+  auto row = admin({"tenant", "quota", "acme", "1", "2", "0"});
+  BOOST_REQUIRE_EQUAL(row.size(), 1u);
+  BOOST_TEST(row[0].find(R"("max_participants":2)") != std::string::npos, row[0]);
+  for (const char* id : {"math-1", "art-1"})
+    acme.ok<apiv::Classroom>("POST", "/api/v1/classrooms",
+                             std::string(R"({"id":")") + id
+                               + R"(","title":"T","mode":"small_group","teacher":"t-)"
+                               + (id[0] == 'm' ? "1" : "2") + R"("})",
+                             201);
+  auto teacher = join(acme.token("math-1", "t-1", "teacher"));
+  auto student = join(acme.token("math-1", "s-1", "student"));
+  // Quotas count what the history holds: wait until it has both.
+  BOOST_REQUIRE(eventually(
+    [&] {
+      auto l = acme.ok<apiv::LessonList>("GET", "/api/v1/lessons?classroom=math-1");
+      return l.lessons_size() == 1 && l.lessons(0).participants() == 2u;
+    },
+    20s));
+  auto port = node.http_port;
+  BOOST_TEST(lamplight::test::try_join(port, acme.token("math-1", "s-2", "student")).refused
+             == sig::ERROR_RESOURCE_EXHAUSTED);
+  // A member already present comes back (another socket): nothing new used.
+  auto again = lamplight::test::try_join(port, acme.token("math-1", "s-1", "student"));
+  BOOST_TEST(again.refused == sig::ERROR_UNSPECIFIED);
+  // Another institution is not held to acme's quotas.
+  beta.ok<apiv::Classroom>("POST", "/api/v1/classrooms", R"({"id":"math-1","title":"T","mode":"small_group","teacher":"t-1"})", 201);
+  auto other = lamplight::test::try_join(port, beta.token("math-1", "t-1", "teacher"));
+  BOOST_TEST(other.refused == sig::ERROR_UNSPECIFIED);
+
+  admin({"tenant", "quota", "acme", "1", "0", "0"});
+  // A second lesson would be a second classroom; joining the running one is not.
+  BOOST_TEST(lamplight::test::try_join(port, acme.token("art-1", "t-2", "teacher")).refused
+             == sig::ERROR_RESOURCE_EXHAUSTED);
+  auto third = lamplight::test::try_join(port, acme.token("math-1", "s-2", "student"));
+  BOOST_TEST(third.refused == sig::ERROR_UNSPECIFIED);
+
+  // Told once per quota, whatever the number of refusals.
+  BOOST_REQUIRE(eventually([&] { return hook.got("quota.reached", 2); }, 20s));
+  std::lock_guard<std::mutex> lock(hook.mtx);
+  std::set<std::string> quotas;
+  for (const auto& h : hook.hits)
+    for (const char* q : {"participants", "classrooms"})
+      if (h.body.find(std::string(R"("quota":")") + q + "\"") != std::string::npos)
+        quotas.insert(q);
+  BOOST_TEST(quotas == (std::set<std::string>{"participants", "classrooms"}));
+  (void) teacher;
+  (void) student;
+}
+
 BOOST_AUTO_TEST_CASE(forged_replayed_and_tampered_requests_change_nothing) {
   const std::string body = R"({"id":"c-1","title":"T","mode":"small_group","teacher":"t-1"})";
   // Unsigned.
