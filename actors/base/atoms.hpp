@@ -40,6 +40,7 @@ LAMPLIGHT_ATOM(outcome);   // how a device command turned out
 LAMPLIGHT_ATOM(invite);    // start a call
 LAMPLIGHT_ATOM(ring);      // an incoming call for a participant
 LAMPLIGHT_ATOM(call);      // a party's move in a call
+LAMPLIGHT_ATOM(moderate);  // the tenant's backend acts on a classroom (server API)
 
 // -- tracks and media rooms
 LAMPLIGHT_ATOM(publish);

@@ -120,6 +120,14 @@ classroom_actor::behavior_type classroom_impl(self_ptr self,
         on_media_lost(self, members, lost);
     },
 
+    // -- the tenant's backend (classroom_moderation.cpp) ----------------------------
+    [=](atoms::moderate, const MemberLeft& x) -> ok { return on_remove(self, x); },
+    [=](atoms::moderate, const Mute& x) -> ok { return set_track_muted(self, x); },
+    [=](atoms::moderate, const DeviceCommand& cmd,
+        const std::string& on_behalf_of) -> caf::result<std::string> {
+      return on_device_for(self, cmd, on_behalf_of);
+    },
+
     // -- state -------------------------------------------------------------------
     [=](caf::get_atom, const std::string& viewer) {
       return viewer.empty() ? self->state.model.snapshot()

@@ -86,6 +86,23 @@ using classroom_actor = caf::typed_actor<
   caf::replies_to<atoms::mute, std::string, signal::Mute>::with<caf::ok_atom>,
   caf::replies_to<atoms::layer, std::string, signal::PreferLayer>::with<caf::ok_atom>,
 
+  // -- the tenant's backend (server API) ---------------------------------------
+  /// Sent by the node's server API for the institution, never by a
+  /// participant (so no sender identity). MemberLeft{identity, reason}: the
+  /// member is kicked (errc::permission_denied, "removed by the
+  /// institution: <reason>") and leaves as if it had: its calls, tracks and
+  /// seat go. It may join again with a valid token. Errors: not_found.
+  caf::replies_to<atoms::moderate, signal::MemberLeft>::with<caf::ok_atom>,
+  /// Mutes or unmutes any member's track, as staff would (its owner may
+  /// unmute it again). Errors: not_found (no such track).
+  caf::replies_to<atoms::moderate, signal::Mute>::with<caf::ok_atom>,
+  /// command, on behalf of: a device command as that member's own (a
+  /// teacher or assistant of the classroom, connected or not; outcomes go
+  /// to it if connected, a photo is taken by it); replies the command id.
+  /// Errors: not_found (no such member or target), permission_denied (not a
+  /// teacher or assistant), and those of a device command above.
+  caf::replies_to<atoms::moderate, signal::DeviceCommand, std::string>::with<std::string>,
+
   // -- state -----------------------------------------------------------------
   /// Snapshot for a viewer identity; "" for the full state (shell, tests).
   caf::replies_to<caf::get_atom, std::string>::with<signal::ClassroomSnapshot>,

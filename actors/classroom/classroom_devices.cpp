@@ -14,9 +14,14 @@ namespace lamplight::actors::classroom_detail {
 
 caf::result<std::string> on_device(self_ptr self, const std::string& who,
                                    const signal::DeviceCommand& cmd) {
-  auto& s = self->state;
   if (auto err = check_sender(self, who, action::control_device))
     return err;
+  return send_device_command(self, who, cmd);
+}
+
+caf::result<std::string> send_device_command(self_ptr self, const std::string& who,
+                                             const signal::DeviceCommand& cmd) {
+  auto& s = self->state;
   if (auto err = protocol::validate(cmd); err.code != errc::none)
     return to_caf(err);
   auto* target = s.model.member(cmd.target());

@@ -146,6 +146,14 @@ void on_call(self_ptr self, const std::string& call_id, const std::string& sende
 caf::result<std::string> on_device(self_ptr self, const std::string& who,
                                    const signal::DeviceCommand& cmd);
 void on_outcome(self_ptr self, const signal::DeviceOutcome& o);
+/// `who` (checked by the caller) sends `cmd` to its target's lamp.
+caf::result<std::string> send_device_command(self_ptr self, const std::string& who,
+                                             const signal::DeviceCommand& cmd);
+
+// classroom_moderation.cpp
+caf::result<caf::ok_atom> on_remove(self_ptr self, const signal::MemberLeft& x);
+caf::result<std::string> on_device_for(self_ptr self, const signal::DeviceCommand& cmd,
+                                       const std::string& on_behalf_of);
 
 // classroom_board.cpp
 caf::result<uint64_t> on_board(self_ptr self, const std::string& who, signal::WhiteboardOp op);
@@ -162,6 +170,8 @@ caf::result<caf::ok_atom> on_answer(self_ptr self, const std::string& who,
 caf::result<caf::ok_atom> on_unsubscribe(self_ptr self, const std::string& who,
                                          const signal::Unsubscribe& x);
 caf::result<caf::ok_atom> on_mute(self_ptr self, const std::string& who, const signal::Mute& x);
+/// Journals and applies a mute (checked by the caller).
+caf::result<caf::ok_atom> set_track_muted(self_ptr self, const signal::Mute& x);
 caf::result<caf::ok_atom> on_layer(self_ptr self, const std::string& who,
                                    const signal::PreferLayer& x);
 /// From the media room: members whose media died with a media node.

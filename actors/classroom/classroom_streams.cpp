@@ -198,11 +198,18 @@ caf::result<caf::ok_atom> on_mute(self_ptr self, const std::string& who, const s
   if (auto err = check_sender(self, who, action::publish))
     return err;
   auto* t = self->state.model.track(x.track_id());
-  auto* track = track_of(self, x.track_id());
-  if (!t || !track)
+  if (!t)
     return no_track(x.track_id());
   if (auto err = check_track_owner(self, who, *t))
     return err;
+  return set_track_muted(self, x);
+}
+
+caf::result<caf::ok_atom> set_track_muted(self_ptr self, const signal::Mute& x) {
+  auto* t = self->state.model.track(x.track_id());
+  auto* track = track_of(self, x.track_id());
+  if (!t || !track)
+    return no_track(x.track_id());
   if (t->muted() != x.muted()) {
     signal::ClassroomEvent ev;
     ev.mutable_track_muted()->set_track_id(x.track_id());

@@ -206,6 +206,12 @@ api_response server_api::route(call& c) {
       return get_classroom(c, p[1]);
     if (is("POST", 3) && p[2] == "end")
       return end_classroom(c, p[1]);
+    if (is("POST", 5) && p[2] == "members" && p[4] == "remove")
+      return remove_member(c, p[1], p[3]);
+    if (is("POST", 5) && p[2] == "tracks" && p[4] == "mute")
+      return mute_track(c, p[1], p[3]);
+    if (is("POST", 5) && p[2] == "members" && p[4] == "commands")
+      return device_command(c, p[1], p[3]);
   } else if (p.size() == 1 && p[0] == "tokens" && m == "POST") {
     return issue_token(c);
   } else if (!p.empty() && p[0] == "lessons") {
@@ -314,6 +320,112 @@ api_response server_api::end_classroom(call& c, const std::string& id) {
   apiv::Classroom out = record ? *record : apiv::Classroom{};
   out.set_id(id);
   return json(200, out);
+}
+
+// -- acting on a live classroom ------------------------------------------------
+
+caf::expected<actors::classroom_actor> server_api::live_classroom(const call& c,
+                                                                  const std::string& id) {
+  caf::expected<actors::classroom_actor> out{caf::error{}};
+  caf::scoped_actor self{sys_};
+  self->request(cfg_.directory, actor_timeout, atoms::lookup::value, c.who.tenant, id)
+    .receive([&](actors::classroom_actor& room) { out = std::move(room); },
+             [&](caf::error&) {
+               out = actors::make_error(errc::not_found, "no live classroom " + id);
+             });
+  return out;
+}
+
+namespace {
+
+/// The classroom's answer to `msg...`: an empty 204, or the typed error.
+template <class... Ts>
+api_response ask_classroom(caf::actor_system& sys, const actors::classroom_actor& room,
+                           Ts&&... msg) {
+  api_response out = error_of(errc::timeout, "the classroom did not answer");
+  caf::scoped_actor self{sys};
+  self->request(room, actor_timeout, std::forward<Ts>(msg)...)
+    .receive([&](caf::ok_atom) { out = {204, "", "", {{"Cache-Control", "no-store"}}}; },
+             [&](caf::error& err) { out = error_of(actors::to_protocol_error(err)); });
+  return out;
+}
+
+} // namespace
+
+api_response server_api::remove_member(call& c, const std::string& id,
+                                       const std::string& identity) {
+  apiv::RemoveMemberRequest r;
+  if (auto err = parse(c.req.body, r); err.code != errc::none)
+    return error_of(err);
+  if (r.reason().size() > 200)
+    return error_of(errc::bad_request, "reason: at most 200 bytes");
+  auto room = live_classroom(c, id);
+  if (!room)
+    return error_of(actors::to_protocol_error(room.error()));
+  sig::MemberLeft x;
+  x.set_identity(identity);
+  x.set_reason(r.reason());
+  return ask_classroom(sys_, *room, atoms::moderate::value, x);
+}
+
+api_response server_api::mute_track(call& c, const std::string& id, const std::string& track) {
+  apiv::MuteTrackRequest r;
+  if (auto err = parse(c.req.body, r); err.code != errc::none)
+    return error_of(err);
+  auto room = live_classroom(c, id);
+  if (!room)
+    return error_of(actors::to_protocol_error(room.error()));
+  sig::Mute x;
+  x.set_track_id(track);
+  x.set_muted(r.muted());
+  return ask_classroom(sys_, *room, atoms::moderate::value, x);
+}
+
+api_response server_api::device_command(call& c, const std::string& id,
+                                        const std::string& identity) {
+  apiv::DeviceCommandRequest r;
+  if (auto err = parse(c.req.body, r); err.code != errc::none)
+    return error_of(err);
+  sig::DeviceCommand cmd;
+  cmd.set_target(identity);
+  cmd.set_deadline_ms(r.deadline_ms());
+  switch (r.action_case()) {
+    case apiv::DeviceCommandRequest::kCapturePhoto:
+      cmd.mutable_capture_photo()->set_width(r.capture_photo().width());
+      cmd.mutable_capture_photo()->set_height(r.capture_photo().height());
+      break;
+    case apiv::DeviceCommandRequest::kSwitchCamera: {
+      const auto& cam = r.switch_camera().camera();
+      if (cam != "face" && cam != "desk")
+        return error_of(errc::bad_request, "switchCamera.camera: face | desk");
+      cmd.mutable_switch_camera()->set_camera(cam == "face" ? sig::CAMERA_FACE : sig::CAMERA_DESK);
+      break;
+    }
+    case apiv::DeviceCommandRequest::kSwitchScreen: {
+      const auto& screen = r.switch_screen().screen();
+      if (screen != "video" && screen != "whiteboard")
+        return error_of(errc::bad_request, "switchScreen.screen: video | whiteboard");
+      cmd.mutable_switch_screen()->set_screen(screen == "video" ? sig::SCREEN_VIDEO
+                                                                : sig::SCREEN_WHITEBOARD);
+      break;
+    }
+    case apiv::DeviceCommandRequest::ACTION_NOT_SET:
+      return error_of(errc::bad_request, "one of capturePhoto, switchCamera, switchScreen");
+  }
+  auto room = live_classroom(c, id);
+  if (!room)
+    return error_of(actors::to_protocol_error(room.error()));
+  api_response out = error_of(errc::timeout, "the classroom did not answer");
+  caf::scoped_actor self{sys_};
+  self->request(*room, actor_timeout, atoms::moderate::value, cmd, r.on_behalf_of())
+    .receive(
+      [&](std::string& command_id) {
+        apiv::DeviceCommandAccepted a;
+        a.set_command_id(command_id);
+        out = json(202, a);
+      },
+      [&](caf::error& err) { out = error_of(actors::to_protocol_error(err)); });
+  return out;
 }
 
 // -- tokens -------------------------------------------------------------------

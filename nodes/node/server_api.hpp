@@ -15,6 +15,11 @@
 //   GET    /api/v1/classrooms/{id}            Classroom, with members, calls, tracks
 //                                             and hands while live
 //   POST   /api/v1/classrooms/{id}/end        Classroom (ended; a live lesson closes)
+//   POST   /api/v1/classrooms/{id}/members/{identity}/remove   RemoveMemberRequest -> 204
+//   POST   /api/v1/classrooms/{id}/tracks/{track}/mute         MuteTrackRequest -> 204
+//   POST   /api/v1/classrooms/{id}/members/{identity}/commands DeviceCommandRequest
+//                                             -> 202 DeviceCommandAccepted (a lamp's command,
+//                                             on a teacher's behalf)
 //   POST   /api/v1/tokens                     IssueTokenRequest -> IssuedToken
 //   GET    /api/v1/lessons?classroom=&from=&to=&limit=   LessonList, newest first
 //   GET    /api/v1/lessons/{id}               LessonDetail
@@ -70,6 +75,11 @@ private:
   api_response list_classrooms(call& c);
   api_response get_classroom(call& c, const std::string& id);
   api_response end_classroom(call& c, const std::string& id);
+  api_response remove_member(call& c, const std::string& id, const std::string& identity);
+  api_response mute_track(call& c, const std::string& id, const std::string& track);
+  api_response device_command(call& c, const std::string& id, const std::string& identity);
+  /// The tenant's classroom `id` if it runs (on any node), else not_found.
+  caf::expected<actors::classroom_actor> live_classroom(const call& c, const std::string& id);
   api_response issue_token(call& c);
   api_response list_lessons(call& c);
   api_response get_lesson(call& c, const std::string& id, bool csv);

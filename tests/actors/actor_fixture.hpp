@@ -20,6 +20,7 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
+#include "actors/base/errors.hpp"
 #include "actors/node/directory_actor.hpp"
 #include "actors/node/gateway_session.hpp"
 #include "actors/system_setup.hpp"

@@ -35,6 +35,25 @@ struct classroom_fixture : actor_fixture {
     auto u = c.call_updates();
     return u.empty() ? sig::CALL_PHASE_UNSPECIFIED : u.back().phase();
   }
+  /// The classroom's answer to a message of the tenant's backend (the
+  /// server API's atoms::moderate).
+  template <class R, class... Ts>
+  caf::expected<R> backend_asks(Ts... xs) {
+    auto room = classroom("room-1");
+    caf::scoped_actor self{sys};
+    auto req = self->request(room, caf::infinite, atoms::moderate::value, xs...);
+    run();
+    caf::expected<R> out{caf::error{}};
+    req.receive([&](R& r) { out = std::move(r); }, [&](caf::error& e) { out = std::move(e); });
+    return out;
+  }
+
+  template <class R>
+  static errc code_of(const caf::expected<R>& r) {
+    return r ? errc::none : actors::to_protocol_error(r.error()).code;
+  }
+  using actor_fixture::code_of;
+
   static sig::CallEndReason last_reason(const client& c) {
     auto u = c.call_updates();
     return u.empty() ? sig::CALL_END_UNSPECIFIED : u.back().reason();
@@ -373,6 +392,66 @@ BOOST_AUTO_TEST_CASE(leave_frees_the_seat) {
   BOOST_TEST(student->link->closed);
   BOOST_TEST(snapshot("room-1").members_size() == 1);
   BOOST_TEST(teacher->events(sig::ClassroomEvent::kMemberLeft).size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(the_tenants_backend_removes_a_member) {
+  sig::MemberLeft remove;
+  remove.set_identity("s-cy");
+  remove.set_reason("disruptive");
+  BOOST_TEST((code_of(backend_asks<caf::ok_atom>(remove)) == errc::none));
+  // Told why, then disconnected; the others see it leave with the reason.
+  auto told = student->pushes(sig::ServerMessage::kError);
+  BOOST_REQUIRE(told.size() == 1u);
+  BOOST_TEST(told[0].error().code() == sig::ERROR_PERMISSION_DENIED);
+  BOOST_TEST(told[0].error().message() == "removed by the institution: disruptive");
+  BOOST_TEST(student->link->closed);
+  auto left = teacher->events(sig::ClassroomEvent::kMemberLeft);
+  BOOST_REQUIRE(left.size() == 1u);
+  BOOST_TEST(left[0].member_left().reason() == "removed by the institution: disruptive");
+  BOOST_TEST(snapshot("room-1").members_size() == 1);
+  BOOST_TEST((code_of(backend_asks<caf::ok_atom>(remove)) == errc::not_found));
+  // It may come back with a valid token.
+  join(claims("s-cy", sig::ROLE_STUDENT));
+  BOOST_TEST(snapshot("room-1").members_size() == 2);
+}
+
+BOOST_AUTO_TEST_CASE(the_tenants_backend_mutes_any_track) {
+  sig::ClientMessage pub;
+  pub.mutable_publish()->set_kind(sig::TRACK_KIND_AUDIO);
+  pub.mutable_publish()->set_source(sig::TRACK_SOURCE_MICROPHONE);
+  auto r = request(*student, pub);
+  BOOST_REQUIRE_MESSAGE(r.has_published(), r.DebugString());
+  sig::Mute mute;
+  mute.set_track_id(r.published().track_id());
+  mute.set_muted(true);
+  BOOST_TEST((code_of(backend_asks<caf::ok_atom>(mute)) == errc::none));
+  BOOST_TEST(snapshot("room-1").tracks(0).muted());
+  BOOST_TEST(teacher->events(sig::ClassroomEvent::kTrackMuted).size() == 1u);
+  BOOST_TEST(student->events(sig::ClassroomEvent::kTrackMuted).size() == 1u);
+  mute.set_track_id("no-such-track");
+  BOOST_TEST((code_of(backend_asks<caf::ok_atom>(mute)) == errc::not_found));
+}
+
+BOOST_AUTO_TEST_CASE(the_tenants_backend_sends_a_device_command_as_a_teacher) {
+  sig::DeviceCommand cmd;
+  cmd.set_target("s-cy");
+  cmd.mutable_switch_camera()->set_camera(sig::CAMERA_DESK);
+  auto id = backend_asks<std::string>(cmd, std::string("t-ann"));
+  BOOST_REQUIRE(bool(id));
+  auto reqs = student->pushes(sig::ServerMessage::kDeviceRequest);
+  BOOST_REQUIRE(reqs.size() == 1u);
+  BOOST_TEST(reqs[0].device_request().command_id() == *id);
+  BOOST_TEST(reqs[0].device_request().from() == "t-ann");
+  // The outcome goes to the teacher it was sent for.
+  request(*student, device_ack(*id, sig::DEVICE_ACK_DONE));
+  BOOST_TEST(teacher->pushes(sig::ServerMessage::kDeviceOutcome).size() == 1u);
+  BOOST_TEST(snapshot("room-1").members(1).camera() == sig::CAMERA_DESK);
+  // Only as a teacher or assistant of this classroom, to a lamp.
+  BOOST_TEST((code_of(backend_asks<std::string>(cmd, std::string("s-cy")))
+              == errc::permission_denied));
+  BOOST_TEST((code_of(backend_asks<std::string>(cmd, std::string("t-other"))) == errc::not_found));
+  cmd.set_target("t-ann");
+  BOOST_TEST((code_of(backend_asks<std::string>(cmd, std::string("t-ann"))) == errc::bad_request));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

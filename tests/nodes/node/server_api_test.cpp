@@ -271,6 +271,80 @@ BOOST_AUTO_TEST_CASE(a_tenant_at_its_quotas_is_refused_with_a_typed_error_and_to
   (void) student;
 }
 
+/// The first message the node pushes to `ws` that `match` accepts (10 s).
+template <class Match>
+std::optional<sig::ServerMessage> pushed(transport::websocket_client& ws, Match match) {
+  for (auto deadline = std::chrono::steady_clock::now() + 10s;
+       std::chrono::steady_clock::now() < deadline;) {
+    auto frame = ws.read(1s);
+    if (!frame)
+      continue;
+    auto m = lamplight::protocol::decode_server(frame->data, lamplight::protocol::wire_format::json);
+    if (m && match(*m))
+      return *m;
+  }
+  return std::nullopt;
+}
+
+BOOST_AUTO_TEST_CASE(an_institution_commands_a_lamp_and_removes_a_member) {
+  acme.ok<apiv::Classroom>("POST", "/api/v1/classrooms",
+                           R"({"id":"math-1","title":"T","mode":"small_group","teacher":"t-1"})", 201);
+  auto teacher = join(acme.token("math-1", "t-1", "teacher"));
+  auto lamp = join(acme.token("math-1", "s-1", "student"));
+  const std::string commands = "/api/v1/classrooms/math-1/members/s-1/commands";
+  auto sent = acme.ok<apiv::DeviceCommandAccepted>(
+    "POST", commands, R"({"onBehalfOf":"t-1","capturePhoto":{"width":1600,"height":1200}})", 202);
+  auto req = pushed(*lamp, [&](const sig::ServerMessage& m) {
+    return m.has_device_request() && m.device_request().command_id() == sent.command_id();
+  });
+  BOOST_REQUIRE(req.has_value());
+  BOOST_TEST(req->device_request().from() == "t-1");
+  BOOST_TEST(req->device_request().capture_photo().width() == 1600u);
+  BOOST_TEST(acme.refused("POST", commands, 403,
+                          R"({"onBehalfOf":"s-1","switchScreen":{"screen":"whiteboard"}})")
+             == "permission_denied");
+  BOOST_TEST(acme.refused("POST", commands, 400, R"({"onBehalfOf":"t-1"})") == "bad_request");
+  BOOST_TEST(acme.refused("POST", commands, 400,
+                          R"({"onBehalfOf":"t-1","switchCamera":{"camera":"back"}})")
+             == "bad_request");
+  BOOST_TEST(acme.refused("POST", "/api/v1/classrooms/math-1/tracks/nope/mute", 404,
+                          R"({"muted":true})")
+             == "not_found");
+  // Another institution reaches nothing of it, and a classroom that does
+  // not run has nobody to act on.
+  BOOST_TEST(beta.refused("POST", "/api/v1/classrooms/math-1/members/s-1/remove", 404, "{}")
+             == "not_found");
+  BOOST_TEST(beta.refused("POST", commands, 404, R"({"onBehalfOf":"t-1","capturePhoto":{}})")
+             == "not_found");
+  BOOST_TEST(acme.refused("POST", "/api/v1/classrooms/art-9/members/s-1/remove", 404, "{}")
+             == "not_found");
+
+  auto r = acme.call("POST", "/api/v1/classrooms/math-1/members/s-1/remove",
+                     R"({"reason":"left the desk"})");
+  BOOST_TEST(r.status == 204, r.body);
+  auto told = pushed(*lamp, [](const sig::ServerMessage& m) { return m.has_error(); });
+  BOOST_REQUIRE(told.has_value());
+  BOOST_TEST(told->error().code() == sig::ERROR_PERMISSION_DENIED);
+  BOOST_TEST(told->error().message() == "removed by the institution: left the desk");
+  BOOST_TEST(acme.ok<apiv::Classroom>("GET", "/api/v1/classrooms/math-1").members_size() == 1);
+  BOOST_TEST(acme.refused("POST", "/api/v1/classrooms/math-1/members/s-1/remove", 404, "{}")
+             == "not_found");
+  // The attendance keeps why the stay ended.
+  BOOST_REQUIRE(eventually(
+    [&] {
+      auto lessons = acme.ok<apiv::LessonList>("GET", "/api/v1/lessons?classroom=math-1");
+      if (lessons.lessons_size() != 1)
+        return false;
+      auto d = acme.ok<apiv::LessonDetail>("GET", "/api/v1/lessons/" + lessons.lessons(0).id());
+      for (const auto& a : d.attendance())
+        if (a.identity() == "s-1" && a.stays_size() == 1)
+          return a.stays(0).left_reason() == "removed by the institution: left the desk";
+      return false;
+    },
+    20s));
+  (void) teacher;
+}
+
 BOOST_AUTO_TEST_CASE(forged_replayed_and_tampered_requests_change_nothing) {
   const std::string body = R"({"id":"c-1","title":"T","mode":"small_group","teacher":"t-1"})";
   // Unsigned.
