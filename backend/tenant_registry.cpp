@@ -101,6 +101,9 @@ protocol::result<tenant> tenant_registry::create_tenant(const std::string& id,
                            "a tenant id is 1..64 of [A-Za-z0-9._-], not starting with . or -"};
   if (name.empty() || name.size() > max_name_bytes)
     return protocol::error{errc::bad_request, "a tenant name is 1..200 bytes"};
+  if (id == protocol::demo_tenant)
+    return protocol::error{errc::bad_request,
+                           "demo is the built-in tenant of development tokens; choose another id"};
   std::lock_guard<std::mutex> guard(mtx_);
   tenant t{id, name, tenant_status::active, now_ms_(), {}};
   auto q = db_->prepare("INSERT INTO tenants (id, name, status, created_ms) VALUES (?, ?, ?, ?)");

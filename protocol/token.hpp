@@ -40,6 +40,11 @@ signal::v1::Role role_from_name(std::string_view s);  // ROLE_UNSPECIFIED if unk
 const char* mode_name(signal::v1::ClassroomMode m);   // "one_on_one", ...
 signal::v1::ClassroomMode mode_from_name(std::string_view s);
 
+/// The built-in tenant of a development node's /dev/token (the README's
+/// first command, the web pages' defaults): it has no keys, and no real
+/// tenant may take its name.
+inline constexpr std::string_view demo_tenant = "demo";
+
 /// Longest token accepted; anything longer is rejected before any parsing.
 inline constexpr std::size_t max_token_bytes = 4096;
 

@@ -53,8 +53,9 @@ std::optional<double> proc_rss(pid_t pid) {
 
 bool node_probe::launch(const std::string& binary, const std::string& name,
                         std::vector<std::string> args) {
-  std::vector<std::string> argv{binary, "--port", "0", "--shell-port", "0", "--data-dir",
-                                (dir_->path / name).string()};
+  // A load-test node of its own: its lamps are of any tenant the bench names.
+  std::vector<std::string> argv{binary,       "--port",     "0", "--shell-port", "0",
+                                "--data-dir", (dir_->path / name).string(), "--dev-tokens", "any"};
   argv.insert(argv.end(), args.begin(), args.end());
   member m;
   m.name = name;

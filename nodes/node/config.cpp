@@ -53,7 +53,7 @@ std::vector<std::string> split_list(const std::string& text) {
 } // namespace
 
 bool node_config::dev_tokens_enabled() const {
-  if (dev_tokens == "on")
+  if (dev_tokens == "on" || dev_tokens == "any")
     return true;
   if (dev_tokens == "off")
     return false;
@@ -90,7 +90,8 @@ protocol::result<load_result> load_config(const std::vector<std::string>& args,
     ("database", po::value(&c.database), "the business layer's database: a PostgreSQL URI (postgresql://user@host/db, shared by the nodes of a cluster) or a SQLite file (default <data-dir>/lamplight.db)")
     ("web-root", po::value(&c.web_root), "folder of the web clients")
     ("token-secret-file", po::value(&c.token_secret_file), "HMAC-SHA256 key for join tokens (default <data-dir>/token.secret, created if absent)")
-    ("dev-tokens", po::value(&c.dev_tokens)->default_value(c.dev_tokens), "GET /dev/token signs tokens for loopback clients: on | off | auto")
+    ("dev-tokens", po::value(&c.dev_tokens)->default_value(c.dev_tokens), "GET /dev/token signs tokens of the demo tenant for loopback clients: on | off | auto "
+     "(on when --bind is loopback) | any (of every tenant: a node without real tenants)")
     ("webhook-allow-loopback", po::value(&c.webhook_allow_loopback)->default_value(c.webhook_allow_loopback)->implicit_value(true), "let tenants' webhooks reach loopback addresses (tests, a single machine); refused otherwise")
     ("webhook-allow-private", po::value(&c.webhook_allow_private)->default_value(c.webhook_allow_private)->implicit_value(true), "let tenants' webhooks reach private networks (RFC 1918, CGNAT, IPv6 ULA); refused otherwise")
     ("admin-bind-any", po::value(&c.admin_bind_any)->default_value(c.admin_bind_any)->implicit_value(true), "GET /admin/status (classrooms, members, media workers as JSON) for any client; without it loopback clients only (GET /metrics is always open)")
@@ -160,8 +161,9 @@ protocol::result<load_result> load_config(const std::vector<std::string>& args,
     if (!parse_ms(*text, *target))
       return protocol::error{protocol::errc::bad_request,
                              std::string("bad duration for ") + name + ": " + *text};
-  if (c.dev_tokens != "on" && c.dev_tokens != "off" && c.dev_tokens != "auto")
-    return protocol::error{protocol::errc::bad_request, "dev-tokens is on, off or auto"};
+  if (c.dev_tokens != "on" && c.dev_tokens != "off" && c.dev_tokens != "auto"
+      && c.dev_tokens != "any")
+    return protocol::error{protocol::errc::bad_request, "dev-tokens is on, off, auto or any"};
   c.role_list = split_list(c.roles);
   for (const auto& r : c.role_list)
     if (r != "gateway" && r != "room" && r != "media")

@@ -41,7 +41,10 @@ struct node_config {
   std::string database;                  // PostgreSQL URI or SQLite file; default <data-dir>/lamplight.db
   std::string web_root;                  // default: the web/ folder next to the sources
   std::string token_secret_file;         // default: <data-dir>/token.secret
-  std::string dev_tokens = "auto";       // /dev/token: on | off | auto (on when bind is loopback)
+  // /dev/token: on | off | auto (on when bind is loopback): tokens of the
+  // built-in `demo` tenant; any: of every tenant (a development or load-test
+  // node without real tenants: anyone on the machine may join any classroom).
+  std::string dev_tokens = "auto";
   bool admin_bind_any = false;           // /admin/status for any client, not loopback only
   // Webhook destinations on this machine or a private network are refused
   // (a tenant must not reach the node's own services) unless allowed here.
@@ -58,6 +61,8 @@ struct node_config {
   std::chrono::milliseconds journal_flush{200};
 
   bool dev_tokens_enabled() const;
+  /// Whether /dev/token signs for tenants other than `demo`.
+  bool dev_tokens_for_any_tenant() const { return dev_tokens == "any"; }
 };
 
 /// Reads the environment; injectable for tests.

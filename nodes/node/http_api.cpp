@@ -60,6 +60,7 @@ http_api::http_api(caf::actor_system& sys, actors::directory_actor directory,
   : sys_(sys),
     directory_(std::move(directory)),
     dev_tokens_(cfg.dev_tokens_enabled()),
+    dev_tokens_any_tenant_(cfg.dev_tokens_for_any_tenant()),
     admin_bind_any_(cfg.admin_bind_any),
     media_(std::move(media)),
     secret_(std::move(secret)),
@@ -233,6 +234,11 @@ api_response http_api::dev_token(const std::map<std::string, std::string>& q) {
       || c.role == signal::v1::ROLE_UNSPECIFIED)
     return error_response(400, "need tenant, classroom, identity and role "
                                "(teacher|assistant|student|parent)");
+  // The node's secret signs for the demo tenant only: a real tenant's
+  // tokens come from its own backend, signed with its own key.
+  if (c.tenant != protocol::demo_tenant && !dev_tokens_any_tenant_)
+    return error_response(403, "development tokens are for the demo tenant (tenant=demo); a "
+                               "tenant's tokens come from its backend (POST /api/v1/tokens)");
   if (!get(q, "mode").empty() && c.mode == signal::v1::MODE_UNSPECIFIED)
     return error_response(400, "mode is one_on_one|small_group|large_class");
   if (c.role == signal::v1::ROLE_PARENT && c.child.empty())

@@ -74,6 +74,7 @@ private:
   caf::actor_system& sys_;
   actors::directory_actor directory_;
   bool dev_tokens_;
+  bool dev_tokens_any_tenant_;
   bool admin_bind_any_;
   media_counters media_;
   std::string secret_;

@@ -75,6 +75,8 @@ BOOST_AUTO_TEST_CASE(ids_and_names_out_of_shape_are_refused_and_names_are_only_d
                           "x'; DROP TABLE tenants; --"})
     BOOST_TEST((reg->create_tenant(bad, "n").err().code == errc::bad_request));
   BOOST_TEST((reg->create_tenant("ok", "").err().code == errc::bad_request));
+  // The development tokens' built-in tenant is nobody's to take.
+  BOOST_TEST((reg->create_tenant("demo", "Demo").err().code == errc::bad_request));
   BOOST_TEST((reg->create_tenant("ok", std::string(201, 'n')).err().code == errc::bad_request));
   // SQL in a name is stored as text, nothing more.
   std::string sql = "Robert'); DROP TABLE tenants; -- \xc3\xbc";

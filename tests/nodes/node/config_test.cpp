@@ -33,6 +33,7 @@ BOOST_AUTO_TEST_CASE(defaults_are_an_all_in_one_node_on_loopback) {
   BOOST_TEST(r->config.data_dir == "lamplight-data");
   BOOST_TEST(r->config.token_secret_file == "lamplight-data/token.secret");
   BOOST_TEST(r->config.dev_tokens_enabled());
+  BOOST_TEST(!r->config.dev_tokens_for_any_tenant());  // the demo tenant's only
   BOOST_TEST(r->config.ring_timeout.count() == 30000);
 }
 

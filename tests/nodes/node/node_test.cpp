@@ -147,6 +147,19 @@ BOOST_AUTO_TEST_CASE(http_endpoints) {
   BOOST_TEST(transport::http_get("127.0.0.1", node.http_port, "/dev/token?tenant=a").status == 400);
   BOOST_TEST(transport::http_request_once("127.0.0.1", node.http_port, "POST", "/healthz").status
              == 405);
+  // A loopback node as the README starts it: development tokens for the
+  // built-in demo tenant only; real tenants' come from their own keys.
+  node_process plain({"--dev-tokens", "auto"});
+  auto dev = [&](uint16_t port, const std::string& tenant) {
+    return transport::http_get("127.0.0.1", port,
+                               "/dev/token?tenant=" + tenant
+                                 + "&classroom=b&identity=c&role=teacher&mode=one_on_one");
+  };
+  BOOST_TEST(dev(plain.http_port, "demo").status == 200);
+  auto refused = dev(plain.http_port, "acme");
+  BOOST_TEST(refused.status == 403);
+  BOOST_TEST(refused.body.find("demo tenant") != std::string::npos, refused.body);
+  BOOST_TEST(dev(node.http_port, "acme").status == 200);  // --dev-tokens any
   node_process locked({"--dev-tokens", "off"});
   BOOST_TEST(transport::http_get("127.0.0.1", locked.http_port,
                                  "/dev/token?tenant=a&classroom=b&identity=c&role=teacher")
