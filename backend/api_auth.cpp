@@ -3,6 +3,8 @@
 // protection (for the node). The scheme is specified in api_auth.hpp.
 #include "backend/api_auth.hpp"
 
+#include "protocol/digest.hpp"
+
 #include <algorithm>
 #include <array>
 
@@ -17,6 +19,8 @@ namespace lamplight::backend {
 namespace {
 
 using protocol::errc;
+using protocol::hmac_sha256_hex;
+using protocol::sha256_hex;
 
 constexpr std::size_t kid_bytes = 18;  // "k_" + 16 hex digits (tenant_registry)
 constexpr std::size_t max_ts_digits = 10;
@@ -97,35 +101,6 @@ std::string upper(std::string_view s) {
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && upper(a) == upper(b);
-}
-
-std::string to_hex(const unsigned char* data, std::size_t n) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out(2 * n, '\0');
-  for (std::size_t i = 0; i < n; ++i) {
-    out[2 * i] = digits[data[i] >> 4];
-    out[2 * i + 1] = digits[data[i] & 0x0f];
-  }
-  return out;
-}
-
-std::string sha256_hex(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) != 1)
-    return {};
-  return to_hex(md, len);
-}
-
-/// "" if OpenSSL fails (never a valid signature: callers compare 64 digits).
-std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &len)
-      == nullptr)
-    return {};
-  return to_hex(mac, len);
 }
 
 /// The field a name stands for, in the order of api_authorization.

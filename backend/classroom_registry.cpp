@@ -63,6 +63,13 @@ protocol::error check(const apiv::CreateClassroomRequest& r) {
     return bad("teacher: an identity, 1..64 of [A-Za-z0-9._-]");
   if (r.has_starts_at() != r.has_ends_at())
     return bad("startsAt and endsAt come together");
+  if (static_cast<uint32_t>(r.students_size())
+      > (r.capacity() != 0 ? r.capacity()
+                           : protocol::default_capacity(protocol::mode_from_name(r.mode()))))
+    return bad("students: at most the classroom's capacity");
+  for (const auto& s : r.students())
+    if (!storage::valid_journal_id(s))
+      return bad("students: identities, 1..64 of [A-Za-z0-9._-]");
   if (r.has_starts_at()
       && TimeUtil::TimestampToMilliseconds(r.ends_at())
            <= TimeUtil::TimestampToMilliseconds(r.starts_at()))
@@ -90,6 +97,9 @@ protocol::result<apiv::Classroom> classroom_registry::create(
   auto mode = protocol::mode_from_name(r.mode());
   auto capacity = r.capacity() != 0 ? r.capacity() : protocol::default_capacity(mode);
   std::lock_guard<std::mutex> lock(mtx_);
+  transaction tx(*db_);
+  if (!tx.started())
+    return protocol::error{errc::internal, "database: cannot start a transaction"};
   auto q = db_->prepare("INSERT INTO classrooms (tenant, id, title, mode, capacity, provider, "
                         "teacher, starts_ms, ends_ms, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
                         "?, ?)");
@@ -109,6 +119,16 @@ protocol::result<apiv::Classroom> classroom_registry::create(
     return protocol::error{errc::already_exists, "classroom " + r.id() + " exists"};
   if (err.code != errc::none)
     return err;
+  for (const auto& student : r.students()) {
+    auto s = db_->prepare("INSERT INTO classroom_students (tenant, classroom, student) "
+                          "VALUES (?, ?, ?) ON CONFLICT DO NOTHING");
+    if (!s)
+      return s.err();
+    if (auto e = s->bind(1, tenant).bind(2, r.id()).bind(3, student).run(); e.code != errc::none)
+      return e;
+  }
+  if (auto e = tx.commit(); e.code != errc::none)
+    return e;
   return get_locked(tenant, r.id());
 }
 
@@ -145,7 +165,16 @@ protocol::result<apiv::Classroom> classroom_registry::get_locked(const std::stri
     return row.err();
   if (!*row)
     return protocol::error{errc::not_found, "no classroom " + id};
-  return row_of(*q);
+  auto out = row_of(*q);
+  auto roster = db_->prepare(
+    "SELECT student FROM classroom_students WHERE tenant = ? AND classroom = ? ORDER BY student");
+  if (!roster)
+    return roster.err();
+  roster->bind(1, tenant).bind(2, id);
+  if (auto err = roster->each([&](const database::statement& r) { out.add_students(r.text(0)); });
+      err.code != errc::none)
+    return err;
+  return out;
 }
 
 protocol::result<apiv::Classroom> classroom_registry::end(const std::string& tenant,

@@ -187,6 +187,34 @@ const std::vector<migration>& migrations() {
       CREATE INDEX lessons_open ON lessons (tenant, ended_ms);
       CREATE INDEX attendance_open ON attendance (lesson, left_ms);
     )sql"},
+    {5, R"sql(
+      -- Lamps a tenant registered (a device secret each, shown once), the
+      -- parents bound to their children, and each scheduled classroom's
+      -- roster of students (a lamp joins only classrooms of its student's).
+      CREATE TABLE lamps (
+        tenant TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+        serial TEXT NOT NULL,
+        student TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        created_ms BIGINT NOT NULL,
+        revoked_ms BIGINT,
+        PRIMARY KEY (tenant, serial)
+      );
+      CREATE TABLE guardians (
+        tenant TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+        parent TEXT NOT NULL,
+        child TEXT NOT NULL,
+        created_ms BIGINT NOT NULL,
+        PRIMARY KEY (tenant, parent, child)
+      );
+      CREATE TABLE classroom_students (
+        tenant TEXT NOT NULL,
+        classroom TEXT NOT NULL,
+        student TEXT NOT NULL,
+        PRIMARY KEY (tenant, classroom, student),
+        FOREIGN KEY (tenant, classroom) REFERENCES classrooms (tenant, id) ON DELETE CASCADE
+      );
+    )sql"},
   };
   return all;
 }

@@ -1,5 +1,7 @@
 #include "backend/webhooks.hpp"
 
+#include "protocol/digest.hpp"
+
 #include <cstdlib>
 #include <cstring>
 
@@ -25,17 +27,6 @@ constexpr std::size_t max_log_rows = 1000;
 
 protocol::error bad_request(std::string why) {
   return {errc::bad_request, std::move(why)};
-}
-
-std::string to_hex(const unsigned char* data, std::size_t n) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * n);
-  for (std::size_t i = 0; i < n; ++i) {
-    out += digits[data[i] >> 4];
-    out += digits[data[i] & 15];
-  }
-  return out;
 }
 
 /// Whether `x` (host order) lies in `prefix`/`bits`.
@@ -156,15 +147,6 @@ protocol::result<std::vector<T>> collect(database::statement& q, Row row) {
       err.code != errc::none)
     return err;
   return out;
-}
-
-std::string hmac_hex(std::string_view secret, std::string_view data) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (!HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-            reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &len))
-    return {};
-  return to_hex(mac, len);
 }
 
 } // namespace
@@ -462,7 +444,7 @@ std::string webhook_signature(std::string_view secret, int64_t unix_seconds,
   std::string signed_text;
   signed_text.reserve(t.size() + 1 + body.size());
   signed_text.append(t).append(".").append(body);
-  return "t=" + t + ",v1=" + hmac_hex(secret, signed_text);
+  return "t=" + t + ",v1=" + protocol::hmac_sha256_hex(secret, signed_text);
 }
 
 bool verify_webhook_signature(std::string_view secret, std::string_view header,
@@ -487,7 +469,7 @@ bool verify_webhook_signature(std::string_view secret, std::string_view header,
   if (at < now_s - tolerance_s || at > now_s + tolerance_s)
     return false;
   std::string signed_text = t + "." + std::string(body);
-  auto expected = hmac_hex(secret, signed_text);
+  auto expected = protocol::hmac_sha256_hex(secret, signed_text);
   bool ok = false;
   for (auto v : v1s)
     if (v.size() == expected.size() && CRYPTO_memcmp(v.data(), expected.data(), v.size()) == 0)

@@ -1,5 +1,7 @@
 #include "protocol/photo_transfer.hpp"
 
+#include "protocol/digest.hpp"
+
 #include <google/protobuf/util/json_util.h>
 #include <openssl/evp.h>
 
@@ -30,16 +32,7 @@ std::optional<signal::v1::PhotoControl> parse_photo_control(const std::string& t
 }
 
 std::string sha256_hex(const void* data, std::size_t size) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data, size, md, &len, EVP_sha256(), nullptr);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out += hex[md[i] >> 4];
-    out += hex[md[i] & 15];
-  }
-  return out;
+  return sha256_hex(std::string_view(static_cast<const char*>(data), size));
 }
 
 photo_assembler::status photo_assembler::fail(std::string why) {

@@ -1,5 +1,7 @@
 #include "protocol/token.hpp"
 
+#include "protocol/digest.hpp"
+
 #include <array>
 #include <cmath>
 #include <optional>
@@ -71,14 +73,6 @@ std::optional<std::string> b64url_decode(std::string_view in) {
   if (bits > 0 && (acc & ((1u << bits) - 1)) != 0)
     return std::nullopt;
   return out;
-}
-
-std::string hmac_sha256(std::string_view key, std::string_view data) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &len);
-  return std::string(reinterpret_cast<char*>(mac), len);
 }
 
 constexpr std::string_view jwt_header = R"({"alg":"HS256","typ":"JWT"})";

@@ -62,7 +62,10 @@ void join(self_ptr self, uint64_t rid, const signal::Join& j) {
   auto now = std::chrono::duration_cast<std::chrono::seconds>(
                std::chrono::system_clock::now().time_since_epoch())
                .count();
-  auto claims = protocol::verify_join_token(j.token(), st.cfg.token_secret, st.cfg.keys, now);
+  // A registered lamp signs in as itself; everyone else with a join token.
+  auto claims = j.has_device()
+                  ? protocol::verify_device_login(j.device(), st.cfg.devices, now)
+                  : protocol::verify_join_token(j.token(), st.cfg.token_secret, st.cfg.keys, now);
   if (!claims)
     return send_error(self, rid, claims.err().code, claims.err().message);
   if (st.cfg.admit)

@@ -9,6 +9,7 @@
 
 #include "actors/node/directory_actor.hpp"
 #include "actors/classroom/session_actor.hpp"
+#include "protocol/device_credential.hpp"
 #include "protocol/codec.hpp"
 
 namespace lamplight::actors {
@@ -45,6 +46,9 @@ struct gateway_config {
   /// Tenants' live API keys: tokens naming one (kid) are verified with it,
   /// for its tenant only (unset: such tokens are refused).
   protocol::key_lookup keys;
+  /// Tenants' registered lamps, for a Join with a DeviceLogin (unset: such
+  /// joins are refused).
+  protocol::device_lookup devices;
   /// The tenant's quotas, asked for each verified join before the
   /// classroom is (backend::quota_guard: errc::resource_exhausted). Unset:
   /// no quotas.

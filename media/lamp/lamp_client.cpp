@@ -357,6 +357,12 @@ lamp_client::~lamp_client() {
 }
 
 protocol::result<sig::Joined> lamp_client::join(const std::string& token) {
+  sig::Join j;
+  j.set_token(token);
+  return join(j);
+}
+
+protocol::result<sig::Joined> lamp_client::join(const sig::Join& j) {
   impl_->stop_keeper();
   {
     std::lock_guard<std::mutex> guard(impl_->sig_mtx);
@@ -366,7 +372,7 @@ protocol::result<sig::Joined> lamp_client::join(const std::string& token) {
   }
   impl_->start_keeper();
   sig::ClientMessage m;
-  m.mutable_join()->set_token(token);
+  *m.mutable_join() = j;
   auto r = impl_->request(std::move(m));
   if (!r)
     return r.err();

@@ -75,6 +75,8 @@ public:
 
   /// Connects the WebSocket and joins with `token`.
   protocol::result<signal::v1::Joined> join(const std::string& token);
+  /// The same with a whole Join (a registered lamp's DeviceLogin).
+  protocol::result<signal::v1::Joined> join(const signal::v1::Join& j);
   /// Signaling through another node (the gateway died): a new WebSocket to
   /// `port` and a join with `token`, while the media legs go on (they run
   /// to the classroom's media node, not through the gateway).

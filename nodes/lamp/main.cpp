@@ -7,12 +7,15 @@
 // and screen switches. Ctrl-C leaves the classroom.
 #include <atomic>
 #include <csignal>
+#include <fstream>
+#include <random>
 #include <iostream>
 #include <thread>
 
 #include <boost/program_options.hpp>
 
 #include "media/lamp/lamp_device.hpp"
+#include "protocol/device_credential.hpp"
 #include "transport/http_util.hpp"
 #include "transport/websocket_client.hpp"
 
@@ -32,7 +35,7 @@ void on_signal(int) { stopping = true; }
 
 int main(int argc, char** argv) {
   std::string host = "127.0.0.1", token, tenant = "demo", classroom = "c1", identity = "lamp-1",
-              name, answer = "accept";
+              name, answer = "accept", serial, secret_file;
   uint16_t port = 7443;
   int seconds = 0;
   po::options_description opts("lamplight-lamp: a simulated desk lamp (a student's)");
@@ -42,6 +45,9 @@ int main(int argc, char** argv) {
     ("host", po::value(&host)->default_value(host), "the node's address")
     ("port", po::value(&port)->default_value(port), "the node's HTTP/WebSocket port")
     ("token", po::value(&token), "join token (default: ask the node's /dev/token for one)")
+    ("serial", po::value(&serial), "sign in as this registered lamp (with --tenant, --classroom and "
+                                   "--device-secret-file) instead of a token")
+    ("device-secret-file", po::value(&secret_file), "the lamp's device secret (POST /api/v1/lamps)")
     ("tenant", po::value(&tenant)->default_value(tenant), "for the dev token")
     ("classroom", po::value(&classroom)->default_value(classroom), "for the dev token")
     ("identity", po::value(&identity)->default_value(identity), "for the dev token")
@@ -73,7 +79,35 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   std::signal(SIGPIPE, SIG_IGN);
-  if (token.empty()) {
+  // A registered lamp signs each join itself, with a fresh time and nonce.
+  std::string device_secret;
+  if (!serial.empty()) {
+    std::ifstream in(secret_file);
+    if (!(in >> device_secret)) {
+      std::cerr << "lamplight-lamp: --serial needs --device-secret-file with the lamp's secret"
+                << std::endl;
+      return 2;
+    }
+  }
+  auto make_join = [&] {
+    sig::Join j;
+    if (serial.empty()) {
+      j.set_token(token);
+      return j;
+    }
+    std::random_device rd;
+    std::string nonce;
+    for (int i = 0; i < 32; ++i)
+      nonce += "0123456789abcdef"[rd() % 16];
+    auto now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    *j.mutable_device() =
+      protocol::sign_device_login(tenant, serial, classroom, device_secret, now_s, nonce);
+    j.set_display_name(name);
+    return j;
+  };
+  if (token.empty() && serial.empty()) {
     auto r = transport::http_get(host, port,
                                  "/dev/token?tenant=" + transport::percent_encode(tenant) + "&classroom="
                                    + transport::percent_encode(classroom) + "&identity=" + transport::percent_encode(identity)
@@ -97,7 +131,7 @@ int main(int argc, char** argv) {
   // keeps trying, as a lamp would (each try on a new connection: the node
   // closes one whose join failed).
   auto client = std::make_unique<media::lamp::lamp_client>(*media, o);
-  auto joined = client->join(token);
+  auto joined = client->join(make_join());
   bool said = false;
   while (!joined && joined.err().code == protocol::errc::classroom_not_found && !stopping) {
     if (!said)
@@ -105,7 +139,7 @@ int main(int argc, char** argv) {
     said = true;
     std::this_thread::sleep_for(1s);
     client = std::make_unique<media::lamp::lamp_client>(*media, o);
-    joined = client->join(token);
+    joined = client->join(make_join());
   }
   if (!joined) {
     std::cerr << "lamplight-lamp: join: " << joined.err().message << std::endl;

@@ -23,6 +23,7 @@
 #include "actors/system_setup.hpp"
 #include "backend/api_nonces.hpp"
 #include "backend/history_writer.hpp"
+#include "backend/lamps.hpp"
 #include "backend/quotas.hpp"
 #include "backend/tenant_registry.hpp"
 #include "backend/webhook_dispatcher.hpp"
@@ -56,6 +57,7 @@ struct business_layer {
   std::shared_ptr<backend::webhook_dispatcher> dispatcher;
   std::shared_ptr<backend::api_request_verifier> auth;
   std::shared_ptr<backend::quota_guard> quotas;
+  std::shared_ptr<backend::lamp_registry> lamps;
 };
 
 protocol::result<business_layer> open_business(const node::node_config& cfg,
@@ -101,6 +103,10 @@ protocol::result<business_layer> open_business(const node::node_config& cfg,
   if (!quotas)
     return quotas.err();
   out.quotas = *quotas;
+  auto lamps = backend::lamp_registry::open(file);
+  if (!lamps)
+    return lamps.err();
+  out.lamps = *lamps;
   out.dispatcher->start();
   return out;
 }
@@ -265,6 +271,7 @@ int main(int argc, char** argv) {
   sac.history = business->lessons;
   sac.webhooks = business->webhooks;
   sac.tenants = *tenants;
+  sac.lamps = business->lamps;
   node::server_api server_api(sys, std::move(sac));
   auto web_root = cfg.web_root.empty() ? default_web_root() : cfg.web_root;
   transport::http_router router;
@@ -272,6 +279,10 @@ int main(int argc, char** argv) {
   actors::gateway_config gw;
   gw.token_secret = *secret;
   gw.keys = tenant_keys;
+  gw.devices = [reg = business->lamps](const std::string& tenant, const std::string& serial,
+                                       const std::string& classroom) {
+    return reg->login(tenant, serial, classroom);
+  };
   gw.admit = [q = business->quotas](const protocol::token_claims& c) {
     return q->admit_member(c.tenant, c.classroom, c.identity);
   };

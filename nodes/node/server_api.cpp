@@ -74,6 +74,8 @@ api_response error_of(errc code, std::string message) {
 
 /// A request body as `m`: strict (an unknown field is an error, so a typo
 /// never passes silently as a default).
+api_response no_content() { return {204, "", "", {{"Cache-Control", "no-store"}}}; }
+
 protocol::error parse(const std::string& body, google::protobuf::Message& m) {
   google::protobuf::util::JsonParseOptions o;
   o.ignore_unknown_fields = false;
@@ -214,6 +216,20 @@ api_response server_api::route(call& c) {
       return device_command(c, p[1], p[3]);
   } else if (p.size() == 1 && p[0] == "tokens" && m == "POST") {
     return issue_token(c);
+  } else if (!p.empty() && p[0] == "lamps") {
+    if (is("POST", 1))
+      return register_lamp(c);
+    if (is("GET", 1))
+      return list_lamps(c);
+    if (is("DELETE", 2))
+      return revoke_lamp(c, p[1]);
+  } else if (!p.empty() && p[0] == "guardians") {
+    if (is("POST", 1))
+      return bind_parent(c);
+    if (is("GET", 1))
+      return list_guardians(c);
+    if (is("DELETE", 3))
+      return unbind_parent(c, p[1], p[2]);
   } else if (!p.empty() && p[0] == "lessons") {
     if (is("GET", 1))
       return list_lessons(c);
@@ -345,7 +361,7 @@ api_response ask_classroom(caf::actor_system& sys, const actors::classroom_actor
   api_response out = error_of(errc::timeout, "the classroom did not answer");
   caf::scoped_actor self{sys};
   self->request(room, actor_timeout, std::forward<Ts>(msg)...)
-    .receive([&](caf::ok_atom) { out = {204, "", "", {{"Cache-Control", "no-store"}}}; },
+    .receive([&](caf::ok_atom) { out = no_content(); },
              [&](caf::error& err) { out = error_of(actors::to_protocol_error(err)); });
   return out;
 }
@@ -428,6 +444,90 @@ api_response server_api::device_command(call& c, const std::string& id,
   return out;
 }
 
+// -- lamps and parents -----------------------------------------------------------
+
+namespace {
+
+void set_time(google::protobuf::Timestamp* t, int64_t ms) {
+  *t = TimeUtil::MillisecondsToTimestamp(ms);
+}
+
+apiv::Lamp lamp_of(const backend::lamp& l) {
+  apiv::Lamp out;
+  out.set_serial(l.serial);
+  out.set_student(l.student);
+  set_time(out.mutable_created_at(), l.created_ms);
+  if (l.revoked_ms != 0)
+    set_time(out.mutable_revoked_at(), l.revoked_ms);
+  return out;
+}
+
+apiv::Guardian guardian_of(const backend::guardian& g) {
+  apiv::Guardian out;
+  out.set_parent(g.parent);
+  out.set_child(g.child);
+  set_time(out.mutable_created_at(), g.created_ms);
+  return out;
+}
+
+} // namespace
+
+api_response server_api::register_lamp(call& c) {
+  apiv::RegisterLampRequest r;
+  if (auto err = parse(c.req.body, r); err.code != errc::none)
+    return error_of(err);
+  auto made = cfg_.lamps->register_lamp(c.who.tenant, r.serial(), r.student());
+  if (!made)
+    return error_of(made.err());
+  apiv::LampRegistered out;
+  *out.mutable_lamp() = lamp_of(made->device);
+  out.set_secret(made->secret);
+  return json(201, out);
+}
+
+api_response server_api::list_lamps(call& c) {
+  auto all = cfg_.lamps->lamps(c.who.tenant);
+  if (!all)
+    return error_of(all.err());
+  apiv::LampList out;
+  for (const auto& l : *all)
+    *out.add_lamps() = lamp_of(l);
+  return json(200, out);
+}
+
+api_response server_api::revoke_lamp(call& c, const std::string& serial) {
+  if (auto err = cfg_.lamps->revoke_lamp(c.who.tenant, serial); err.code != errc::none)
+    return error_of(err);
+  return no_content();
+}
+
+api_response server_api::bind_parent(call& c) {
+  apiv::BindParentRequest r;
+  if (auto err = parse(c.req.body, r); err.code != errc::none)
+    return error_of(err);
+  auto g = cfg_.lamps->bind_parent(c.who.tenant, r.parent(), r.child());
+  if (!g)
+    return error_of(g.err());
+  return json(201, guardian_of(*g));
+}
+
+api_response server_api::list_guardians(call& c) {
+  auto all = cfg_.lamps->guardians(c.who.tenant);
+  if (!all)
+    return error_of(all.err());
+  apiv::GuardianList out;
+  for (const auto& g : *all)
+    *out.add_guardians() = guardian_of(g);
+  return json(200, out);
+}
+
+api_response server_api::unbind_parent(call& c, const std::string& parent,
+                                       const std::string& child) {
+  if (auto err = cfg_.lamps->unbind_parent(c.who.tenant, parent, child); err.code != errc::none)
+    return error_of(err);
+  return no_content();
+}
+
 // -- tokens -------------------------------------------------------------------
 
 api_response server_api::issue_token(call& c) {
@@ -461,6 +561,15 @@ api_response server_api::issue_token(call& c) {
                       : record.err());
   if (record->has_ended_at())
     return error_of(errc::wrong_state, "classroom " + r.classroom() + " has ended");
+  // A parent watches only a child the institution bound to it.
+  if (claims.role == sig::ROLE_PARENT) {
+    auto bound = cfg_.lamps->is_guardian(c.who.tenant, claims.identity, claims.child);
+    if (!bound)
+      return error_of(bound.err());
+    if (!*bound)
+      return error_of(errc::permission_denied, claims.identity + " is not bound to "
+                                                 + claims.child + " (POST /api/v1/guardians)");
+  }
   auto key = cfg_.keys(c.who.kid);
   if (!key || key->tenant != c.who.tenant)  // revoked since the request was checked
     return error_of(errc::unauthenticated, "unknown or revoked key");

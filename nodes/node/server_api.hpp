@@ -20,7 +20,14 @@
 //   POST   /api/v1/classrooms/{id}/members/{identity}/commands DeviceCommandRequest
 //                                             -> 202 DeviceCommandAccepted (a lamp's command,
 //                                             on a teacher's behalf)
-//   POST   /api/v1/tokens                     IssueTokenRequest -> IssuedToken
+//   POST   /api/v1/tokens                     IssueTokenRequest -> IssuedToken (a parent's
+//                                             only for a child bound to it)
+//   POST   /api/v1/lamps                      RegisterLampRequest -> 201 LampRegistered
+//   GET    /api/v1/lamps                      LampList
+//   DELETE /api/v1/lamps/{serial}             204 (revoked: its next sign-in is refused)
+//   POST   /api/v1/guardians                  BindParentRequest -> 201 Guardian
+//   GET    /api/v1/guardians                  GuardianList
+//   DELETE /api/v1/guardians/{parent}/{child} 204
 //   GET    /api/v1/lessons?classroom=&from=&to=&limit=   LessonList, newest first
 //   GET    /api/v1/lessons/{id}               LessonDetail
 //   GET    /api/v1/lessons/{id}/attendance.csv   the same attendance as CSV
@@ -44,6 +51,7 @@
 #include "backend/api_auth.hpp"
 #include "backend/classroom_registry.hpp"
 #include "backend/history_queries.hpp"
+#include "backend/lamps.hpp"
 #include "backend/tenant_registry.hpp"
 #include "backend/webhooks.hpp"
 #include "nodes/node/api_response.hpp"
@@ -59,6 +67,7 @@ struct server_api_config {
   std::shared_ptr<backend::history_store> history;
   std::shared_ptr<backend::webhook_registry> webhooks;
   std::shared_ptr<backend::tenant_registry> tenants;
+  std::shared_ptr<backend::lamp_registry> lamps;
 };
 
 class server_api {
@@ -81,6 +90,12 @@ private:
   /// The tenant's classroom `id` if it runs (on any node), else not_found.
   caf::expected<actors::classroom_actor> live_classroom(const call& c, const std::string& id);
   api_response issue_token(call& c);
+  api_response register_lamp(call& c);
+  api_response list_lamps(call& c);
+  api_response revoke_lamp(call& c, const std::string& serial);
+  api_response bind_parent(call& c);
+  api_response list_guardians(call& c);
+  api_response unbind_parent(call& c, const std::string& parent, const std::string& child);
   api_response list_lessons(call& c);
   api_response get_lesson(call& c, const std::string& id, bool csv);
   api_response usage(call& c);

@@ -118,13 +118,13 @@ struct join_result {
   signal::v1::ErrorCode refused = signal::v1::ERROR_UNSPECIFIED;
 };
 
-inline join_result try_join(uint16_t port, const std::string& token) {
+inline join_result try_join(uint16_t port, const signal::v1::Join& join) {
   using namespace std::chrono_literals;
   auto ws = std::make_unique<transport::websocket_client>();
   BOOST_REQUIRE(ws->connect("127.0.0.1", port, "/signal"));
   signal::v1::ClientMessage m;
   m.set_request_id(1);
-  m.mutable_join()->set_token(token);
+  *m.mutable_join() = join;
   BOOST_REQUIRE(ws->send_text(protocol::encode_client(m, protocol::wire_format::json)));
   for (auto deadline = std::chrono::steady_clock::now() + 10s;
        std::chrono::steady_clock::now() < deadline;) {
@@ -140,6 +140,12 @@ inline join_result try_join(uint16_t port, const std::string& token) {
   }
   BOOST_FAIL("no answer to Join");
   return {};
+}
+
+inline join_result try_join(uint16_t port, const std::string& token) {
+  signal::v1::Join j;
+  j.set_token(token);
+  return try_join(port, j);
 }
 
 /// A member over a real WebSocket, joined with `token`; it must be admitted.

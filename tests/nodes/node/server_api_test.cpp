@@ -23,6 +23,7 @@
 #include "backend/webhooks.hpp"
 #include "lamplight/api/v1/api.pb.h"
 #include "protocol/codec.hpp"
+#include "protocol/device_credential.hpp"
 #include "tests/support/institution.hpp"
 #include "tests/support/node_process.hpp"
 #include "transport/websocket_client.hpp"
@@ -343,6 +344,65 @@ BOOST_AUTO_TEST_CASE(an_institution_commands_a_lamp_and_removes_a_member) {
     },
     20s));
   (void) teacher;
+}
+
+BOOST_AUTO_TEST_CASE(a_registered_lamp_signs_in_as_itself_and_parents_watch_bound_children) {
+  auto made = acme.ok<apiv::LampRegistered>("POST", "/api/v1/lamps",
+                                            R"({"serial":"LMP-0001","student":"s-1"})", 201);
+  BOOST_TEST(made.secret().size() == 64u);
+  acme.ok<apiv::Classroom>(
+    "POST", "/api/v1/classrooms",
+    R"({"id":"math-1","title":"T","mode":"small_group","teacher":"t-1","students":["s-1","s-2"]})",
+    201);
+  acme.ok<apiv::Classroom>("POST", "/api/v1/classrooms",
+                           R"({"id":"art-1","title":"T","mode":"small_group","teacher":"t-2"})", 201);
+  auto teacher = join(acme.token("math-1", "t-1", "teacher"));
+  auto port = node.http_port;
+  auto login = [&](const std::string& classroom, const std::string& secret,
+                   const std::string& tenant = "acme") {
+    sig::Join j;
+    *j.mutable_device() = lamplight::protocol::sign_device_login(
+      tenant, "LMP-0001", classroom, secret, backend::wall_ms() / 1000, backend::random_hex(16));
+    j.set_display_name("Sam's lamp");
+    return j;
+  };
+  auto lamp = lamplight::test::try_join(port, login("math-1", made.secret()));
+  BOOST_REQUIRE_MESSAGE(lamp.ws != nullptr, sig::ErrorCode_Name(lamp.refused));
+  auto live = acme.ok<apiv::Classroom>("GET", "/api/v1/classrooms/math-1");
+  BOOST_TEST(live.students_size() == 2);
+  bool seated = false;
+  for (const auto& m : live.members())
+    seated |= m.identity() == "s-1" && m.role() == "student" && m.display_name() == "Sam's lamp";
+  BOOST_TEST(seated, live.DebugString());
+  // Not on that classroom's roster; a wrong secret; another tenant.
+  BOOST_TEST(lamplight::test::try_join(port, login("art-1", made.secret())).refused
+             == sig::ERROR_PERMISSION_DENIED);
+  BOOST_TEST(lamplight::test::try_join(port, login("math-1", std::string(64, '0'))).refused
+             == sig::ERROR_UNAUTHENTICATED);
+  BOOST_TEST(lamplight::test::try_join(port, login("math-1", made.secret(), "beta")).refused
+             == sig::ERROR_UNAUTHENTICATED);
+  BOOST_TEST(beta.ok<apiv::LampList>("GET", "/api/v1/lamps").lamps_size() == 0);
+  BOOST_TEST(beta.refused("DELETE", "/api/v1/lamps/LMP-0001", 404) == "not_found");
+  // Revoked: its next sign-in is refused.
+  BOOST_TEST(acme.call("DELETE", "/api/v1/lamps/LMP-0001").status == 204);
+  BOOST_TEST(lamplight::test::try_join(port, login("math-1", made.secret())).refused
+             == sig::ERROR_UNAUTHENTICATED);
+  BOOST_TEST(acme.ok<apiv::LampList>("GET", "/api/v1/lamps").lamps(0).has_revoked_at());
+
+  // A parent's token only for a child bound to it.
+  const std::string parent_token =
+    R"({"classroom":"math-1","identity":"p-1","role":"parent","child":"s-1"})";
+  BOOST_TEST(acme.refused("POST", "/api/v1/tokens", 403, parent_token) == "permission_denied");
+  acme.ok<apiv::Guardian>("POST", "/api/v1/guardians", R"({"parent":"p-1","child":"s-1"})", 201);
+  auto parent =
+    join(acme.ok<apiv::IssuedToken>("POST", "/api/v1/tokens", parent_token).token());
+  BOOST_TEST(acme.ok<apiv::GuardianList>("GET", "/api/v1/guardians").guardians_size() == 1);
+  BOOST_TEST(beta.ok<apiv::GuardianList>("GET", "/api/v1/guardians").guardians_size() == 0);
+  BOOST_TEST(beta.refused("DELETE", "/api/v1/guardians/p-1/s-1", 404) == "not_found");
+  BOOST_TEST(acme.call("DELETE", "/api/v1/guardians/p-1/s-1").status == 204);
+  BOOST_TEST(acme.refused("POST", "/api/v1/tokens", 403, parent_token) == "permission_denied");
+  (void) teacher;
+  (void) parent;
 }
 
 BOOST_AUTO_TEST_CASE(forged_replayed_and_tampered_requests_change_nothing) {
