@@ -1,5 +1,5 @@
 // The institution's admin console: live classrooms, the schedule and join
-// links, lesson history with attendance (CSV), usage, API keys and webhooks,
+// links, lesson history with attendance (CSV), usage, lamps and parents, API keys and webhooks,
 // all through the signed server API (/api/v1/..., nodes/node/server_api.hpp).
 //
 // The API key (kid + secret) is kept in this tab's sessionStorage only. Every
@@ -10,7 +10,7 @@
 import { h, $ } from "./lib/ui.js";
 
 const STORE = "lamplight.admin.key";
-const VIEWS = ["live", "schedule", "history", "usage", "keys", "webhooks"];
+const VIEWS = ["live", "schedule", "history", "usage", "lamps", "keys", "webhooks"];
 const POLL_MS = 3000;
 const USAGE_DAYS = 30;
 const DAY_MS = 86400000;
@@ -109,7 +109,7 @@ function freshState() {
   return {
     signedIn: false, kid: "", view: "live", signinError: "", error: null,
     // How many times each part was loaded (a test waits for the next one).
-    loads: { live: 0, room: 0, schedule: 0, history: 0, lesson: 0, usage: 0, keys: 0, webhooks: 0, deliveries: 0 },
+    loads: { live: 0, room: 0, schedule: 0, history: 0, lesson: 0, usage: 0, lamps: 0, keys: 0, webhooks: 0, deliveries: 0 },
     live: { classrooms: [], selected: "", room: null, updated: "" },
     schedule: { classrooms: [] },
     created: "",   // id of the classroom made through the form
@@ -118,6 +118,7 @@ function freshState() {
     history: { filter: {}, lessons: [], lesson: null },
     download: null,  // {lessonId, name, size, type, text}
     usage: { from: "", to: "", days: [], series: [] },
+    lamps: { lamps: [], guardians: [] },
     keys: [],
     webhooks: { endpoints: [], deliveries: [], failedOnly: false, secretShown: false, added: "" },
   };
@@ -309,6 +310,7 @@ function load(view) {
     case "schedule": return loadSchedule();
     case "history": return loadLessons();
     case "usage": return loadUsage();
+    case "lamps": return loadLamps();
     case "keys": return loadKeys();
     case "webhooks": return loadWebhooks();
   }
@@ -745,6 +747,33 @@ function niceCeil(x) {  // 1, 2, 5 × 10^n at or above x
   const p = Math.pow(10, Math.floor(Math.log10(x)));
   for (const k of [1, 2, 5, 10]) if (k * p >= x) return k * p;
   return 10 * p;
+}
+
+// -- lamps and parents -------------------------------------------------------------
+
+function loadLamps() {
+  return task("lamps", async () => {
+    const [lamps, guardians] = await Promise.all([api.request("GET", "/api/v1/lamps"),
+      api.request("GET", "/api/v1/guardians")]);
+    S.lamps = { lamps: lamps.lamps || [], guardians: guardians.guardians || [] };
+    S.loads.lamps++;
+    renderLamps();
+  });
+}
+
+function renderLamps() {
+  const { lamps, guardians } = S.lamps;
+  showEmpty("lamps", lamps.length === 0);
+  syncRows($('[data-role="lamps"] tbody'), lamps, (l) => l.serial, (tr, l) => {
+    tr.dataset.serial = l.serial;
+    cells(tr, h("td", {}, h("code", {}, l.serial)), l.student, when(l.createdAt),
+      h("td", {}, l.revokedAt ? badge(`revoked ${localDay(new Date(l.revokedAt))}`, "bad") : badge("live", "online")));
+  });
+  showEmpty("guardians", guardians.length === 0);
+  syncRows($('[data-role="guardians"] tbody'), guardians, (g) => `${g.parent}/${g.child}`, (tr, g) => {
+    tr.dataset.parent = g.parent;
+    cells(tr, g.parent, g.child, when(g.createdAt));
+  });
 }
 
 // -- keys ------------------------------------------------------------------------

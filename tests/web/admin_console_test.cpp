@@ -356,6 +356,24 @@ BOOST_AUTO_TEST_CASE(an_administrator_follows_a_lesson_from_live_to_history) {
          + ".webhooks.deliveries.every(d => d.statusCode === 500)",
        20s, "failures only");
 
+  // Lamps and parents: acme's (registered through the API), not beta's.
+  acme.ok<apiv::LampRegistered>("POST", "/api/v1/lamps", R"({"serial":"LMP-0001","student":"s-1"})",
+                                201);
+  acme.ok<apiv::Guardian>("POST", "/api/v1/guardians", R"({"parent":"p-1","child":"s-1"})", 201);
+  beta.ok<apiv::LampRegistered>("POST", "/api/v1/lamps", R"({"serial":"LMP-0002","student":"s-9"})",
+                                201);
+  click(b, page, "#tab-lamps");
+  wait(b, page,
+       S + ".lamps.lamps.length === 1 && " + S + ".lamps.lamps[0].serial === 'LMP-0001' && " + S
+         + ".lamps.guardians.length === 1 && "
+         + "document.querySelector('[data-role=\"lamps\"] tr[data-serial=\"LMP-0001\"]') !== null && "
+         + "document.querySelector('[data-role=\"guardians\"] tr[data-parent=\"p-1\"]') !== null",
+       20s, "Lamps lists acme's lamp and parent");
+  BOOST_TEST(value(b, page, "document.querySelector('[data-role=\"lamps\"]').textContent.includes('LMP-0002')")
+               .bool_value()
+             == false);
+  shot(b, page, "console-lamps.png");
+
   // Keys: acme's, not beta's.
   click(b, page, "#tab-keys");
   wait(b, page, S + ".keys.some(k => k.kid === " + json_quote(acme.kid) + ")", 20s, "Keys lists acme's key");
