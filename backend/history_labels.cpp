@@ -48,6 +48,10 @@ std::string call_phase_label(signal::v1::CallPhase x) {
   return label(signal::v1::CallPhase_Name(x), "CALL_PHASE_");
 }
 
+std::string device_state_label(signal::v1::DeviceCommandState x) {
+  return label(signal::v1::DeviceCommandState_Name(x), "DEVICE_STATE_");
+}
+
 std::string json_string(std::string_view x) {
   std::string out = "\"";
   for (char c : x) {

@@ -21,6 +21,7 @@ std::string hand_outcome_label(signal::v1::HandOutcome x);
 std::string track_kind_label(signal::v1::TrackKind x);
 std::string track_source_label(signal::v1::TrackSource x);
 std::string call_phase_label(signal::v1::CallPhase x);
+std::string device_state_label(signal::v1::DeviceCommandState x);  // "done", "timed_out", ...
 
 /// `x` as a JSON string literal, quotes included (UTF-8 passes through;
 /// control characters, quotes and backslashes are escaped).

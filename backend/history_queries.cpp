@@ -101,7 +101,7 @@ protocol::result<apiv::LessonDetail> history_store::lesson(const std::string& te
   // What is still open counts until the lesson's end, or now if it runs.
   int64_t until = q->is_null(4) ? now_ms_() : q->integer(4);
   for (auto err : {fill_attendance(out, until), fill_calls(out), fill_hands(out, until),
-                   fill_photos(out)})
+                   fill_photos(out), fill_device_commands(out)})
     if (err.code != errc::none)
       return err;
   return out;
@@ -191,6 +191,24 @@ protocol::error history_store::fill_photos(apiv::LessonDetail& out) {
     p->set_width(static_cast<uint32_t>(r.integer(4)));
     p->set_height(static_cast<uint32_t>(r.integer(5)));
     set_time(p->mutable_taken_at(), r.integer(6));
+  });
+}
+
+protocol::error history_store::fill_device_commands(apiv::LessonDetail& out) {
+  auto q = db_->prepare("SELECT command_id, target, requested_by, action, outcome, detail, "
+                        "ended_ms FROM device_commands WHERE lesson = ? ORDER BY ended_ms");
+  if (!q)
+    return q.err();
+  q->bind(1, out.lesson().id());
+  return q->each([&](const database::statement& r) {
+    auto* d = out.add_device_commands();
+    d->set_command_id(r.text(0));
+    d->set_target(r.text(1));
+    d->set_requested_by(r.text(2));
+    d->set_action(r.text(3));
+    d->set_outcome(r.text(4));
+    d->set_detail(r.text(5));
+    set_time(d->mutable_ended_at(), r.integer(6));
   });
 }
 

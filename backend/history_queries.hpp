@@ -50,6 +50,7 @@ private:
   protocol::error fill_calls(api::v1::LessonDetail& out);
   protocol::error fill_hands(api::v1::LessonDetail& out, int64_t until_ms);
   protocol::error fill_photos(api::v1::LessonDetail& out);
+  protocol::error fill_device_commands(api::v1::LessonDetail& out);
 
   std::mutex mtx_;
   std::unique_ptr<database> db_;

@@ -224,6 +224,14 @@ private:
                    static_cast<int64_t>(p.width()), static_cast<int64_t>(p.height()), at,
                    static_cast<int64_t>(p.bytes()));
       }
+      case sig::ClassroomEvent::kDeviceCommand: {
+        const auto& d = ev.device_command();
+        return run("INSERT INTO device_commands (lesson, command_id, target, requested_by, action, "
+                   "outcome, detail, ended_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                   "ON CONFLICT (lesson, command_id) DO NOTHING",
+                   lesson, d.command_id(), d.target(), d.requested_by(), d.action(),
+                   device_state_label(d.state()), d.detail(), at);
+      }
       case sig::ClassroomEvent::kClosed:
         return end_lesson(lesson, at, ev.closed().reason());
       default:
@@ -262,6 +270,8 @@ std::string webhook_type_of(const sig::ClassroomEvent& ev) {
     case sig::ClassroomEvent::kMemberLeft: return "participant.left";
     case sig::ClassroomEvent::kHandRaised: return "hand.raised";
     case sig::ClassroomEvent::kPhotoTaken: return "photo.taken";
+    case sig::ClassroomEvent::kDeviceCommand:
+      return ev.device_command().state() == sig::DEVICE_STATE_DONE ? "" : "device.failed";
     case sig::ClassroomEvent::kCall:
       return ev.call().call().phase() == sig::CALL_PHASE_ENDED ? "call.ended" : "";
     default: return "";

@@ -215,6 +215,20 @@ const std::vector<migration>& migrations() {
         FOREIGN KEY (tenant, classroom) REFERENCES classrooms (tenant, id) ON DELETE CASCADE
       );
     )sql"},
+    {6, R"sql(
+      -- Every lamp command of a lesson that finished, and how.
+      CREATE TABLE device_commands (
+        lesson TEXT NOT NULL REFERENCES lessons (id) ON DELETE CASCADE,
+        command_id TEXT NOT NULL,
+        target TEXT NOT NULL,
+        requested_by TEXT NOT NULL,
+        action TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        ended_ms BIGINT NOT NULL,
+        PRIMARY KEY (lesson, command_id)
+      );
+    )sql"},
   };
   return all;
 }

@@ -161,6 +161,7 @@ const char* to_string(webhook_event_type x) {
     case webhook_event_type::hand_raised: return "hand.raised";
     case webhook_event_type::photo_taken: return "photo.taken";
     case webhook_event_type::quota_reached: return "quota.reached";
+    case webhook_event_type::device_failed: return "device.failed";
   }
   return "?";
 }

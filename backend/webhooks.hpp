@@ -31,14 +31,16 @@ enum class webhook_event_type : uint8_t {
   hand_raised,
   photo_taken,
   quota_reached,  // a join or photo refused by a tenant quota (quotas.hpp)
+  device_failed,  // a lamp command failed or timed out
 };
 const char* to_string(webhook_event_type x);
 bool from_string(const std::string& text, webhook_event_type& out);
-inline constexpr std::array<webhook_event_type, 8> all_webhook_event_types = {
+inline constexpr std::array<webhook_event_type, 9> all_webhook_event_types = {
   webhook_event_type::lesson_started, webhook_event_type::lesson_ended,
   webhook_event_type::participant_joined, webhook_event_type::participant_left,
   webhook_event_type::call_ended, webhook_event_type::hand_raised,
   webhook_event_type::photo_taken, webhook_event_type::quota_reached,
+  webhook_event_type::device_failed,
 };
 /// Subscribes an endpoint to every type, present and future.
 inline constexpr const char* webhook_all_events = "*";

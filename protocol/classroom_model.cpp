@@ -260,6 +260,8 @@ errc classroom_model::apply(const v1::ClassroomEvent& ev) {
       *state_.add_photos() = ph;
       break;
     }
+    case E::kDeviceCommand:
+      break;  // history only: the state changed through DeviceChanged or PhotoTaken
     case E::KIND_NOT_SET:
       return errc::bad_request;
   }
@@ -368,6 +370,8 @@ bool classroom_model::visible_to(const v1::ClassroomEvent& ev, const std::string
     }
     case E::kPhotoTaken:
       return v.sees(ev.photo_taken().owner());
+    case E::kDeviceCommand:
+      return v.sees(ev.device_command().target());
     default:
       return true; // created, closed, whiteboard: everyone's
   }

@@ -87,8 +87,21 @@ void on_outcome(self_ptr self, const signal::DeviceOutcome& o) {
     if (d->camera() != signal::CAMERA_UNSPECIFIED || d->screen() != signal::SCREEN_UNSPECIFIED)
       commit(self, std::move(ev));
   }
-  if (out.state() != signal::DEVICE_STATE_SENT && out.state() != signal::DEVICE_STATE_ACKED)
+  if (out.state() != signal::DEVICE_STATE_SENT && out.state() != signal::DEVICE_STATE_ACKED) {
+    // Finished, however it went: the lesson's history keeps it.
+    signal::ClassroomEvent ev;
+    auto* e = ev.mutable_device_command();
+    e->set_command_id(o.command_id());
+    e->set_target(cmd.target);
+    e->set_requested_by(cmd.requester);
+    e->set_action(cmd.request.has_capture_photo()   ? "capture_photo"
+                  : cmd.request.has_switch_camera() ? "switch_camera"
+                                                    : "switch_screen");
+    e->set_state(out.state());
+    e->set_detail(out.detail().substr(0, 200));
+    commit(self, std::move(ev));
     s.commands.erase(o.command_id());
+  }
 }
 
 } // namespace lamplight::actors::classroom_detail

@@ -70,6 +70,16 @@ struct classroom_events {
     c->set_reason(reason);
   }
   void closed(int64_t at) { next(at).mutable_closed()->set_reason("ended by the API"); }
+  void command_ended(int64_t at, const std::string& id, const std::string& action,
+                     sig::DeviceCommandState state, const std::string& detail) {
+    auto* d = next(at).mutable_device_command();
+    d->set_command_id(id);
+    d->set_target("s-1");
+    d->set_requested_by("t-1");
+    d->set_action(action);
+    d->set_state(state);
+    d->set_detail(detail);
+  }
 };
 
 /// Another writer holding what the history writer needs: SQLite's write
@@ -129,6 +139,9 @@ struct history_fixture {
     photo.set_command_id("cmd-1");
     photo.set_width(1920);
     photo.set_height(1080);
+    c.command_ended(t0 + 30 * minute, "cmd-1", "capture_photo", sig::DEVICE_STATE_DONE, "p-1");
+    c.command_ended(t0 + 31 * minute, "cmd-2", "switch_camera", sig::DEVICE_STATE_FAILED,
+                    "camera unplugged");
     c.left(t0 + 40 * minute, "s-1");
     c.closed(t0 + 45 * minute);
     return c;
@@ -176,6 +189,13 @@ BOOST_AUTO_TEST_CASE(a_lesson_is_read_back_with_attendance_calls_hands_and_photo
   BOOST_REQUIRE(d->photos_size() == 1);
   BOOST_TEST(d->photos(0).width() == 1920u);
   BOOST_TEST(d->photos(0).owner() == "s-1");
+  BOOST_REQUIRE(d->device_commands_size() == 2);
+  BOOST_TEST(d->device_commands(0).command_id() == "cmd-1");
+  BOOST_TEST(d->device_commands(0).outcome() == "done");
+  BOOST_TEST(d->device_commands(1).action() == "switch_camera");
+  BOOST_TEST(d->device_commands(1).outcome() == "failed");
+  BOOST_TEST(d->device_commands(1).detail() == "camera unplugged");
+  BOOST_TEST(d->device_commands(1).requested_by() == "t-1");
 
   auto st = writer->stats();
   BOOST_TEST(st.written == lesson().out.size());
@@ -274,6 +294,25 @@ BOOST_AUTO_TEST_CASE(the_webhook_outbox_is_filled_in_the_same_transaction) {
   BOOST_TEST(first_body.find("\"type\":\"participant.joined\"") != std::string::npos);
   BOOST_TEST(first_body.find("\"classroom\":\"math-1\"") != std::string::npos);
   BOOST_TEST(first_body.find("\"identity\":\"t-1\"") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(only_failed_device_commands_are_announced) {
+  BOOST_REQUIRE(bool(tenants->create_tenant("acme", "Acme")));
+  webhook_policy policy;
+  policy.allow_loopback = true;
+  auto hooks = must(webhook_registry::open(file, policy, [this] { return now; }));
+  BOOST_REQUIRE(bool(hooks->create("acme", "http://127.0.0.1:9/hook", {"device.failed"})));
+  post(lesson());
+  auto db = must(database::open(file));
+  auto q = must(db->prepare("SELECT event_type, body FROM webhook_outbox"));
+  std::vector<std::string> bodies;
+  while (*q.step()) {
+    BOOST_TEST(q.text(0) == "device.failed");
+    bodies.push_back(q.text(1));
+  }
+  BOOST_REQUIRE(bodies.size() == 1u);
+  BOOST_TEST(bodies[0].find(R"("commandId":"cmd-2")") != std::string::npos, bodies[0]);
+  BOOST_TEST(bodies[0].find(R"("state":"DEVICE_STATE_FAILED")") != std::string::npos, bodies[0]);
 }
 
 BOOST_AUTO_TEST_CASE(a_locked_database_delays_history_and_loses_nothing) {

@@ -245,6 +245,7 @@ BOOST_AUTO_TEST_CASE(device_command_times_out) {
   auto outcomes = teacher->pushes(sig::ServerMessage::kDeviceOutcome);
   BOOST_REQUIRE(outcomes.size() == 2u);
   BOOST_TEST(outcomes[1].device_outcome().state() == sig::DEVICE_STATE_TIMED_OUT);
+  BOOST_TEST(teacher->events(sig::ClassroomEvent::kDeviceCommand).size() == 1u);
   // Too late: the lamp's done no longer counts.
   BOOST_TEST((code_of(request(*student, device_ack(id, sig::DEVICE_ACK_DONE))) == errc::not_found));
   BOOST_TEST(teacher->events(sig::ClassroomEvent::kDevice).empty());
@@ -258,6 +259,12 @@ BOOST_AUTO_TEST_CASE(device_command_failed_and_bad_commands) {
   BOOST_REQUIRE(outcomes.size() == 1u);
   BOOST_TEST(outcomes[0].device_outcome().state() == sig::DEVICE_STATE_FAILED);
   BOOST_TEST(outcomes[0].device_outcome().detail() == "camera unplugged");
+  // Journaled for the lesson's history, however it ended.
+  auto ended = teacher->events(sig::ClassroomEvent::kDeviceCommand);
+  BOOST_REQUIRE(ended.size() == 1u);
+  BOOST_TEST(ended[0].device_command().state() == sig::DEVICE_STATE_FAILED);
+  BOOST_TEST(ended[0].device_command().action() == "switch_camera");
+  BOOST_TEST(ended[0].device_command().requested_by() == "t-ann");
   sig::ClientMessage photo;
   photo.mutable_device_command()->set_target("s-cy");
   photo.mutable_device_command()->mutable_capture_photo()->set_width(8000);

@@ -301,6 +301,25 @@ BOOST_AUTO_TEST_CASE(an_institution_commands_a_lamp_and_removes_a_member) {
   BOOST_REQUIRE(req.has_value());
   BOOST_TEST(req->device_request().from() == "t-1");
   BOOST_TEST(req->device_request().capture_photo().width() == 1600u);
+  // The lamp cannot: the lesson's history keeps how the command ended.
+  sig::ClientMessage ack;
+  ack.set_request_id(7);
+  ack.mutable_device_ack()->set_command_id(sent.command_id());
+  ack.mutable_device_ack()->set_kind(sig::DEVICE_ACK_FAILED);
+  ack.mutable_device_ack()->set_detail("desk camera covered");
+  BOOST_REQUIRE(lamp->send_text(
+    lamplight::protocol::encode_client(ack, lamplight::protocol::wire_format::json)));
+  BOOST_REQUIRE(eventually(
+    [&] {
+      auto lessons = acme.ok<apiv::LessonList>("GET", "/api/v1/lessons?classroom=math-1");
+      if (lessons.lessons_size() != 1)
+        return false;
+      auto d = acme.ok<apiv::LessonDetail>("GET", "/api/v1/lessons/" + lessons.lessons(0).id());
+      return d.device_commands_size() == 1 && d.device_commands(0).outcome() == "failed"
+             && d.device_commands(0).detail() == "desk camera covered"
+             && d.device_commands(0).requested_by() == "t-1";
+    },
+    20s));
   BOOST_TEST(acme.refused("POST", commands, 403,
                           R"({"onBehalfOf":"s-1","switchScreen":{"screen":"whiteboard"}})")
              == "permission_denied");
