@@ -194,6 +194,38 @@ protocol::error history_store::fill_photos(apiv::LessonDetail& out) {
   });
 }
 
+protocol::result<apiv::QuestionList> history_store::questions(const std::string& tenant,
+                                                             const lesson_filter& f) {
+  std::lock_guard<std::mutex> guard(mtx_);
+  auto q = db_->prepare(
+    "SELECT id, student, subject, state, asked_ms, ended_ms, COALESCE(teacher, ''), "
+    "COALESCE(classroom, '') FROM questions WHERE tenant = ? AND asked_ms >= ? AND asked_ms < ? "
+    "AND (? = '' OR classroom = ?) ORDER BY asked_ms DESC, id LIMIT ?");
+  if (!q)
+    return q.err();
+  q->bind(1, tenant).bind(2, f.from_ms).bind(3, f.to_ms).bind(4, f.classroom).bind(5, f.classroom);
+  q->bind(6, static_cast<int64_t>(std::min<uint32_t>(f.limit, 1000)));
+  apiv::QuestionList out;
+  auto now = now_ms_();
+  if (auto err = q->each([&](const database::statement& r) {
+        auto* x = out.add_questions();
+        x->set_id(r.text(0));
+        x->set_student(r.text(1));
+        x->set_subject(r.text(2));
+        x->set_state(r.text(3));
+        set_time(x->mutable_asked_at(), r.integer(4));
+        auto ended = r.is_null(5) ? now : r.integer(5);
+        if (!r.is_null(5))
+          set_time(x->mutable_ended_at(), ended);
+        x->set_teacher(r.text(6));
+        x->set_classroom(r.text(7));
+        x->set_wait_seconds(static_cast<double>(std::max<int64_t>(0, ended - r.integer(4))) / 1000.0);
+      });
+      err.code != errc::none)
+    return err;
+  return out;
+}
+
 protocol::error history_store::fill_device_commands(apiv::LessonDetail& out) {
   auto q = db_->prepare("SELECT command_id, target, requested_by, action, outcome, detail, "
                         "ended_ms FROM device_commands WHERE lesson = ? ORDER BY ended_ms");

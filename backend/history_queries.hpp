@@ -33,6 +33,10 @@ public:
   static protocol::result<std::shared_ptr<history_store>> open(const std::string& address,
                                                                clock now_ms = {});
 
+  /// The tenant's Q&A questions asked in [from_ms, to_ms), newest first
+  /// (`classroom` filters by the pair's classroom).
+  protocol::result<api::v1::QuestionList> questions(const std::string& tenant,
+                                                    const lesson_filter& f);
   protocol::result<api::v1::LessonList> lessons(const std::string& tenant,
                                                 const lesson_filter& f);
   /// A lesson with its attendance, calls, hands and photos; not_found for

@@ -295,6 +295,14 @@ history_writer::~history_writer() { stop(); }
 
 void history_writer::post(const std::string& tenant, const std::string& classroom,
                           const sig::ClassroomEvent& ev) {
+  enqueue(item{tenant, classroom, ev, std::nullopt});
+}
+
+void history_writer::post_question(const std::string& tenant, const question_event& q) {
+  enqueue(item{tenant, q.classroom, {}, q});
+}
+
+void history_writer::enqueue(item it) {
   {
     std::lock_guard<std::mutex> lock(mtx_);
     ++stats_.posted;
@@ -303,7 +311,7 @@ void history_writer::post(const std::string& tenant, const std::string& classroo
       ++stats_.dropped;
       ++settled_;
     }
-    queue_.push_back(item{tenant, classroom, ev});
+    queue_.push_back(std::move(it));
   }
   wake_.notify_one();
 }
@@ -387,7 +395,9 @@ protocol::error history_writer::write_batch(const std::deque<item>& batch) {
     return {errc::unavailable, "history: the database is busy or gone"};
   history_tx h(*db_);
   for (const auto& it : batch)
-    if (auto err = h.apply(it.tenant, it.classroom, it.ev); err.code != errc::none)
+    if (auto err = it.question ? record_question(*db_, it.tenant, *it.question)
+                               : h.apply(it.tenant, it.classroom, it.ev);
+        err.code != errc::none)
       return err;
   if (auto err = tx.commit(); err.code != errc::none)
     return {errc::unavailable, err.message};  // not the events' fault

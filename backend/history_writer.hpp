@@ -17,10 +17,12 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "backend/database.hpp"
+#include "backend/question_history.hpp"
 #include "protocol/errc.hpp"
 #include "lamplight/signal/v1/classroom.pb.h"
 
@@ -62,6 +64,9 @@ public:
   void post(const std::string& tenant, const std::string& classroom,
             const signal::v1::ClassroomEvent& ev);
 
+  /// Queues a step of a tenant's Q&A question (question_history.hpp).
+  void post_question(const std::string& tenant, const question_event& q);
+
   /// Waits (at most `timeout`) until everything posted before the call is
   /// written; false on timeout. For shutdown and tests.
   bool flush(std::chrono::milliseconds timeout);
@@ -83,7 +88,9 @@ private:
     std::string tenant;
     std::string classroom;
     signal::v1::ClassroomEvent ev;
+    std::optional<question_event> question;  // set: a Q&A step, not a classroom event
   };
+  void enqueue(item it);
   history_writer(std::unique_ptr<database> db, history_options opts);
   void run();
   protocol::error write_batch(const std::deque<item>& batch);

@@ -229,6 +229,23 @@ const std::vector<migration>& migrations() {
         PRIMARY KEY (lesson, command_id)
       );
     )sql"},
+    {7, R"sql(
+      -- A tenant's Q&A questions: asked, then matched with a teacher (in a
+      -- one-on-one classroom), expired or withdrawn.
+      CREATE TABLE questions (
+        tenant TEXT NOT NULL,
+        id TEXT NOT NULL,
+        student TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        asked_ms BIGINT NOT NULL,
+        state TEXT NOT NULL,
+        teacher TEXT,
+        classroom TEXT,
+        ended_ms BIGINT,
+        PRIMARY KEY (tenant, id)
+      );
+      CREATE INDEX questions_by_time ON questions (tenant, asked_ms);
+    )sql"},
   };
   return all;
 }

@@ -162,6 +162,8 @@ const char* to_string(webhook_event_type x) {
     case webhook_event_type::photo_taken: return "photo.taken";
     case webhook_event_type::quota_reached: return "quota.reached";
     case webhook_event_type::device_failed: return "device.failed";
+    case webhook_event_type::qna_matched: return "qna.matched";
+    case webhook_event_type::qna_expired: return "qna.expired";
   }
   return "?";
 }

@@ -32,15 +32,18 @@ enum class webhook_event_type : uint8_t {
   photo_taken,
   quota_reached,  // a join or photo refused by a tenant quota (quotas.hpp)
   device_failed,  // a lamp command failed or timed out
+  qna_matched,    // a Q&A question paired with a teacher (question_history.hpp)
+  qna_expired,    // a Q&A question that could not be paired
 };
 const char* to_string(webhook_event_type x);
 bool from_string(const std::string& text, webhook_event_type& out);
-inline constexpr std::array<webhook_event_type, 9> all_webhook_event_types = {
+inline constexpr std::array<webhook_event_type, 11> all_webhook_event_types = {
   webhook_event_type::lesson_started, webhook_event_type::lesson_ended,
   webhook_event_type::participant_joined, webhook_event_type::participant_left,
   webhook_event_type::call_ended, webhook_event_type::hand_raised,
   webhook_event_type::photo_taken, webhook_event_type::quota_reached,
-  webhook_event_type::device_failed,
+  webhook_event_type::device_failed, webhook_event_type::qna_matched,
+  webhook_event_type::qna_expired,
 };
 /// Subscribes an endpoint to every type, present and future.
 inline constexpr const char* webhook_all_events = "*";

@@ -9,6 +9,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/base/errors.hpp"
+#include "backend/random_id.hpp"
 
 namespace lamplight::actors {
 
@@ -34,10 +35,10 @@ struct question {
 struct dispatcher_state {
   std::string tenant;
   qna_directory_actor directory;
+  std::shared_ptr<backend::history_writer> history;
   std::deque<teacher_entry> free;        // free the longest first
   std::deque<question> queue;            // oldest first
   std::map<std::string, teacher_entry> busy;  // Q&A classroom id -> its teacher
-  uint64_t next_id = 1;
   static inline const char* name = "lamplight.dispatcher";
 };
 
@@ -49,6 +50,16 @@ signal::QnaUpdate update(const question& q, signal::QnaState state) {
   u.set_state(state);
   u.set_subject(q.ask.subject());
   return u;
+}
+
+/// The question's step, for the tenant's history (and its webhooks).
+void record(self_ptr self, const question& q, signal::QnaState state,
+            const std::string& teacher = {}, const std::string& classroom = {}) {
+  if (!self->state.history)
+    return;
+  backend::question_event e{q.id,    q.student.identity, q.ask.subject(), state,
+                            teacher, classroom,          backend::wall_ms()};
+  self->state.history->post_question(self->state.tenant, e);
 }
 
 /// Tells every queued student whose position changed where it stands now.
@@ -104,6 +115,7 @@ void match(self_ptr self, teacher_entry t, question q) {
     // The student hears the question expired; the teacher is free again.
     self->state.busy.erase(cls);
     self->send(q.participant, atoms::qna::value, update(q, signal::QNA_STATE_EXPIRED));
+    record(self, q, signal::QNA_STATE_EXPIRED);
     self->state.free.push_front(t);
   };
   self->request(self->state.directory, directory_timeout, atoms::create::value, spec)
@@ -125,6 +137,7 @@ void match(self_ptr self, teacher_entry t, question q) {
                     u.set_token(teacher_token);
                     u.set_peer(q.student.identity);
                     self->send(t.participant, atoms::qna::value, u);
+                    record(self, q, signal::QNA_STATE_MATCHED, t.claims.identity, cls);
                   },
                   fail);
             },
@@ -140,6 +153,10 @@ void drop_participant(self_ptr self, const caf::actor_addr& who) {
   st.free.erase(std::remove_if(st.free.begin(), st.free.end(),
                                [&](const teacher_entry& t) { return same(t.participant); }),
                 st.free.end());
+  // A student gone with its questions: withdrawn, as far as the history goes.
+  for (const auto& q : st.queue)
+    if (same(q.participant))
+      record(self, q, signal::QNA_STATE_WITHDRAWN);
   st.queue.erase(std::remove_if(st.queue.begin(), st.queue.end(),
                                 [&](const question& q) { return same(q.participant); }),
                  st.queue.end());
@@ -148,9 +165,11 @@ void drop_participant(self_ptr self, const caf::actor_addr& who) {
 }
 
 dispatcher_actor::behavior_type dispatcher_impl(self_ptr self, std::string tenant,
-                                                qna_directory_actor directory) {
+                                                qna_directory_actor directory,
+                                                std::shared_ptr<backend::history_writer> history) {
   self->state.tenant = std::move(tenant);
   self->state.directory = std::move(directory);
+  self->state.history = std::move(history);
   self->set_down_handler([=](caf::down_msg& dm) { drop_participant(self, dm.source); });
   return {
     [=](atoms::avail, const protocol::token_claims& who, bool available,
@@ -190,8 +209,11 @@ dispatcher_actor::behavior_type dispatcher_impl(self_ptr self, std::string tenan
       for (auto& q : st.queue)
         if (q.student.identity == who.identity)
           return make_error(errc::wrong_state, "a question is already queued: " + q.id);
-      question q{"q-" + std::to_string(st.next_id++), who, ask, p, 0};
+      // Unique beyond this dispatcher's life: it names the pair's classroom
+      // (and its journal) and the question in the tenant's history.
+      question q{"q-" + backend::random_hex(8), who, ask, p, 0};
       auto id = q.id;
+      record(self, q, signal::QNA_STATE_QUEUED);
       self->monitor(p);
       st.queue.push_back(std::move(q));
       // Tell the asker its position in the reply, not in a separate update.
@@ -213,6 +235,7 @@ dispatcher_actor::behavior_type dispatcher_impl(self_ptr self, std::string tenan
       if (it == st.queue.end())
         return make_error(errc::not_found, "no queued question " + id);
       self->send(it->participant, atoms::qna::value, update(*it, signal::QNA_STATE_WITHDRAWN));
+      record(self, *it, signal::QNA_STATE_WITHDRAWN);
       st.queue.erase(it);
       announce_positions(self);
       return caf::ok_atom::value;
@@ -243,8 +266,9 @@ dispatcher_actor::behavior_type dispatcher_impl(self_ptr self, std::string tenan
 } // namespace
 
 dispatcher_actor spawn_dispatcher(caf::actor_system& sys, std::string tenant,
-                                  qna_directory_actor directory) {
-  return sys.spawn(dispatcher_impl, std::move(tenant), std::move(directory));
+                                  qna_directory_actor directory,
+                                  std::shared_ptr<backend::history_writer> history) {
+  return sys.spawn(dispatcher_impl, std::move(tenant), std::move(directory), std::move(history));
 }
 
 } // namespace lamplight::actors

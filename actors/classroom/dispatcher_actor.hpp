@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "actors/base/messages.hpp"
 #include "actors/classroom/classroom_actor.hpp"
 #include "actors/classroom/member_actor.hpp"
+#include "backend/history_writer.hpp"
 
 namespace lamplight::actors {
 
@@ -41,8 +43,11 @@ using qna_directory_actor = caf::typed_actor<
   caf::replies_to<atoms::create, classroom_spec>::with<classroom_actor>,
   caf::replies_to<atoms::token, protocol::token_claims>::with<std::string>>;
 
-/// Spawns the Q&A dispatcher of `tenant`.
+/// Spawns the Q&A dispatcher of `tenant`. Each question's steps (asked,
+/// matched, expired, withdrawn) go to `history` (nullptr: none kept), which
+/// only queues them.
 dispatcher_actor spawn_dispatcher(caf::actor_system& sys, std::string tenant,
-                                  qna_directory_actor directory);
+                                  qna_directory_actor directory,
+                                  std::shared_ptr<backend::history_writer> history = nullptr);
 
 } // namespace lamplight::actors

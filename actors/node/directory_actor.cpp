@@ -493,7 +493,8 @@ directory_actor::behavior_type directory_impl(self_ptr self, directory_config cf
         return make_error(errc::bad_request, "bad tenant id");
       auto& d = self->state.dispatchers[tenant];
       if (!d)
-        d = spawn_dispatcher(self->system(), tenant, directory_actor{self});
+        d = spawn_dispatcher(self->system(), tenant, directory_actor{self},
+                             self->state.cfg.history);
       return d;
     },
     [=](atoms::token, protocol::token_claims c) -> caf::result<std::string> {

@@ -237,6 +237,8 @@ api_response server_api::route(call& c) {
       return get_lesson(c, p[1], false);
     if (is("GET", 3) && p[2] == "attendance.csv")
       return get_lesson(c, p[1], true);
+  } else if (p.size() == 1 && p[0] == "questions" && m == "GET") {
+    return list_questions(c);
   } else if (p.size() == 1 && p[0] == "keys" && m == "GET") {
     return list_keys(c);
   } else if (p.size() == 1 && p[0] == "usage" && m == "GET") {
@@ -587,23 +589,45 @@ api_response server_api::issue_token(call& c) {
 
 // -- history ------------------------------------------------------------------
 
-api_response server_api::list_lessons(call& c) {
+namespace {
+
+/// ?classroom=&from=&to=&limit= of the history's lists.
+protocol::result<backend::lesson_filter> filter_of(const transport::http_request& req) {
   backend::lesson_filter f;
-  f.classroom = query(c.req, "classroom");
-  auto from = time_param(c.req, "from", 0);
-  auto to = time_param(c.req, "to", INT64_MAX);
+  f.classroom = query(req, "classroom");
+  auto from = time_param(req, "from", 0);
+  auto to = time_param(req, "to", INT64_MAX);
   if (!from || !to)
-    return error_of(!from ? from.err() : to.err());
+    return !from ? from.err() : to.err();
   f.from_ms = *from;
   f.to_ms = *to;
-  if (auto limit = query(c.req, "limit"); !limit.empty()) {
+  if (auto limit = query(req, "limit"); !limit.empty()) {
     if (limit.size() > 4 || limit.find_first_not_of("0123456789") != std::string::npos)
-      return error_of(errc::bad_request, "limit: 1..1000");
+      return protocol::error{errc::bad_request, "limit: 1..1000"};
     f.limit = static_cast<uint32_t>(std::stoul(limit));
     if (f.limit == 0 || f.limit > 1000)
-      return error_of(errc::bad_request, "limit: 1..1000");
+      return protocol::error{errc::bad_request, "limit: 1..1000"};
   }
-  auto list = cfg_.history->lessons(c.who.tenant, f);
+  return f;
+}
+
+} // namespace
+
+api_response server_api::list_lessons(call& c) {
+  auto f = filter_of(c.req);
+  if (!f)
+    return error_of(f.err());
+  auto list = cfg_.history->lessons(c.who.tenant, *f);
+  if (!list)
+    return error_of(list.err());
+  return json(200, *list);
+}
+
+api_response server_api::list_questions(call& c) {
+  auto f = filter_of(c.req);
+  if (!f)
+    return error_of(f.err());
+  auto list = cfg_.history->questions(c.who.tenant, *f);
   if (!list)
     return error_of(list.err());
   return json(200, *list);

@@ -31,6 +31,7 @@
 //   GET    /api/v1/lessons?classroom=&from=&to=&limit=   LessonList, newest first
 //   GET    /api/v1/lessons/{id}               LessonDetail
 //   GET    /api/v1/lessons/{id}/attendance.csv   the same attendance as CSV
+//   GET    /api/v1/questions?classroom=&from=&to=&limit=   QuestionList (Q&A), newest first
 //   GET    /api/v1/usage?from=YYYY-MM-DD&to=YYYY-MM-DD   Usage (both days included)
 //   POST   /api/v1/webhooks                   CreateWebhookRequest -> 201 WebhookCreated
 //   GET    /api/v1/webhooks                   WebhookEndpointList
@@ -97,6 +98,7 @@ private:
   api_response list_guardians(call& c);
   api_response unbind_parent(call& c, const std::string& parent, const std::string& child);
   api_response list_lessons(call& c);
+  api_response list_questions(call& c);
   api_response get_lesson(call& c, const std::string& id, bool csv);
   api_response usage(call& c);
   api_response create_webhook(call& c);

@@ -98,6 +98,9 @@ struct actor_fixture {
   caf::actor_system sys;
   caf::scheduler::test_coordinator& sched;
   actors::participant_timeouts timeouts;
+  /// The tenants' history, if a test wants one (set it, then restart the
+  /// directory).
+  std::shared_ptr<backend::history_writer> history;
   actors::directory_actor directory;
   std::vector<std::unique_ptr<client>> clients;
 
@@ -126,6 +129,7 @@ struct actor_fixture {
     d.token_secret = std::string(test_secret);
     d.timeouts = timeouts;
     d.absent_grace = std::chrono::seconds(30);
+    d.history = history;
     return d;
   }
 

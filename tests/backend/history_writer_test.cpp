@@ -315,6 +315,55 @@ BOOST_AUTO_TEST_CASE(only_failed_device_commands_are_announced) {
   BOOST_TEST(bodies[0].find(R"("state":"DEVICE_STATE_FAILED")") != std::string::npos, bodies[0]);
 }
 
+BOOST_AUTO_TEST_CASE(qna_questions_are_recorded_with_their_wait_and_announced) {
+  BOOST_REQUIRE(bool(tenants->create_tenant("acme", "Acme")));
+  webhook_policy policy;
+  policy.allow_loopback = true;
+  auto hooks = must(webhook_registry::open(file, policy, [this] { return now; }));
+  BOOST_REQUIRE(bool(hooks->create("acme", "http://127.0.0.1:9/hook", {"*"})));
+  auto step = [&](const std::string& id, sig::QnaState state, int64_t at,
+                  const std::string& teacher = "", const std::string& classroom = "") {
+    writer->post_question("acme", question_event{id, "s-" + id, "math", state, teacher, classroom, at});
+  };
+  step("q-a", sig::QNA_STATE_QUEUED, t0);
+  step("q-a", sig::QNA_STATE_MATCHED, t0 + 90'000, "t-1", "qna-q-a");
+  step("q-a", sig::QNA_STATE_MATCHED, t0 + 95'000, "t-2", "qna-q-a");  // a replay: nothing new
+  step("q-b", sig::QNA_STATE_QUEUED, t0 + minute);
+  step("q-b", sig::QNA_STATE_EXPIRED, t0 + 2 * minute);
+  step("q-c", sig::QNA_STATE_QUEUED, t0 + 3 * minute);
+  step("q-c", sig::QNA_STATE_WITHDRAWN, t0 + 4 * minute);
+  step("q-d", sig::QNA_STATE_QUEUED, t0 + 5 * minute);
+  BOOST_REQUIRE(writer->flush(10s));
+  auto list = must(store->questions("acme", {}));
+  BOOST_REQUIRE(list.questions_size() == 4);
+  BOOST_TEST(list.questions(0).id() == "q-d");  // newest first
+  BOOST_TEST(list.questions(0).state() == "queued");
+  BOOST_TEST(list.questions(0).wait_seconds() == static_cast<double>(now - t0 - 5 * minute) / 1000);
+  const auto& a = list.questions(3);
+  BOOST_TEST(a.state() == "matched");
+  BOOST_TEST(a.teacher() == "t-1");
+  BOOST_TEST(a.classroom() == "qna-q-a");
+  BOOST_TEST(a.wait_seconds() == 90.0);
+  BOOST_TEST(list.questions(2).state() == "expired");
+  BOOST_TEST(list.questions(1).state() == "withdrawn");
+  BOOST_TEST(must(store->questions("beta", {})).questions_size() == 0);
+  lesson_filter only;
+  only.classroom = "qna-q-a";
+  BOOST_TEST(must(store->questions("acme", only)).questions_size() == 1);
+
+  auto db = must(database::open(file));
+  auto q = must(db->prepare("SELECT event_type, body FROM webhook_outbox ORDER BY event_type"));
+  std::vector<std::string> types, bodies;
+  while (*q.step()) {
+    types.push_back(q.text(0));
+    bodies.push_back(q.text(1));
+  }
+  BOOST_TEST(types == (std::vector<std::string>{"qna.expired", "qna.matched"}));
+  BOOST_REQUIRE(bodies.size() == 2u);
+  BOOST_TEST(bodies[1].find(R"("waitSeconds":90)") != std::string::npos, bodies[1]);
+  BOOST_TEST(bodies[1].find(R"("teacher":"t-1")") != std::string::npos, bodies[1]);
+}
+
 BOOST_AUTO_TEST_CASE(a_locked_database_delays_history_and_loses_nothing) {
   history_options o;
   o.retry_backoff = 5ms;

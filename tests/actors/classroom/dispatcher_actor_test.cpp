@@ -1,4 +1,5 @@
 // Q&A dispatch: fair matching, queue positions, a one-on-one room per pair.
+#include "backend/history_queries.hpp"
 #include "tests/actors/actor_fixture.hpp"
 
 using namespace lamplight::test;
@@ -91,6 +92,48 @@ BOOST_AUTO_TEST_CASE(questions_queue_and_match_in_fair_order) {
   request(t2, available(true));
   BOOST_TEST(updates(s3).back().state() == sig::QNA_STATE_MATCHED);
   BOOST_TEST(updates(s3).back().peer() == "t-2");
+}
+
+BOOST_AUTO_TEST_CASE(each_questions_steps_reach_the_tenants_history) {
+  auto file = (dir.path / "history.db").string();
+  auto writer = lamplight::backend::history_writer::open(file);
+  BOOST_REQUIRE(bool(writer));
+  stop_directory();
+  history = *writer;
+  start_directory();
+  lobby_teacher = &join([] {
+    auto c = claims("t-host", sig::ROLE_TEACHER, "lobby");
+    c.mode = sig::MODE_LARGE_CLASS;
+    return c;
+  }());
+  auto& s1 = in_lobby("s-1", sig::ROLE_STUDENT);
+  auto& s2 = in_lobby("s-2", sig::ROLE_STUDENT);
+  auto q1 = request(s1, ask("math")).qna_asked().question_id();
+  auto q2 = request(s2, ask("physics")).qna_asked().question_id();
+  BOOST_TEST(q1 != q2);
+  sig::ClientMessage withdraw;
+  withdraw.mutable_qna_withdraw()->set_question_id(q2);
+  BOOST_TEST(request(s2, withdraw).has_ack());
+  auto& t1 = in_lobby("t-1", sig::ROLE_TEACHER);
+  BOOST_TEST(request(t1, available(true)).has_ack());
+  auto matched = updates(s1).back();
+  BOOST_REQUIRE(matched.state() == sig::QNA_STATE_MATCHED);
+
+  BOOST_REQUIRE(history->flush(std::chrono::seconds(10)));
+  auto store = lamplight::backend::history_store::open(file);
+  BOOST_REQUIRE(bool(store));
+  auto list = (*store)->questions("acme", {});
+  BOOST_REQUIRE_MESSAGE(bool(list), (list ? "" : list.err().message));
+  BOOST_REQUIRE(list->questions_size() == 2);
+  std::map<std::string, lamplight::api::v1::Question> by_id;
+  for (const auto& q : list->questions())
+    by_id[q.id()] = q;
+  BOOST_TEST(by_id[q1].state() == "matched");
+  BOOST_TEST(by_id[q1].teacher() == "t-1");
+  BOOST_TEST(by_id[q1].classroom() == matched.classroom_id());
+  BOOST_TEST(by_id[q1].subject() == "math");
+  BOOST_TEST(by_id[q2].state() == "withdrawn");
+  BOOST_TEST(by_id[q2].student() == "s-2");
 }
 
 BOOST_AUTO_TEST_CASE(roles_are_checked) {

@@ -10,6 +10,7 @@
 // nothing.
 #include <boost/test/unit_test.hpp>
 
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -363,6 +364,75 @@ BOOST_AUTO_TEST_CASE(an_institution_commands_a_lamp_and_removes_a_member) {
     },
     20s));
   (void) teacher;
+}
+
+BOOST_AUTO_TEST_CASE(a_students_questions_reach_the_history_and_the_webhooks) {
+  receiver hook;
+  hook.fail_first = 0;
+  acme.ok<apiv::WebhookCreated>(
+    "POST", "/api/v1/webhooks",
+    R"({"url":"http://127.0.0.1:)" + std::to_string(hook.port) + R"(/hook","events":["qna.matched"]})",
+    201);
+  acme.ok<apiv::Classroom>("POST", "/api/v1/classrooms",
+                           R"({"id":"math-1","title":"T","mode":"small_group","teacher":"t-1"})", 201);
+  auto student = join(acme.token("math-1", "s-1", "student"));
+  auto send = [](transport::websocket_client& ws, sig::ClientMessage m) {
+    BOOST_REQUIRE(ws.send_text(
+      lamplight::protocol::encode_client(m, lamplight::protocol::wire_format::json)));
+  };
+  auto ask = [&](const std::string& subject) {
+    sig::ClientMessage m;
+    m.set_request_id(11);
+    m.mutable_qna_ask()->set_subject(subject);
+    send(*student, m);
+    auto asked = pushed(*student, [](const sig::ServerMessage& r) { return r.has_qna_asked(); });
+    BOOST_REQUIRE(asked.has_value());
+    return asked->qna_asked().question_id();
+  };
+  // Nobody answers yet: the first question waits, and is withdrawn.
+  auto first = ask("geometry");
+  sig::ClientMessage withdraw;
+  withdraw.set_request_id(12);
+  withdraw.mutable_qna_withdraw()->set_question_id(first);
+  send(*student, withdraw);
+  // A teacher offers to answer: the second question is matched at once.
+  auto teacher = join(acme.token("math-1", "t-9", "teacher"));
+  sig::ClientMessage avail;
+  avail.set_request_id(13);
+  avail.mutable_qna_availability()->set_available(true);
+  send(*teacher, avail);
+  BOOST_REQUIRE(pushed(*teacher, [](const sig::ServerMessage& r) { return r.has_ack(); }));
+  auto second = ask("fractions");
+  auto matched = pushed(*student, [&](const sig::ServerMessage& r) {
+    return r.has_qna_update() && r.qna_update().question_id() == second
+           && r.qna_update().state() == sig::QNA_STATE_MATCHED;
+  });
+  BOOST_REQUIRE(matched.has_value());
+  BOOST_TEST(matched->qna_update().peer() == "t-9");
+
+  BOOST_REQUIRE(eventually(
+    [&] {
+      auto list = acme.ok<apiv::QuestionList>("GET", "/api/v1/questions");
+      std::map<std::string, apiv::Question> by_id;
+      for (const auto& q : list.questions())
+        by_id[q.id()] = q;
+      return by_id.size() == 2 && by_id[first].state() == "withdrawn"
+             && by_id[first].subject() == "geometry" && by_id[first].student() == "s-1"
+             && by_id[second].state() == "matched" && by_id[second].teacher() == "t-9"
+             && by_id[second].classroom() == matched->qna_update().classroom_id()
+             && by_id[second].has_ended_at();
+    },
+    20s));
+  BOOST_REQUIRE(eventually([&] { return hook.got("qna.matched"); }, 20s));
+  {
+    std::lock_guard<std::mutex> lock(hook.mtx);
+    for (const auto& h : hook.hits) {
+      BOOST_TEST(h.type == "qna.matched");  // only what the endpoint asked for
+      BOOST_TEST(h.body.find(second) != std::string::npos);
+    }
+  }
+  // Another institution sees none of it.
+  BOOST_TEST(beta.ok<apiv::QuestionList>("GET", "/api/v1/questions").questions_size() == 0);
 }
 
 BOOST_AUTO_TEST_CASE(a_registered_lamp_signs_in_as_itself_and_parents_watch_bound_children) {
