@@ -291,6 +291,19 @@ protocol::result<apiv::Usage> history_store::usage(const std::string& tenant, in
     if (err.code != errc::none)
       return err;
   }
+  // Forwarded bytes are kept per day already ("YYYY-MM-DD" sorts as time).
+  auto fwd = db_->prepare("SELECT day, bytes FROM forwarded_bytes WHERE tenant = ? AND day >= ? "
+                          "AND day < ?");
+  if (!fwd)
+    return fwd.err();
+  fwd->bind(1, tenant).bind(2, utc_day(from_ms)).bind(3, utc_day(to_ms));
+  auto err = fwd->each([&](const database::statement& r) {
+    auto& d = days[r.text(0)];
+    d.set_day(r.text(0));
+    d.set_forwarded_bytes(static_cast<uint64_t>(r.integer(1)));
+  });
+  if (err.code != errc::none)
+    return err;
   apiv::Usage out;
   for (auto& [_, d] : days)
     *out.add_days() = std::move(d);

@@ -295,11 +295,15 @@ history_writer::~history_writer() { stop(); }
 
 void history_writer::post(const std::string& tenant, const std::string& classroom,
                           const sig::ClassroomEvent& ev) {
-  enqueue(item{tenant, classroom, ev, std::nullopt});
+  enqueue(item{tenant, classroom_event{classroom, ev}});
 }
 
 void history_writer::post_question(const std::string& tenant, const question_event& q) {
-  enqueue(item{tenant, q.classroom, {}, q});
+  enqueue(item{tenant, q});
+}
+
+void history_writer::post_forwarded(const std::string& tenant, const forwarded_sample& s) {
+  enqueue(item{tenant, s});
 }
 
 void history_writer::enqueue(item it) {
@@ -394,11 +398,21 @@ protocol::error history_writer::write_batch(const std::deque<item>& batch) {
   if (!tx.started())
     return {errc::unavailable, "history: the database is busy or gone"};
   history_tx h(*db_);
-  for (const auto& it : batch)
-    if (auto err = it.question ? record_question(*db_, it.tenant, *it.question)
-                               : h.apply(it.tenant, it.classroom, it.ev);
-        err.code != errc::none)
+  for (const auto& it : batch) {
+    auto err = std::visit(
+      [&](const auto& what) -> protocol::error {
+        using T = std::decay_t<decltype(what)>;
+        if constexpr (std::is_same_v<T, classroom_event>)
+          return h.apply(it.tenant, what.classroom, what.ev);
+        else if constexpr (std::is_same_v<T, question_event>)
+          return record_question(*db_, it.tenant, what);
+        else
+          return record_forwarded(*db_, it.tenant, what);
+      },
+      it.what);
+    if (err.code != errc::none)
       return err;
+  }
   if (auto err = tx.commit(); err.code != errc::none)
     return {errc::unavailable, err.message};  // not the events' fault
   return {};

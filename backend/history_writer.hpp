@@ -20,8 +20,10 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <variant>
 
 #include "backend/database.hpp"
+#include "backend/forwarded_usage.hpp"
 #include "backend/question_history.hpp"
 #include "protocol/errc.hpp"
 #include "lamplight/signal/v1/classroom.pb.h"
@@ -67,6 +69,9 @@ public:
   /// Queues a step of a tenant's Q&A question (question_history.hpp).
   void post_question(const std::string& tenant, const question_event& q);
 
+  /// Queues bytes the SFU sent a classroom's clients (forwarded_usage.hpp).
+  void post_forwarded(const std::string& tenant, const forwarded_sample& s);
+
   /// Waits (at most `timeout`) until everything posted before the call is
   /// written; false on timeout. For shutdown and tests.
   bool flush(std::chrono::milliseconds timeout);
@@ -84,11 +89,14 @@ public:
   counters stats() const;
 
 private:
-  struct item {
-    std::string tenant;
+  /// A classroom's event, its journal's seq order kept.
+  struct classroom_event {
     std::string classroom;
     signal::v1::ClassroomEvent ev;
-    std::optional<question_event> question;  // set: a Q&A step, not a classroom event
+  };
+  struct item {
+    std::string tenant;
+    std::variant<classroom_event, question_event, forwarded_sample> what;
   };
   void enqueue(item it);
   history_writer(std::unique_ptr<database> db, history_options opts);

@@ -246,6 +246,15 @@ const std::vector<migration>& migrations() {
       );
       CREATE INDEX questions_by_time ON questions (tenant, asked_ms);
     )sql"},
+    {8, R"sql(
+      -- Bytes the SFU sent a tenant's clients, per UTC day (usage).
+      CREATE TABLE forwarded_bytes (
+        tenant TEXT NOT NULL,
+        day TEXT NOT NULL,
+        bytes BIGINT NOT NULL,
+        PRIMARY KEY (tenant, day)
+      );
+    )sql"},
   };
   return all;
 }

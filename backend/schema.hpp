@@ -11,7 +11,7 @@ namespace lamplight::backend {
 /// The schema's versions, oldest first; `migrate` applies the ones a
 /// database lacks, each in its own transaction, and records it in
 /// schema_migrations. Written in the SQL SQLite and PostgreSQL share.
-inline constexpr int64_t schema_version = 7;
+inline constexpr int64_t schema_version = 8;
 
 /// Brings `db` to schema_version. errc::internal if a migration fails (the
 /// database keeps the last version that applied) or if the database is

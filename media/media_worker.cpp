@@ -99,6 +99,15 @@ struct media_worker::impl final : forwarder::sink {
     bool pipe = false;
     sockaddr_storage pipe_to{};
     peer_stats st;
+    std::function<void(uint64_t)> meter;
+    uint64_t metered = 0;  // st.bytes_out the meter was told of
+
+    /// Tells the meter what it has not heard yet.
+    void read_meter() {
+      if (meter && st.bytes_out > metered)
+        meter(st.bytes_out - metered);
+      metered = st.bytes_out;
+    }
   };
 
   struct outgoing {
@@ -135,6 +144,7 @@ struct media_worker::impl final : forwarder::sink {
   std::map<peer_id, peer> peers;
   std::map<transport::ice_lite::session_id, peer_id> by_ice;
   worker_stats wst;
+  int64_t next_meter_ms = 0;
   forwarder fwd{*this, cfg.remb_bps};
   std::vector<outgoing> out;
   // sendmmsg's headers, allocated once: flush runs on every loop turn.
@@ -229,6 +239,7 @@ struct media_worker::impl final : forwarder::sink {
     if (!r || !r->p->srtp_out->protect_rtp(pkt))
       return false;
     ++r->p->st.rtp_out;
+    r->p->st.bytes_out += pkt.size();
     ++wst.rtp_forwarded;
     wst.pipe_rtp_out += r->p->pipe;
     send_to(std::move(pkt), r->to);
@@ -239,6 +250,7 @@ struct media_worker::impl final : forwarder::sink {
     auto r = ready(to);
     if (!r || !r->p->srtp_out->protect_rtcp(pkt))
       return false;
+    r->p->st.bytes_out += pkt.size();
     send_to(std::move(pkt), r->to);
     return true;
   }
@@ -435,7 +447,17 @@ struct media_worker::impl final : forwarder::sink {
       ice.expire(now_ms());
       fwd.tick(now_ms(), ntp_time(std::chrono::system_clock::now()));
       flush();
+      if (auto now = now_ms(); now >= next_meter_ms) {
+        next_meter_ms = now + cfg.meter_interval.count();
+        read_meters();
+      }
     }
+    read_meters();  // stopping: nothing sent goes unmetered
+  }
+
+  void read_meters() {
+    for (auto& [id, p] : peers)
+      p.read_meter();
   }
 };
 
@@ -521,6 +543,7 @@ std::optional<media_worker::peer_id> media_worker::add_peer(peer_params params) 
     p.ice = *ice;
     p.wants_data = params.data_channels;
     p.data_group = params.data_group;
+    p.meter = params.meter;
     if (params.on_node_channel)
       p.on_node_channel = [f = params.on_node_channel, id](const auto& m) { f(id, m); };
     p.dtls = std::make_unique<transport::dtls_session>(
@@ -547,6 +570,7 @@ void media_worker::remove_peer(peer_id id) {
     auto i = d->peers.find(id);
     if (i == d->peers.end() || i->second.pipe)
       return;  // pipes are shared by classrooms and live as long as the worker
+    i->second.read_meter();
     d->ice.remove_session(i->second.ice);
     d->by_ice.erase(i->second.ice);
     d->peers.erase(i);

@@ -37,6 +37,9 @@ public:
     /// Keys for pipes to other media workers (the cluster's shared secret,
     /// or what is derived from it); empty: this worker makes no pipes.
     std::vector<uint8_t> pipe_secret;
+    /// How often each peer's meter (peer_params::meter) hears what was
+    /// sent to it since: billing wants minutes, not packets.
+    std::chrono::milliseconds meter_interval{5000};
   };
 
   /// How another worker reaches this one through a pipe: its address,
@@ -68,6 +71,11 @@ public:
     /// photo uploads) are not relayed but handed to this, on the worker
     /// thread: it must not block.
     std::function<void(peer_id, const transport::data_channel_message&)> on_node_channel = {};
+    /// Told, on the worker thread, the SRTP and SRTCP bytes sent to this
+    /// peer (forwarded media and the feedback it gets): every
+    /// `meter_interval` while there are some, and the rest when the peer
+    /// goes or the worker stops. It must not block (a queue push).
+    std::function<void(uint64_t bytes)> meter = {};
   };
 
   struct peer_stats {
@@ -75,6 +83,7 @@ public:
     transport::dtls_state dtls = transport::dtls_state::connecting;
     uint64_t rtp_in = 0;
     uint64_t rtp_out = 0;
+    uint64_t bytes_out = 0;  // SRTP and SRTCP bytes sent to it
     uint64_t rtcp_in = 0;
     uint64_t srtp_failures = 0;
     bool sctp_open = false;

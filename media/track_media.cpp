@@ -16,8 +16,8 @@ namespace {
 std::atomic<uint64_t> next_data_group{1};
 } // namespace
 
-track_media::track_media(std::shared_ptr<media_worker> worker)
-  : worker_(std::move(worker)), data_group_(next_data_group++) {}
+track_media::track_media(std::shared_ptr<media_worker> worker, byte_meter meter)
+  : worker_(std::move(worker)), data_group_(next_data_group++), meter_(std::move(meter)) {}
 
 track_media::~track_media() {
   if (!worker_)
@@ -71,6 +71,7 @@ track_media::negotiate(const std::string& offer_sdp, uint32_t send_ssrc,
                                       transport::dtls_role::server,
                                       serve_data && offers_data_channels(*offer),
                                       data_group_};
+  pp.meter = meter_;
   if (on_photo_ && pp.data_channels)
     pp.on_node_channel = [f = on_photo_, data_owner](media_worker::peer_id peer,
                                                      const transport::data_channel_message& m) {

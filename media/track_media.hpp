@@ -37,7 +37,11 @@ struct piped_track {
 /// track); members who only watch (parents) have none.
 class track_media {
 public:
-  explicit track_media(std::shared_ptr<media_worker> worker = nullptr);
+  /// What the worker sends this classroom's clients, for billing: told
+  /// on the worker thread, so it must only hand over (a queue push).
+  using byte_meter = std::function<void(uint64_t bytes)>;
+
+  explicit track_media(std::shared_ptr<media_worker> worker = nullptr, byte_meter meter = {});
   ~track_media();
   track_media(track_media&&) = default;
   track_media& operator=(track_media&&) = default;
@@ -120,6 +124,7 @@ private:
   uint64_t data_group_;
   std::map<std::string, published> tracks_;
   photo_handler on_photo_;
+  byte_meter meter_;
 };
 
 } // namespace lamplight::media

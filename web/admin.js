@@ -670,7 +670,11 @@ const METRICS = {
   mediaMinutes: { name: "media minutes", fmt: minutes },
   lessons: { name: "lessons", fmt: (x) => String(x || 0) },
   photos: { name: "photos", fmt: (x) => String(x || 0) },
+  forwardedMB: { name: "MB forwarded", fmt: megabytes },
 };
+
+// Forwarded bytes are a uint64: its JSON is a string.
+function megabytes(x) { return (x || 0).toFixed(1); }
 
 function loadUsage() {
   return task("usage", async () => {
@@ -683,7 +687,7 @@ function loadUsage() {
       const day = utcDay(now - i * DAY_MS);
       const d = byDay.get(day) || {};
       series.push({ day, participantMinutes: d.participantMinutes || 0, mediaMinutes: d.mediaMinutes || 0,
-        lessons: d.lessons || 0, photos: d.photos || 0 });
+        lessons: d.lessons || 0, photos: d.photos || 0, forwardedMB: Number(d.forwardedBytes || 0) / 1e6 });
     }
     S.usage = { from, to, days: u.days || [], series };
     S.loads.usage++;
@@ -731,16 +735,19 @@ function renderUsage() {
   });
   $('[data-role="usage-chart"]').replaceChildren(chart);
   // The table: the days with any use, newest first, and the totals.
-  const used = series.filter((d) => d.participantMinutes || d.mediaMinutes || d.lessons || d.photos).reverse();
+  const used = series.filter((d) => d.participantMinutes || d.mediaMinutes || d.lessons || d.photos
+    || d.forwardedMB).reverse();
   syncRows($('[data-role="usage-table"] tbody'), used, (d) => d.day, (tr, d) => {
     tr.dataset.day = d.day;
-    cells(tr, d.day, minutes(d.participantMinutes), minutes(d.mediaMinutes), String(d.lessons), String(d.photos));
+    cells(tr, d.day, minutes(d.participantMinutes), minutes(d.mediaMinutes), String(d.lessons), String(d.photos),
+      megabytes(d.forwardedMB));
   });
   const sum = (k) => series.reduce((a, d) => a + d[k], 0);
   $('[data-role="usage-table"] tfoot').replaceChildren(h("tr", {},
     h("th", { scope: "row" }, used.length ? `Total (${USAGE_DAYS} days)` : `No use in ${USAGE_DAYS} days`),
     h("td", {}, minutes(sum("participantMinutes"))), h("td", {}, minutes(sum("mediaMinutes"))),
-    h("td", {}, String(sum("lessons"))), h("td", {}, String(sum("photos")))));
+    h("td", {}, String(sum("lessons"))), h("td", {}, String(sum("photos"))),
+    h("td", {}, megabytes(sum("forwardedMB")))));
 }
 
 function niceCeil(x) {  // 1, 2, 5 × 10^n at or above x

@@ -24,7 +24,9 @@ using media_host_actor = caf::typed_actor<
   /// Peers on this node's workers: its load, for placement.
   caf::replies_to<caf::get_atom>::with<uint32_t>>;
 
-media_host_actor spawn_media_host(caf::actor_system& sys, std::shared_ptr<media::worker_pool> pool);
+/// Its legs report what they forward to `forwarded` (if set).
+media_host_actor spawn_media_host(caf::actor_system& sys, std::shared_ptr<media::worker_pool> pool,
+                                  forwarded_bytes_sink forwarded = {});
 
 /// The peers of a pool's workers (what a media node reports as its load).
 uint32_t media_load(const media::worker_pool& pool);

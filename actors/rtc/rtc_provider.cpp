@@ -35,7 +35,7 @@ caf::expected<rtc_room_actor> spawn_rtc_room(caf::actor_system& sys, const rtc_p
     return spawn_janus_room(sys, cfg, std::move(spec));
   if (cfg.media_placer)
     return spawn_media_router(sys, cfg.media_placer, std::move(spec));
-  return spawn_sfu_room(sys, cfg.sfu->place(), std::move(spec));
+  return spawn_sfu_room(sys, cfg.sfu->place(), std::move(spec), cfg.forwarded);
 }
 
 } // namespace lamplight::actors

@@ -29,6 +29,8 @@ struct rtc_provider_config {
   rtc_provider_kind default_kind = rtc_provider_kind::sfu;
   /// The node's own SFU; without it the sfu provider is unavailable.
   std::shared_ptr<media::worker_pool> sfu;
+  /// Where the own SFU's rooms report what they forward; empty: nowhere.
+  forwarded_bytes_sink forwarded;
   /// A Janus WebSocket API endpoint (its websockets transport); port 0: none.
   std::string janus_host = "127.0.0.1";
   uint16_t janus_port = 0;

@@ -50,6 +50,12 @@ using rtc_room_actor = caf::typed_actor<
   /// The classroom is gone: release everything and quit.
   caf::reacts_to<atoms::close>>;
 
+/// Where a node's media rooms report the bytes its SFU sent a classroom's
+/// clients (usage, for billing): tenant, classroom, bytes since the last
+/// report. Called on a media worker's thread: it must only hand over.
+using forwarded_bytes_sink
+  = std::function<void(const std::string&, const std::string&, uint64_t)>;
+
 /// Everything a room needs to know about its classroom.
 struct rtc_room_spec {
   std::string tenant;

@@ -32,9 +32,14 @@ using sfu_self = media_leg_actor::stateful_pointer<sfu_room_state>;
 media_leg_actor::behavior_type sfu_room_impl(sfu_self self,
                                              std::shared_ptr<media::media_worker> worker,
                                              media_leg_spec spec, bool owns_photos,
-                                             caf::actor_addr owner) {
+                                             caf::actor_addr owner, forwarded_bytes_sink forwarded) {
   auto& st = self->state;
-  st.media = media::track_media(worker);
+  media::track_media::byte_meter meter;
+  if (forwarded)
+    meter = [forwarded, tenant = spec.tenant, classroom = spec.classroom_id](uint64_t bytes) {
+      forwarded(tenant, classroom, bytes);
+    };
+  st.media = media::track_media(worker, std::move(meter));
   st.photos = spec.photos;
   st.owns_photos = owns_photos;
   if (st.photos) {
@@ -124,18 +129,20 @@ media_leg_actor::behavior_type sfu_room_impl(sfu_self self,
 } // namespace
 
 rtc_room_actor spawn_sfu_room(caf::actor_system& sys, std::shared_ptr<media::media_worker> worker,
-                              rtc_room_spec spec) {
+                              rtc_room_spec spec, forwarded_bytes_sink forwarded) {
   media_leg_spec leg{spec.tenant, spec.classroom_id, {}};
   if (spec.photos)
     leg.photos = spawn_photo_receiver(sys, {spec.tenant, spec.classroom_id, spec.photos});
   bool owns = static_cast<bool>(leg.photos);
-  return sys.spawn(sfu_room_impl, std::move(worker), std::move(leg), owns, caf::actor_addr{});
+  return sys.spawn(sfu_room_impl, std::move(worker), std::move(leg), owns, caf::actor_addr{},
+                   std::move(forwarded));
 }
 
 media_leg_actor spawn_media_leg(caf::actor_system& sys,
                                 std::shared_ptr<media::media_worker> worker, media_leg_spec spec,
-                                caf::actor_addr owner) {
-  return sys.spawn(sfu_room_impl, std::move(worker), std::move(spec), false, std::move(owner));
+                                caf::actor_addr owner, forwarded_bytes_sink forwarded) {
+  return sys.spawn(sfu_room_impl, std::move(worker), std::move(spec), false, std::move(owner),
+                   std::move(forwarded));
 }
 
 } // namespace lamplight::actors

@@ -44,14 +44,15 @@ typename Inspector::result_type inspect(Inspector& f, media_leg_spec& x) {
 
 /// lamplight's own SFU as a media room provider on this node: a leg with
 /// its own photo receiver (stored in spec.photos). The classroom's room
-/// when it is not in a cluster.
+/// when it is not in a cluster. What it sends the classroom's clients goes
+/// to `forwarded` (if set).
 rtc_room_actor spawn_sfu_room(caf::actor_system& sys, std::shared_ptr<media::media_worker> worker,
-                              rtc_room_spec spec);
+                              rtc_room_spec spec, forwarded_bytes_sink forwarded = {});
 
 /// A leg for a classroom elsewhere (a media node's media host spawns it).
 /// It ends when `owner` (the classroom's router) does, or says close.
 media_leg_actor spawn_media_leg(caf::actor_system& sys,
                                 std::shared_ptr<media::media_worker> worker, media_leg_spec spec,
-                                caf::actor_addr owner);
+                                caf::actor_addr owner, forwarded_bytes_sink forwarded = {});
 
 } // namespace lamplight::actors

@@ -98,6 +98,8 @@ protocol::result<load_result> load_config(const std::vector<std::string>& args,
     ("io-threads", po::value(&c.io_threads)->default_value(c.io_threads), "WebSocket/HTTP threads")
     ("max-frame-bytes", po::value(&c.max_frame_bytes)->default_value(c.max_frame_bytes), "largest signaling message")
     ("ws-idle-seconds", po::value(&c.ws_idle_seconds)->default_value(c.ws_idle_seconds), "a client WebSocket silent this long is dropped as dead (pinged at half of it)")
+    ("api-rate", po::value(&c.api_rate)->default_value(c.api_rate), "server API requests a second per tenant on this node (0: no limit); past it 429")
+    ("api-burst", po::value(&c.api_burst)->default_value(c.api_burst), "server API requests a tenant may send at once before api-rate applies")
     ("ring-timeout", po::value(&ring)->default_value(ring), "how long a call rings")
     ("media-setup-timeout", po::value(&media)->default_value(media), "how long an accepted call may take to connect media")
     ("reconnect-grace", po::value(&grace)->default_value(grace), "seat kept for a dropped connection")
@@ -192,6 +194,8 @@ protocol::result<load_result> load_config(const std::vector<std::string>& args,
     return protocol::error{protocol::errc::bad_request, "io-threads must be 1..64"};
   if (c.ws_idle_seconds < 2 || c.ws_idle_seconds > 3600)
     return protocol::error{protocol::errc::bad_request, "ws-idle-seconds must be 2..3600"};
+  if (!(c.api_rate >= 0 && c.api_rate <= 1e6) || !(c.api_burst >= 1 && c.api_burst <= 1e6))
+    return protocol::error{protocol::errc::bad_request, "api-rate must be 0..1e6 and api-burst 1..1e6"};
   if (c.max_frame_bytes < 1024 || c.max_frame_bytes > 16 * 1024 * 1024)
     return protocol::error{protocol::errc::bad_request, "max-frame-bytes must be 1 KiB..16 MiB"};
   if (c.token_secret_file.empty())

@@ -53,6 +53,10 @@ struct node_config {
   uint32_t io_threads = 1;
   uint32_t max_frame_bytes = 64 * 1024;
   uint32_t ws_idle_seconds = 20;         // a silent WebSocket is pinged at half, dropped at this
+  // Server API requests per tenant on this node: a steady rate and a burst
+  // (one tenant's flood must not slow the others'); rate 0: no limit.
+  double api_rate = 50;
+  double api_burst = 100;
   std::chrono::milliseconds ring_timeout{30000};
   std::chrono::milliseconds media_setup_timeout{20000};
   std::chrono::milliseconds reconnect_grace{10000};

@@ -25,6 +25,7 @@
 #include "backend/history_writer.hpp"
 #include "backend/lamps.hpp"
 #include "backend/quotas.hpp"
+#include "backend/random_id.hpp"
 #include "backend/tenant_registry.hpp"
 #include "backend/webhook_dispatcher.hpp"
 #include "nodes/node/config.hpp"
@@ -187,10 +188,16 @@ int main(int argc, char** argv) {
   cc.seeds = cfg.seed_list;
   cc.media_load = [media] { return actors::media_load(*media); };
   auto cluster = actors::spawn_cluster(sys, cc);
+  // What this node's media workers send a tenant's clients is its usage.
+  actors::forwarded_bytes_sink forwarded
+    = [history = business->history](const std::string& tenant, const std::string& classroom,
+                                    uint64_t bytes) {
+        history->post_forwarded(tenant, {classroom, bytes, backend::wall_ms()});
+      };
   // Where classrooms of any node get legs on this node's media workers.
   actors::media_host_actor media_host;
   if (cc.self.has_role("media"))
-    media_host = actors::spawn_media_host(sys, media);
+    media_host = actors::spawn_media_host(sys, media, forwarded);
 
   actors::directory_config dc;
   dc.node_name = cfg.name;
@@ -204,6 +211,7 @@ int main(int argc, char** argv) {
   dc.absent_grace = cfg.absent_grace;
   dc.flush_interval = cfg.journal_flush;
   dc.rtc.sfu = media;
+  dc.rtc.forwarded = forwarded;
   // Classrooms place each member's media through the cluster, on this
   // node or another media node (one alone: all of it here).
   dc.rtc.media_placer = cluster;
@@ -272,6 +280,8 @@ int main(int argc, char** argv) {
   sac.webhooks = business->webhooks;
   sac.tenants = *tenants;
   sac.lamps = business->lamps;
+  sac.rate_per_second = cfg.api_rate;
+  sac.burst = cfg.api_burst;
   node::server_api server_api(sys, std::move(sac));
   auto web_root = cfg.web_root.empty() ? default_web_root() : cfg.web_root;
   transport::http_router router;
@@ -367,6 +377,11 @@ int main(int argc, char** argv) {
                });
   }
   caf::anon_send_exit(*directory, caf::exit_reason::user_shutdown);
+  // The closed classrooms' peers are removed in order on each worker's
+  // thread, telling their meters the rest: a round trip to each worker
+  // lets that happen before the history stops.
+  for (const auto& w : media->workers())
+    (void) w->stats();
   // What the classrooms' last events recorded goes to the database, and
   // deliveries in flight end (their rows stay leased, retried after).
   business->history->stop();

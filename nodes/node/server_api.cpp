@@ -191,8 +191,27 @@ std::optional<api_response> server_api::handle(const transport::http_request& re
     r.headers.emplace_back("WWW-Authenticate", "LL1-HMAC-SHA256");
     return r;
   }
+  if (auto wait = throttle(who->tenant); wait > 0) {
+    auto secs = std::to_string((wait + 999) / 1000);
+    auto r = error_of(errc::resource_exhausted,
+                      "over this tenant's API rate; try again in " + secs + " s");
+    r.headers.emplace_back("Retry-After", secs);
+    return r;
+  }
   call c{req, *who, split_path(req.path.substr(std::string(prefix).size()))};
   return route(c);
+}
+
+int64_t server_api::throttle(const std::string& tenant) {
+  if (cfg_.rate_per_second <= 0)
+    return 0;
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+               .count();
+  std::lock_guard<std::mutex> lock(rates_mtx_);
+  // One bucket per tenant that signed a request: bounded by the tenants.
+  auto [b, _] = rates_.try_emplace(tenant, cfg_.rate_per_second, cfg_.burst);
+  return b->second.take(now) ? 0 : b->second.wait_ms(now);
 }
 
 api_response server_api::route(call& c) {

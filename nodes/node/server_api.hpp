@@ -39,12 +39,18 @@
 //   GET    /api/v1/keys                       ApiKeyList (the tenant's keys, no secrets)
 //   GET    /api/v1/webhooks/deliveries?failed=1&limit=   WebhookDeliveryList
 //
+// Each tenant's requests on a node are limited (a token bucket: a rate and a
+// burst): past it, 429 resource_exhausted with Retry-After, so one tenant's
+// flood never slows another's.
+//
 // Errors: the HTTP status of the protocol::errc and an Error body
 // {"code": "<errc>", "message": "..."}.
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include <caf/fwd.hpp>
 
@@ -56,6 +62,7 @@
 #include "backend/tenant_registry.hpp"
 #include "backend/webhooks.hpp"
 #include "nodes/node/api_response.hpp"
+#include "protocol/token_bucket.hpp"
 #include "transport/websocket_server.hpp"
 
 namespace lamplight::node {
@@ -69,6 +76,10 @@ struct server_api_config {
   std::shared_ptr<backend::webhook_registry> webhooks;
   std::shared_ptr<backend::tenant_registry> tenants;
   std::shared_ptr<backend::lamp_registry> lamps;
+  /// Requests a second per tenant, and at once (a token bucket each);
+  /// rate 0: no limit. Past it: 429 resource_exhausted with Retry-After.
+  double rate_per_second = 50;
+  double burst = 100;
 };
 
 class server_api {
@@ -106,9 +117,13 @@ private:
   api_response remove_webhook(call& c, const std::string& id);
   api_response webhook_deliveries(call& c);
   api_response list_keys(call& c);
+  /// Milliseconds `tenant` must wait before its next request (0: go on).
+  int64_t throttle(const std::string& tenant);
 
   caf::actor_system& sys_;
   server_api_config cfg_;
+  std::mutex rates_mtx_;  // requests come on every I/O thread
+  std::unordered_map<std::string, protocol::token_bucket> rates_;  // by tenant
 };
 
 } // namespace lamplight::node

@@ -261,6 +261,26 @@ BOOST_AUTO_TEST_CASE(usage_counts_minutes_and_photos_per_day) {
   BOOST_TEST((!too_long && too_long.err().code == errc::bad_request));
 }
 
+BOOST_AUTO_TEST_CASE(forwarded_bytes_add_up_per_tenant_and_day) {
+  const int64_t day = 86400000;
+  writer->post_forwarded("acme", {"math-1", 1000, t0});
+  writer->post_forwarded("acme", {"art-2", 234, t0 + 1});
+  writer->post_forwarded("acme", {"math-1", 5'000'000'000, t0 + day});  // past 32 bits
+  writer->post_forwarded("beta", {"math-1", 77, t0});
+  BOOST_REQUIRE(writer->flush(10s));
+  writer->post_forwarded("acme", {"math-1", 66, t0 + 2});  // another batch, same day
+  BOOST_REQUIRE(writer->flush(10s));
+  auto u = must(store->usage("acme", t0 - day, t0 + 2 * day));
+  BOOST_REQUIRE(u.days_size() == 2);
+  BOOST_TEST(u.days(0).day() == utc_day(t0));
+  BOOST_TEST(u.days(0).forwarded_bytes() == 1300u);
+  BOOST_TEST(u.days(1).day() == utc_day(t0 + day));
+  BOOST_TEST(u.days(1).forwarded_bytes() == 5'000'000'000u);
+  // Days outside the range, and other tenants, are not counted.
+  BOOST_TEST(must(store->usage("acme", t0 + day, t0 + 2 * day)).days_size() == 1);
+  BOOST_TEST(must(store->usage("beta", t0 - day, t0 + 2 * day)).days(0).forwarded_bytes() == 77u);
+}
+
 BOOST_AUTO_TEST_CASE(names_with_sql_in_them_are_stored_as_they_are) {
   classroom_events c{"acme", "x'); DROP TABLE lessons; --", 0, {}};
   c.created(t0);

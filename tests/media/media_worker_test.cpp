@@ -4,6 +4,9 @@
 // rewritten and re-encrypted.
 #include <boost/test/unit_test.hpp>
 
+#include <condition_variable>
+#include <mutex>
+
 
 #include "media/media_worker.hpp"
 #include "media/rtcp_packet.hpp"
@@ -127,6 +130,66 @@ BOOST_AUTO_TEST_CASE(forwards_rtp_from_publisher_to_subscribers) {
   pub.send_rtp(100, 0x1111, 0xEE);
   BOOST_TEST(sub1.recv_rtp(std::chrono::seconds(2)).has_value());
   BOOST_TEST(!sub2.recv_rtp(std::chrono::milliseconds(300)).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(meters_what_it_sends_each_peer_when_the_peer_goes_and_when_it_stops) {
+  media_worker::config cfg;
+  cfg.meter_interval = std::chrono::hours(1);  // only the first turn, removal and stop
+  auto worker = std::make_unique<media_worker>(cfg);
+  struct meter {
+    std::mutex mtx;
+    std::condition_variable told;
+    uint64_t bytes = 0;
+    int reports = 0;
+    std::function<void(uint64_t)> fn() {
+      return [this](uint64_t n) {
+        std::lock_guard<std::mutex> lock(mtx);
+        bytes += n;
+        ++reports;
+        told.notify_all();
+      };
+    }
+    uint64_t wait(int at_least) {
+      std::unique_lock<std::mutex> lock(mtx);
+      told.wait_for(lock, std::chrono::seconds(5), [&] { return reports >= at_least; });
+      return bytes;
+    }
+    uint64_t now() {
+      std::lock_guard<std::mutex> lock(mtx);
+      return bytes;
+    }
+  } m1, m2;
+  test_peer pub, sub1, sub2;
+  auto p = worker->add_peer(pub.params());
+  auto p1 = sub1.params();
+  p1.meter = m1.fn();
+  auto p2 = sub2.params();
+  p2.meter = m2.fn();
+  auto s1 = worker->add_peer(p1);
+  auto s2 = worker->add_peer(p2);
+  BOOST_REQUIRE(p && s1 && s2);
+  BOOST_REQUIRE(pub.connect(worker->port(), worker->fingerprint()));
+  BOOST_REQUIRE(sub1.connect(worker->port(), worker->fingerprint()));
+  BOOST_REQUIRE(sub2.connect(worker->port(), worker->fingerprint()));
+  auto track = worker->add_track({*p, 90000, false, {{0x1111, ""}}, 0});
+  worker->add_route(track, *s1, 0xA1);
+  worker->add_route(track, *s2, 0xA2);
+  for (int i = 0; i < 20; ++i) {
+    pub.send_rtp(static_cast<uint16_t>(i), 0x1111, 7);
+    BOOST_REQUIRE(sub1.recv_rtp(std::chrono::seconds(2)).has_value());
+    BOOST_REQUIRE(sub2.recv_rtp(std::chrono::seconds(2)).has_value());
+  }
+  auto sent = worker->stats(*s1);
+  BOOST_REQUIRE(sent.has_value());
+  // SRTP: header, payload and at least a 4-byte tag per packet.
+  BOOST_TEST(sent->bytes_out >= 20u * (12u + 200u + 4u));
+  BOOST_TEST(m1.now() == 0u);  // the interval has not passed: nothing told yet
+  worker->remove_peer(*s1);
+  auto told = m1.wait(1);
+  BOOST_TEST(told >= sent->bytes_out);  // what was sent, and any report since
+  BOOST_TEST(m2.now() == 0u);
+  worker.reset();  // stopping: the rest is told too
+  BOOST_TEST(m2.wait(1) >= 20u * (12u + 200u + 4u));
 }
 
 BOOST_FIXTURE_TEST_CASE(nack_recovers_losses_on_both_legs, pub_sub) {

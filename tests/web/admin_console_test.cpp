@@ -337,6 +337,8 @@ BOOST_AUTO_TEST_CASE(an_administrator_follows_a_lesson_from_live_to_history) {
   BOOST_TEST(value(b, page, S + ".usage.series[29].day").string_value() == today);
   BOOST_TEST(value(b, page, S + ".usage.series[29].lessons").number_value() == 1);
   BOOST_TEST(value(b, page, S + ".usage.series[29].participantMinutes").number_value() > 0);
+  // No media in this lesson; a number, not NaN from the uint64's JSON string.
+  BOOST_TEST(value(b, page, S + ".usage.series[29].forwardedMB").number_value() == 0);
   BOOST_TEST(value(b, page, "document.querySelector('[data-role=\"usage-table\"] tbody tr[data-day=\"" + today
                               + "\"]') !== null")
                .bool_value());

@@ -23,9 +23,11 @@
 #include "backend/random_id.hpp"
 #include "backend/webhooks.hpp"
 #include "lamplight/api/v1/api.pb.h"
+#include "media/lamp/lamp_client.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/device_credential.hpp"
 #include "tests/support/institution.hpp"
+#include "tests/support/lamp_support.hpp"
 #include "tests/support/node_process.hpp"
 #include "transport/websocket_client.hpp"
 #include "transport/websocket_server.hpp"
@@ -94,9 +96,12 @@ struct receiver {
 };
 
 struct onboarding {
-  lamplight::test::node_process node{{"--webhook-allow-loopback"}};
+  lamplight::test::node_process node;
   institution acme = make("acme", "Acme Tutoring");
   institution beta = make("beta", "Beta Learning");
+
+  explicit onboarding(std::vector<std::string> node_args = {"--webhook-allow-loopback"})
+    : node(std::move(node_args)) {}
 
   std::string data_dir() const { return (node.dir.path / "data").string(); }
 
@@ -120,6 +125,36 @@ struct onboarding {
 };
 
 } // namespace
+
+/// A node whose tenants may send 2 requests a second, 5 at once.
+struct throttled : onboarding {
+  throttled() : onboarding({"--api-rate", "2", "--api-burst", "5"}) {}
+};
+
+BOOST_FIXTURE_TEST_CASE(a_tenants_flood_is_limited_and_slows_no_other_tenant, throttled) {
+  const int sent = 20;
+  int admitted = 0, limited = 0;
+  auto began = std::chrono::steady_clock::now();
+  for (int i = 0; i < sent; ++i) {
+    auto r = acme.call("GET", "/api/v1/keys");
+    if (r.status == 200) {
+      ++admitted;
+      continue;
+    }
+    BOOST_TEST(r.status == 429);
+    BOOST_TEST(r.body.find(R"("code":"resource_exhausted")") != std::string::npos, r.body);
+    ++limited;
+  }
+  auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  // The burst, and what the rate refilled while the requests were sent.
+  BOOST_TEST(admitted >= 5);
+  BOOST_TEST(admitted <= 5 + static_cast<int>(2 * took) + 1, "admitted " << admitted << " in " << took << " s");
+  BOOST_TEST(limited == sent - admitted);
+  // Another tenant has its own budget, untouched by the flood.
+  BOOST_TEST(beta.call("GET", "/api/v1/keys").status == 200);
+  // The limited tenant is served again once its rate refilled a token.
+  BOOST_REQUIRE(eventually([&] { return acme.call("GET", "/api/v1/keys").status == 200; }, 5s));
+}
 
 BOOST_FIXTURE_TEST_SUITE(server_api, onboarding)
 
@@ -433,6 +468,45 @@ BOOST_AUTO_TEST_CASE(a_students_questions_reach_the_history_and_the_webhooks) {
   }
   // Another institution sees none of it.
   BOOST_TEST(beta.ok<apiv::QuestionList>("GET", "/api/v1/questions").questions_size() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(the_media_a_lesson_forwards_is_in_the_tenants_usage) {
+  using lamplight::test::require;
+  namespace lamp = lamplight::media::lamp;
+  acme.ok<apiv::Classroom>("POST", "/api/v1/classrooms",
+                           R"({"id":"math-1","title":"T","mode":"one_on_one","teacher":"t-1"})", 201);
+  lamp::lamp_options o;
+  o.port = node.http_port;
+  lamp::lamp_client teacher(lamplight::test::shared_lamp_media(), o);
+  lamp::lamp_client student(lamplight::test::shared_lamp_media(), o);
+  require(teacher.join(acme.token("math-1", "t-1", "teacher")), "teacher join");
+  require(student.join(acme.token("math-1", "s-1", "student")), "student join");
+  require(teacher.publish(sig::TRACK_SOURCE_FACE_CAMERA), "publish");
+  for (auto& t : lamplight::test::tracks_of(student, "t-1", 1))
+    require(student.subscribe(t), "subscribe");
+  lamplight::test::wait_for_media({&student}, 30, 0, 20s);
+  uint64_t packets = 0;
+  for (const auto& leg : student.report())
+    if (!leg.publishing)
+      packets += leg.received.packets;
+  BOOST_REQUIRE(packets > 0u);
+  student.close();
+  teacher.close();
+  // The legs' peers went: their meters told the rest at once.
+  auto today = backend::utc_day(backend::wall_ms());
+  const auto path = "/api/v1/usage?from=" + today + "&to=" + today;
+  uint64_t billed = 0;
+  BOOST_REQUIRE(eventually(
+    [&] {
+      auto u = acme.ok<apiv::Usage>("GET", path);
+      billed = u.days_size() == 1 ? u.days(0).forwarded_bytes() : 0;
+      // Every packet the student got: a VP8 payload, RTP header and tag.
+      return billed >= packets * 100;
+    },
+    20s));
+  BOOST_TEST_MESSAGE("forwarded " << billed << " bytes for " << packets << " packets");
+  auto other = beta.ok<apiv::Usage>("GET", path);
+  BOOST_TEST((other.days_size() == 0 || other.days(0).forwarded_bytes() == 0u));
 }
 
 BOOST_AUTO_TEST_CASE(a_registered_lamp_signs_in_as_itself_and_parents_watch_bound_children) {

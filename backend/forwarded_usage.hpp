@@ -1,0 +1,27 @@
+#pragma once
+
+// The bytes lamplight's SFU sent a tenant's clients, for its usage (billing):
+// media workers meter each client connection, the classroom's media room
+// posts what they tell it to the history writer, and it is summed here per
+// tenant and UTC day inside the writer's transaction.
+
+#include <cstdint>
+#include <string>
+
+#include "backend/database.hpp"
+#include "protocol/errc.hpp"
+
+namespace lamplight::backend {
+
+/// Bytes sent to a classroom's clients since its media's last report.
+struct forwarded_sample {
+  std::string classroom;
+  uint64_t bytes = 0;
+  int64_t at_ms = 0;  // counted on the day this falls on
+};
+
+/// Adds `s` to its tenant's day, inside the caller's open transaction.
+protocol::error record_forwarded(database& db, const std::string& tenant,
+                                 const forwarded_sample& s);
+
+} // namespace lamplight::backend
