@@ -6,6 +6,49 @@ namespace lamplight::media {
 
 using protocol::errc;
 
+namespace {
+
+/// A receiving section of an answer to offered section `o`: `codec` (one
+/// of its own) received with `dir`, DTLS active, on `p`'s transport.
+sdp_media receiving_section(const sdp_media& o, const sdp_codec& codec, sdp_direction dir,
+                            const offer_params& p) {
+  sdp_media m;
+  m.kind = o.kind;
+  m.protocol = o.protocol;
+  m.mid = o.mid;
+  m.direction = dir;
+  m.rtcp_mux = true;
+  m.rtcp_rsize = o.rtcp_rsize;
+  m.ice_ufrag = p.ice_ufrag;
+  m.ice_pwd = p.ice_pwd;
+  m.fingerprint = p.fingerprint;
+  m.setup = "active";
+  m.formats = {std::to_string(codec.payload_type)};
+  m.codecs.push_back(codec);
+  return m;
+}
+
+/// RFC 8829 section 5.3.1: a rejected section keeps its kind and protocol,
+/// with port 0 and no attributes to speak of.
+sdp_media rejected_section(const sdp_media& o) {
+  sdp_media m;
+  m.kind = o.kind;
+  m.protocol = o.protocol;
+  m.mid = o.mid;
+  m.formats = o.formats;
+  m.port = 0;
+  m.direction = sdp_direction::inactive;
+  return m;
+}
+
+} // namespace
+
+sdp_codec offered_codec(const std::string& kind) {
+  if (kind == "video")
+    return {vp8_payload_type, "VP8", 90000, 0, "", {"goog-remb", "ccm fir", "nack", "nack pli"}};
+  return {opus_payload_type, "opus", 48000, 2, "minptime=10;useinbandfec=1", {}};
+}
+
 session_description make_offer(const offer_params& p) {
   session_description s;
   s.bundle = {"0"};
@@ -23,12 +66,7 @@ session_description make_offer(const offer_params& p) {
   m.fingerprint = p.fingerprint;
   m.setup = "actpass";
   m.extmaps.push_back({4, "urn:ietf:params:rtp-hdrext:sdes:mid"});
-  sdp_codec c;
-  if (p.kind == "video") {
-    c = {vp8_payload_type, "VP8", 90000, 0, "", {"goog-remb", "ccm fir", "nack", "nack pli"}};
-  } else {
-    c = {opus_payload_type, "opus", 48000, 2, "minptime=10;useinbandfec=1", {}};
-  }
+  sdp_codec c = offered_codec(p.kind);
   m.formats = {std::to_string(c.payload_type)};
   m.codecs.push_back(std::move(c));
   if (p.send) {
@@ -63,32 +101,14 @@ protocol::result<session_description> make_answer_to(const session_description& 
   const char* wanted = p.kind == "video" ? "VP8" : "opus";
   bool taken = false;
   for (const auto& o : offer.media) {
-    sdp_media m;
-    m.kind = o.kind;
-    m.protocol = o.protocol;
-    m.mid = o.mid;
-    m.formats = o.formats;
     const sdp_codec* codec = o.codec(wanted);
     bool sends = o.direction == sdp_direction::sendonly || o.direction == sdp_direction::sendrecv;
     if (taken || o.port == 0 || o.kind != p.kind || !codec || !sends) {
-      // RFC 8829 section 5.3.1: a rejected section keeps its kind and
-      // protocol, with port 0 and no attributes to speak of.
-      m.port = 0;
-      m.direction = sdp_direction::inactive;
-      s.media.push_back(std::move(m));
+      s.media.push_back(rejected_section(o));
       continue;
     }
     taken = true;
-    m.direction = sdp_direction::recvonly;
-    m.rtcp_mux = true;
-    m.rtcp_rsize = o.rtcp_rsize;
-    m.ice_ufrag = p.ice_ufrag;
-    m.ice_pwd = p.ice_pwd;
-    m.fingerprint = p.fingerprint;
-    m.setup = "active";
-    sdp_codec c = *codec;
-    m.formats = {std::to_string(c.payload_type)};
-    m.codecs.push_back(std::move(c));
+    auto m = receiving_section(o, *codec, sdp_direction::recvonly, p);
     // Only the extensions the offer has and the receiver reads.
     for (const auto& e : o.extmaps)
       if (e.uri == "urn:ietf:params:rtp-hdrext:sdes:mid")
@@ -99,6 +119,28 @@ protocol::result<session_description> make_answer_to(const session_description& 
   if (!taken)
     return protocol::error{errc::bad_request,
                            "the offer sends no " + std::string(wanted) + " " + p.kind};
+  return s;
+}
+
+protocol::result<session_description> make_session_answer(const session_description& offer,
+                                                          const offer_params& p) {
+  if (offer.bundle.empty())
+    return protocol::error{errc::bad_request, "a session offer without BUNDLE"};
+  session_description s;
+  s.extmap_allow_mixed = offer.extmap_allow_mixed;
+  s.msid_semantic = "WMS";
+  for (const auto& o : offer.media) {
+    const sdp_codec* codec = o.codec(o.kind == "video" ? "VP8" : "opus");
+    if (o.port == 0 || !codec) {
+      s.media.push_back(rejected_section(o));
+      continue;
+    }
+    bool sends = o.direction == sdp_direction::sendonly || o.direction == sdp_direction::sendrecv;
+    auto m = receiving_section(o, *codec,
+                               sends ? sdp_direction::recvonly : sdp_direction::inactive, p);
+    s.bundle.push_back(m.mid);
+    s.media.push_back(std::move(m));
+  }
   return s;
 }
 

@@ -30,6 +30,10 @@ struct offer_params {
 inline constexpr uint8_t vp8_payload_type = 96;
 inline constexpr uint8_t opus_payload_type = 111;
 
+/// The one codec lamplight offers for `kind` ("video": VP8 with nack, pli,
+/// fir and remb feedback; otherwise Opus), at the payload types above.
+sdp_codec offered_codec(const std::string& kind);
+
 session_description make_offer(const offer_params& p);
 
 /// A lamp's answer to a server's offer for a subscription (Janus's VideoRoom
@@ -39,6 +43,15 @@ session_description make_offer(const offer_params& p);
 /// section is rejected (port 0). bad_request if nothing can be taken.
 protocol::result<session_description> make_answer_to(const session_description& offer,
                                                      const offer_params& p);
+
+/// A lamp's answer to the SFU's offer for its subscribe session
+/// (subscribe_session.hpp): every section that sends VP8 or Opus is taken
+/// recvonly, with the offer's payload type and mid, DTLS active, all on the
+/// one transport of `p` (its ICE credentials and fingerprint; `p.kind` and
+/// the send fields are not used); inactive sections are answered inactive
+/// and rejected ones rejected. bad_request if the offer has no BUNDLE.
+protocol::result<session_description> make_session_answer(const session_description& offer,
+                                                          const offer_params& p);
 
 /// Where an answer says to send: its first IPv4 candidate, its ICE
 /// credentials and its certificate's fingerprint.
