@@ -82,9 +82,11 @@ protocol::result<session_description> make_answer(const session_description& off
     a.connection = "IN IP4 " + params.candidate_ip;
     bool data = m.kind == "application";
     const sdp_codec* codec = pick_codec(m);
+    // An inactive section (a client's stopped sender, still bundled) is
+    // answered inactive, not rejected: rejecting the section that tags
+    // the BUNDLE group would take the transport away from the others.
     bool usable = m.port != 0
-                  && (data ? params.data_channels && is_data_channel_section(m)
-                           : codec && m.direction != sdp_direction::inactive);
+                  && (data ? params.data_channels && is_data_channel_section(m) : codec != nullptr);
     if (!usable) {
       // Rejected (RFC 8866 section 5.14): port 0, the offer's formats.
       a.port = 0;
@@ -185,32 +187,36 @@ std::vector<std::string> simulcast_order(const sdp_media& m) {
 }
 
 std::optional<offered_stream> first_offered_stream(const session_description& offer) {
-  for (const auto& m : offer.media) {
-    const sdp_codec* codec = pick_codec(m);
-    bool sends = m.direction == sdp_direction::sendonly || m.direction == sdp_direction::sendrecv;
-    if (m.port == 0 || !codec || !sends)
-      continue;
-    offered_stream s;
-    s.kind = m.kind;
-    s.codec = codec->name;
-    s.clock_rate = codec->clock_rate;
-    for (const auto& g : m.ssrc_groups) {
-      if (g.semantics == "FID" && !g.ssrcs.empty() && s.ssrc == 0)
-        s.ssrc = g.ssrcs.front();
-      if (g.semantics == "SIM")
-        s.layer_ssrcs = g.ssrcs;
-    }
-    if (!s.layer_ssrcs.empty())
-      s.ssrc = s.layer_ssrcs.front();
-    if (s.ssrc == 0 && !m.ssrcs.empty())
-      s.ssrc = m.ssrcs.front().ssrc;
-    s.rids = simulcast_order(m);
-    for (const auto& e : m.extmaps)
-      if (e.uri == "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id")
-        s.rid_extension = e.id;
-    return s;
-  }
+  for (const auto& m : offer.media)
+    if (auto s = offered_stream_of(m))
+      return s;
   return std::nullopt;
+}
+
+std::optional<offered_stream> offered_stream_of(const sdp_media& m) {
+  const sdp_codec* codec = pick_codec(m);
+  bool sends = m.direction == sdp_direction::sendonly || m.direction == sdp_direction::sendrecv;
+  if (m.port == 0 || !codec || !sends)
+    return std::nullopt;
+  offered_stream s;
+  s.kind = m.kind;
+  s.codec = codec->name;
+  s.clock_rate = codec->clock_rate;
+  for (const auto& g : m.ssrc_groups) {
+    if (g.semantics == "FID" && !g.ssrcs.empty() && s.ssrc == 0)
+      s.ssrc = g.ssrcs.front();
+    if (g.semantics == "SIM")
+      s.layer_ssrcs = g.ssrcs;
+  }
+  if (!s.layer_ssrcs.empty())
+    s.ssrc = s.layer_ssrcs.front();
+  if (s.ssrc == 0 && !m.ssrcs.empty())
+    s.ssrc = m.ssrcs.front().ssrc;
+  s.rids = simulcast_order(m);
+  for (const auto& e : m.extmaps)
+    if (e.uri == "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id")
+      s.rid_extension = e.id;
+  return s;
 }
 
 } // namespace lamplight::media

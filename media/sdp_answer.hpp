@@ -68,6 +68,9 @@ struct offered_stream {
   /// writes it); empty without.
   std::vector<uint32_t> layer_ssrcs;
 };
+/// What section `m` sends; nullopt unless it sends audio or video the SFU
+/// can take.
+std::optional<offered_stream> offered_stream_of(const sdp_media& m);
 /// nullopt if no section sends audio or video the SFU can take.
 std::optional<offered_stream> first_offered_stream(const session_description& offer);
 

@@ -153,8 +153,7 @@ protocol::result<subscribe_session::answered> subscribe_session::answer(const st
   }
   if (!seen)
     return refuse("the answer accepts no section");
-  if (client_ && (seen->ice_ufrag != client_->ice_ufrag || seen->ice_pwd != client_->ice_pwd
-                  || seen->fingerprint != client_->fingerprint))
+  if (client_ && *seen != *client_)
     return refuse("the answer changes the client's ICE credentials or certificate (an ICE "
                   "restart is a new session)");
   out.first = !client_;

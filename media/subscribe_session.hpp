@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "media/sdp.hpp"
+#include "media/session_endpoint.hpp"
 #include "protocol/errc.hpp"
 
 namespace lamplight::media {
@@ -30,14 +31,7 @@ namespace lamplight::media {
 /// loses its last bundled section.
 class subscribe_session {
 public:
-  /// Where the client reaches the SFU: written into every offer.
-  struct endpoint {
-    std::string ice_ufrag;
-    std::string ice_pwd;
-    std::string fingerprint;  // the SFU's, "sha-256 AB:..."
-    std::string candidate_ip;
-    uint16_t candidate_port = 0;
-  };
+  using endpoint = session_endpoint;
 
   struct track {
     std::string track_id;
@@ -49,13 +43,7 @@ public:
   /// RFC 8829's signaling states, from the offerer's side.
   enum class signaling : uint8_t { stable, have_local_offer };
 
-  /// The client's transport, from its first accepted answer; later answers
-  /// must keep it (an ICE restart is a new session).
-  struct remote {
-    std::string ice_ufrag;
-    std::string ice_pwd;
-    std::string fingerprint;
-  };
+  using remote = session_remote;
 
   struct answered {
     std::vector<std::string> accepted;  // track ids the client now receives

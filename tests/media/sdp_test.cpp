@@ -201,6 +201,25 @@ BOOST_AUTO_TEST_CASE(answers_a_chromium_publish_offer) {
   BOOST_TEST(bool(parse_sdp(write_sdp(*answer))));
 }
 
+// A stopped sender's section stays in the client's BUNDLE as inactive:
+// answered inactive and bundled, never rejected (rejecting the section
+// that tags the group makes Chromium refuse the whole answer).
+BOOST_AUTO_TEST_CASE(an_inactive_section_is_answered_inactive_and_stays_bundled) {
+  auto offer = parse_sdp(chromium_offer());
+  BOOST_REQUIRE(bool(offer));
+  offer->media[0].direction = sdp_direction::inactive;
+  answer_params p;
+  p.ice_ufrag = "srv1";
+  p.ice_pwd = "0123456789abcdefghijkl";
+  p.fingerprint = "sha-256 AA:BB";
+  auto answer = make_answer(*offer, p);
+  BOOST_REQUIRE(bool(answer));
+  BOOST_TEST(answer->media[0].port != 0);
+  BOOST_TEST((answer->media[0].direction == sdp_direction::inactive));
+  BOOST_TEST(answer->bundle.front() == offer->media[0].mid);
+  BOOST_TEST(!first_offered_stream(*offer)->rids.empty());  // the camera, not the stopped mic
+}
+
 BOOST_AUTO_TEST_CASE(refuses_offers_webrtc_never_makes) {
   session_description bare;
   answer_params p;

@@ -1,12 +1,16 @@
-// Debian's Chromium, headless, as the receiving end of the SFU's subscribe
-// session (media/subscribe_session.hpp): the session offers, Chromium
+// Debian's Chromium, headless, at both ends of the SFU's media sessions.
+// Subscribe (media/subscribe_session.hpp): the session offers, Chromium
 // answers, on one RTCPeerConnection, and decodes what a media worker
 // forwards to it from a publisher (a C++ peer replaying VP8 and Opus
-// clips). Watching another camera and adding one more are renegotiations
-// of that same connection: one ICE/DTLS transport throughout.
+// clips). Publish (media/publish_session.hpp): Chromium offers its camera
+// and microphone, the session answers, and a C++ subscriber receives what
+// the worker forwards. Watching or sending another camera is a
+// renegotiation of the same connection: one ICE/DTLS transport throughout.
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
+#include <map>
+#include <set>
 #include <filesystem>
 #include <thread>
 
@@ -14,7 +18,9 @@
 #include "media/lamp/track_sender.hpp"
 #include "media/media_worker.hpp"
 #include "media/rtcp_packet.hpp"
+#include "media/rtp_packet.hpp"
 #include "media/sdp_offer.hpp"
+#include "media/publish_session.hpp"
 #include "media/subscribe_session.hpp"
 #include "tests/support/cdp_browser.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -196,6 +202,101 @@ BOOST_AUTO_TEST_CASE(chromium_watches_tracks_come_and_go_on_one_connection) {
   auto stats = worker.stats(*sub);
   BOOST_REQUIRE(stats.has_value());
   BOOST_TEST((stats->dtls == transport::dtls_state::connected));
+}
+
+BOOST_AUTO_TEST_CASE(chromium_publishes_tracks_come_and_go_on_one_connection) {
+  BOOST_REQUIRE_MESSAGE(std::filesystem::exists("/usr/bin/chromium"),
+                        "Debian's chromium is needed: bash scripts/install-deps.sh --browser");
+  media_worker worker{media_worker::config{}};
+  receiver page;  // here the sending end: its fake camera and microphone
+  session_endpoint ours{transport::random_ice_string(8), transport::random_ice_string(24),
+                        worker.fingerprint(), "127.0.0.1", worker.port()};
+  publish_session session(ours, false);
+  auto offer = [&](const std::string& js) {
+    auto sdp = page.browser.eval(page.page, "(async () => { " + js
+                                              + "; await ll.pc.setLocalDescription(); return ll.pc.localDescription.sdp; })()",
+                                 20s);
+    BOOST_REQUIRE_MESSAGE(sdp.has_value(), page.browser.last_error());
+    auto n = must(session.offer(sdp->string_value()));
+    BOOST_REQUIRE_MESSAGE(page.browser.eval(page.page, "ll.pc.setRemoteDescription({type: 'answer', sdp: "
+                                                         + json_quote(n.answer) + "}).then(() => true)"),
+                          "Chromium refused the answer: " << page.browser.last_error() << "\n"
+                                                          << n.answer);
+    return n;
+  };
+  // about:blank has no camera (not a secure context): a painted canvas and
+  // an oscillator stand in for them.
+  BOOST_REQUIRE(page.browser.eval(page.page, R"(
+    ll.camera = (hue) => {
+      const canvas = document.createElement('canvas');
+      canvas.width = 320; canvas.height = 240;
+      const g = canvas.getContext('2d');
+      setInterval(() => { g.fillStyle = `hsl(${(hue + Date.now() / 10) % 360}, 80%, 50%)`; g.fillRect(0, 0, 320, 240); }, 33);
+      return canvas.captureStream(30).getVideoTracks()[0];
+    };
+    ll.microphone = () => {
+      const ctx = new AudioContext();
+      const tone = ctx.createOscillator();
+      const out = ctx.createMediaStreamDestination();
+      tone.connect(out);
+      tone.start();
+      return out.stream.getAudioTracks()[0];
+    };
+    true)"));
+  auto first = offer(R"(
+    ll.face = ll.pc.addTransceiver(ll.camera(0), { direction: 'sendonly' });
+    ll.mic = ll.pc.addTransceiver(ll.microphone(), { direction: 'sendonly' }))");
+  BOOST_REQUIRE(first.first);
+  BOOST_REQUIRE(first.added.size() == 2u);
+  auto pub = worker.add_peer({ours.ice_ufrag, ours.ice_pwd, first.client.ice_ufrag,
+                              first.client.fingerprint, transport::dtls_role::server});
+  BOOST_REQUIRE(pub.has_value());
+  // Who watches: a C++ peer, one route per published track.
+  transport::rtc_peer watcher;
+  auto sub = worker.add_peer({watcher.server_ufrag, watcher.server_pwd, watcher.local_ufrag,
+                              watcher.fingerprint(), transport::dtls_role::server});
+  BOOST_REQUIRE(sub.has_value());
+  BOOST_REQUIRE(watcher.connect("127.0.0.1", worker.port(), worker.fingerprint()));
+  std::map<std::string, media_worker::track_id> on_worker;
+  uint32_t next_out = 0xC0;
+  std::map<uint32_t, std::string> out_of;  // out SSRC -> mid
+  auto publish = [&](const publish_session::track& t) {
+    bool video = t.stream.kind == "video";
+    auto id = worker.add_track({*pub, t.stream.clock_rate, video, {{t.stream.ssrc, ""}}, 0});
+    on_worker[t.mid] = id;
+    out_of[next_out] = t.mid;
+    worker.add_route(id, *sub, next_out++);
+  };
+  for (const auto& t : first.added)
+    publish(t);
+  /// The mids whose packets reach the watcher within `limit`.
+  auto arriving = [&](std::chrono::milliseconds limit) {
+    std::set<std::string> mids;
+    for (auto end = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < end;)
+      if (auto pkt = watcher.recv_rtp(100ms))
+        if (auto v = rtp_packet::parse(pkt->data(), pkt->size()); v && out_of.count(v->ssrc()))
+          mids.insert(out_of[v->ssrc()]);
+    return mids;
+  };
+  auto face_mid = first.added[0].stream.kind == "video" ? first.added[0].mid : first.added[1].mid;
+  BOOST_TEST(arriving(5s).size() == 2u);
+
+  // The face camera stops; a second camera (the desk's) starts: one
+  // renegotiation, on the same connection.
+  auto next = offer(R"(
+    ll.face.sender.replaceTrack(null);
+    ll.face.direction = 'inactive';
+    ll.desk = ll.pc.addTransceiver(ll.camera(180), { direction: 'sendonly' }))");
+  BOOST_TEST(!next.first);
+  BOOST_TEST(next.removed == (std::vector<std::string>{face_mid}));
+  BOOST_REQUIRE(next.added.size() == 1u);
+  BOOST_TEST(next.added[0].stream.kind == "video");
+  worker.remove_track(on_worker[face_mid]);
+  publish(next.added[0]);
+  auto mids = arriving(5s);
+  BOOST_TEST(mids.count(next.added[0].mid) == 1u, "the desk camera arrives");
+  BOOST_TEST(page.number("new Set(ll.pc.getTransceivers().map((t) => t.sender.transport)).size") == 1);
+  BOOST_TEST(worker.peer_count() == 2u);  // Chromium's one connection, and the watcher
 }
 
 BOOST_AUTO_TEST_SUITE_END()
