@@ -4,14 +4,22 @@
 
 namespace lamplight::backend {
 
-protocol::error record_forwarded(database& db, const std::string& tenant,
-                                 const forwarded_sample& s) {
-  auto q = db.prepare("INSERT INTO forwarded_bytes (tenant, day, bytes) VALUES (?, ?, ?) "
-                      "ON CONFLICT (tenant, day) DO UPDATE SET "
-                      "bytes = forwarded_bytes.bytes + excluded.bytes");
-  if (!q)
-    return q.err();
-  return q->bind(1, tenant).bind(2, utc_day(s.at_ms)).bind(3, static_cast<int64_t>(s.bytes)).run();
+void forwarded_totals::add(const std::string& tenant, const forwarded_sample& s) {
+  bytes_[{tenant, utc_day(s.at_ms)}] += s.bytes;
+}
+
+protocol::error forwarded_totals::write(database& db) const {
+  for (const auto& [key, bytes] : bytes_) {
+    auto q = db.prepare("INSERT INTO forwarded_bytes (tenant, day, bytes) VALUES (?, ?, ?) "
+                        "ON CONFLICT (tenant, day) DO UPDATE SET "
+                        "bytes = forwarded_bytes.bytes + excluded.bytes");
+    if (!q)
+      return q.err();
+    if (auto err = q->bind(1, key.first).bind(2, key.second).bind(3, static_cast<int64_t>(bytes)).run();
+        err.code != protocol::errc::none)
+      return err;
+  }
+  return {};
 }
 
 } // namespace lamplight::backend

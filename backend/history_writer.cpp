@@ -398,6 +398,7 @@ protocol::error history_writer::write_batch(const std::deque<item>& batch) {
   if (!tx.started())
     return {errc::unavailable, "history: the database is busy or gone"};
   history_tx h(*db_);
+  forwarded_totals forwarded;
   for (const auto& it : batch) {
     auto err = std::visit(
       [&](const auto& what) -> protocol::error {
@@ -406,13 +407,17 @@ protocol::error history_writer::write_batch(const std::deque<item>& batch) {
           return h.apply(it.tenant, what.classroom, what.ev);
         else if constexpr (std::is_same_v<T, question_event>)
           return record_question(*db_, it.tenant, what);
-        else
-          return record_forwarded(*db_, it.tenant, what);
+        else {
+          forwarded.add(it.tenant, what);  // written summed, after the loop
+          return {};
+        }
       },
       it.what);
     if (err.code != errc::none)
       return err;
   }
+  if (auto err = forwarded.write(*db_); err.code != errc::none)
+    return err;
   if (auto err = tx.commit(); err.code != errc::none)
     return {errc::unavailable, err.message};  // not the events' fault
   return {};
