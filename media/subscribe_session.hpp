@@ -80,6 +80,8 @@ public:
 
   /// The mid of a watched track's section; nullopt if not watched.
   std::optional<std::string> mid_of(const std::string& track_id) const;
+  /// Where the client reaches us: what every offer of the session names.
+  const endpoint& ours() const { return ours_; }
   /// Sections in the session (watched and inactive).
   std::size_t sections() const { return sections_.size(); }
 

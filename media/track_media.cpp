@@ -1,5 +1,6 @@
 #include "media/track_media.hpp"
 
+#include <algorithm>
 #include <atomic>
 
 #include <openssl/rand.h>
@@ -22,13 +23,14 @@ track_media::track_media(std::shared_ptr<media_worker> worker, byte_meter meter)
 track_media::~track_media() {
   if (!worker_)
     return;
+  for (auto& [who, w] : watchers_)
+    if (w.peer != 0)
+      worker_->remove_peer(w.peer);
   for (auto& [id, t] : tracks_)
     release(t);
 }
 
 void track_media::release(const published& t) {
-  for (auto& [who, peer] : t.subscribers)
-    worker_->remove_peer(peer);
   if (t.piped_in)
     worker_->remove_track(t.track);
   else
@@ -131,6 +133,103 @@ protocol::result<std::string> track_media::publish(const std::string& track_id,
   return n->answer;
 }
 
+namespace {
+uint32_t random_nonzero() {
+  uint32_t v = 0;
+  while (v == 0)
+    RAND_bytes(reinterpret_cast<unsigned char*>(&v), sizeof(v));
+  return v;
+}
+} // namespace
+
+protocol::error track_media::watch(const std::string& track_id, const std::string& subscriber,
+                                   signal::Layer layer) {
+  if (!worker_)
+    return {errc::unavailable, "no media worker on this node"};
+  auto t = tracks_.find(track_id);
+  if (t == tracks_.end())
+    return {errc::not_found, "track " + track_id + " has no media"};
+  auto w = watchers_.find(subscriber);
+  if (w == watchers_.end()) {
+    session_endpoint ours{transport::random_ice_string(8), transport::random_ice_string(24),
+                          worker_->fingerprint(), worker_->address(), worker_->port()};
+    // Session ids stay below 2^53: browsers read JSON numbers as doubles.
+    uint64_t id = (uint64_t{random_nonzero()} << 20) | (random_nonzero() & 0xFFFFF);
+    w = watchers_.emplace(subscriber, watcher{subscribe_session(std::move(ours), id), id, 0, 0, {}, {}})
+          .first;
+  }
+  auto& ws = w->second;
+  if (auto known = ws.tracks.find(track_id); known != ws.tracks.end()) {
+    set_layer(track_id, subscriber, layer);
+    return {};
+  }
+  auto ssrc = random_nonzero();
+  subscribe_session::track st{track_id, t->second.vp8 ? "video" : "audio", t->second.owner, ssrc};
+  if (auto err = ws.model.add(std::move(st)); err.code != errc::none)
+    return err;
+  ws.tracks[track_id] = {ssrc, layer, false};
+  return {};
+}
+
+std::optional<track_media::session_offer> track_media::next_offer(const std::string& subscriber) {
+  auto w = watchers_.find(subscriber);
+  if (w == watchers_.end())
+    return std::nullopt;
+  auto& ws = w->second;
+  if (!ws.model.pending() || ws.model.state() != subscribe_session::signaling::stable
+      || ws.model.sections() == 0)
+    return std::nullopt;
+  auto sdp = ws.model.offer();
+  if (!sdp)
+    return std::nullopt;
+  session_offer out{ws.session, ++ws.version, std::move(*sdp), {}};
+  ws.offered.clear();
+  for (const auto& [id, x] : ws.tracks) {
+    ws.offered[id] = x.ssrc;
+    if (auto mid = ws.model.mid_of(id))
+      out.tracks.emplace_back(*mid, id);
+  }
+  return out;
+}
+
+protocol::error track_media::answer(const std::string& subscriber, uint64_t session,
+                                    uint64_t version, const std::string& sdp) {
+  auto w = watchers_.find(subscriber);
+  if (w == watchers_.end() || w->second.session != session)
+    return {errc::wrong_state, "no such subscribe session"};
+  auto& ws = w->second;
+  if (ws.model.state() != subscribe_session::signaling::have_local_offer || ws.version != version)
+    return {errc::wrong_state, "offer " + std::to_string(version) + " is not the one in flight"};
+  auto done = ws.model.answer(sdp);
+  if (!done)
+    return done.err();
+  if (ws.peer == 0) {
+    const auto& ep = ws.model.ours();
+    media_worker::peer_params pp{ep.ice_ufrag,          ep.ice_pwd, done->client.ice_ufrag,
+                                 done->client.fingerprint, transport::dtls_role::server,
+                                 false,                  data_group_};
+    pp.meter = meter_;
+    auto peer = worker_->add_peer(pp);
+    if (!peer)
+      return {errc::internal, "the media worker refused the session's connection"};
+    ws.peer = *peer;
+  }
+  for (const auto& id : done->accepted) {
+    auto x = ws.tracks.find(id);
+    auto t = tracks_.find(id);
+    auto offered = ws.offered.find(id);
+    // Watched again with another SSRC since that offer: the next one
+    // carries it.
+    if (x == ws.tracks.end() || t == tracks_.end() || offered == ws.offered.end()
+        || offered->second != x->second.ssrc || x->second.routed)
+      continue;
+    worker_->add_route(t->second.track, ws.peer, x->second.ssrc,
+                       layer_index(x->second.layer, t->second.layers));
+    x->second.routed = true;
+  }
+  return {};
+}
+
 int track_media::layer_index(signal::Layer layer, int layers) {
   switch (layer) {
     case signal::LAYER_LOW: return 0;
@@ -139,51 +238,47 @@ int track_media::layer_index(signal::Layer layer, int layers) {
   }
 }
 
-protocol::result<std::string> track_media::subscribe(const std::string& track_id,
-                                                     const std::string& subscriber,
-                                                     const std::string& offer_sdp,
-                                                     signal::Layer layer) {
-  auto t = tracks_.find(track_id);
-  if (t == tracks_.end())
-    return protocol::error{errc::not_found, "track " + track_id + " has no media"};
-  uint32_t out_ssrc = 0;
-  while (out_ssrc == 0)
-    RAND_bytes(reinterpret_cast<unsigned char*>(&out_ssrc), sizeof(out_ssrc));
-  auto n = negotiate(offer_sdp, out_ssrc, track_id, "");
-  if (!n)
-    return n.err();
-  if (auto old = t->second.subscribers.find(subscriber); old != t->second.subscribers.end())
-    worker_->remove_peer(old->second);
-  t->second.subscribers[subscriber] = n->peer;
-  worker_->add_route(t->second.track, n->peer, out_ssrc, layer_index(layer, t->second.layers));
-  return n->answer;
-}
-
 void track_media::set_layer(const std::string& track_id, const std::string& subscriber,
                             signal::Layer layer) {
+  auto w = watchers_.find(subscriber);
   auto t = tracks_.find(track_id);
-  if (t == tracks_.end())
+  if (w == watchers_.end() || t == tracks_.end())
     return;
-  if (auto s = t->second.subscribers.find(subscriber); s != t->second.subscribers.end())
-    worker_->set_layer(t->second.track, s->second, layer_index(layer, t->second.layers));
+  auto x = w->second.tracks.find(track_id);
+  if (x == w->second.tracks.end())
+    return;
+  x->second.layer = layer;
+  if (x->second.routed)
+    worker_->set_layer(t->second.track, w->second.peer, layer_index(layer, t->second.layers));
 }
 
-void track_media::unsubscribe(const std::string& track_id, const std::string& subscriber) {
-  auto t = tracks_.find(track_id);
-  if (t == tracks_.end())
+void track_media::unwatch(const std::string& track_id, const std::string& subscriber) {
+  auto w = watchers_.find(subscriber);
+  if (w == watchers_.end())
     return;
-  if (auto s = t->second.subscribers.find(subscriber); s != t->second.subscribers.end()) {
-    worker_->remove_peer(s->second);
-    t->second.subscribers.erase(s);
+  auto x = w->second.tracks.find(track_id);
+  if (x == w->second.tracks.end())
+    return;
+  if (x->second.routed)
+    if (auto t = tracks_.find(track_id); t != tracks_.end())
+      worker_->remove_route(t->second.track, w->second.peer);
+  w->second.tracks.erase(x);
+  w->second.model.remove(track_id);
+}
+
+std::vector<std::string> track_media::unpublish(const std::string& track_id) {
+  std::vector<std::string> watchers;
+  for (auto& [who, w] : watchers_)
+    if (w.tracks.count(track_id)) {
+      unwatch(track_id, who);
+      watchers.push_back(who);
+    }
+  auto t = tracks_.find(track_id);
+  if (t != tracks_.end()) {
+    release(t->second);
+    tracks_.erase(t);
   }
-}
-
-void track_media::unpublish(const std::string& track_id) {
-  auto t = tracks_.find(track_id);
-  if (t == tracks_.end())
-    return;
-  release(t->second);
-  tracks_.erase(t);
+  return watchers;
 }
 
 protocol::result<piped_track> track_media::pipe_out(const std::string& track_id,
@@ -205,9 +300,7 @@ protocol::result<piped_track> track_media::pipe_out(const std::string& track_id,
   // layer per subscriber as this one does. (A route whose layer stops
   // arriving falls back to another, which then crosses twice meanwhile.)
   for (int layer = 0; layer < t->second.layers; ++layer) {
-    uint32_t ssrc = 0;
-    while (ssrc == 0)
-      RAND_bytes(reinterpret_cast<unsigned char*>(&ssrc), sizeof(ssrc));
+    auto ssrc = random_nonzero();
     out.ssrcs.push_back(ssrc);
     worker_->add_route(t->second.track, *pipe, ssrc, layer);
   }
@@ -246,23 +339,29 @@ protocol::error track_media::pipe_in(const std::string& track_id, const std::str
   return {};
 }
 
-void track_media::drop_member(const std::string& identity) {
+std::vector<std::string> track_media::drop_member(const std::string& identity) {
+  if (auto w = watchers_.find(identity); w != watchers_.end()) {
+    if (w->second.peer != 0)
+      worker_->remove_peer(w->second.peer);  // its routes go with it
+    watchers_.erase(w);
+  }
   std::vector<std::string> owned;
-  for (auto& [id, t] : tracks_) {
+  for (auto& [id, t] : tracks_)
     if (t.owner == identity)
       owned.push_back(id);
-    else
-      unsubscribe(id, identity);
-  }
+  std::vector<std::string> affected;
   for (auto& id : owned)
-    unpublish(id);
+    for (auto& who : unpublish(id))
+      if (std::find(affected.begin(), affected.end(), who) == affected.end())
+        affected.push_back(who);
+  return affected;
 }
 
 std::pair<uint32_t, uint32_t> track_media::counts() const {
-  uint32_t subs = 0;
-  for (const auto& [id, t] : tracks_)
-    subs += static_cast<uint32_t>(t.subscribers.size());
-  return {static_cast<uint32_t>(tracks_.size()), subs};
+  uint32_t watched = 0;
+  for (const auto& [who, w] : watchers_)
+    watched += static_cast<uint32_t>(w.tracks.size());
+  return {static_cast<uint32_t>(tracks_.size()), watched};
 }
 
 } // namespace lamplight::media

@@ -3,12 +3,14 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "lamplight/signal/v1/stream.pb.h"
 #include "media/media_worker.hpp"
 #include "media/sdp.hpp"
+#include "media/subscribe_session.hpp"
 #include "protocol/errc.hpp"
 
 
@@ -29,9 +31,11 @@ struct piped_track {
 /// A classroom's share of one media worker: the provider's resources for
 /// what the classroom's track actors asked (actors/classroom/track_actor.hpp,
 /// the one owner of a track's subscribers and layers). One peer connection
-/// per published track (the publisher's) and one per subscription,
-/// negotiated from the clients' SDP offers, and the worker's tracks and
-/// routes (SSRCs or simulcast rids, a route per subscriber with its layer).
+/// per published track (the publisher's, answering its offer) and one
+/// subscribe session per member (subscribe_session: one connection for
+/// every track it watches, this side the offerer), and the worker's
+/// tracks and routes (SSRCs or simulcast rids, a route per watcher with
+/// its layer).
 /// It programs the forwarding plane and never sees a packet. Data channels
 /// ride on publishers' connections (a lamp offers one with its first
 /// track); members who only watch (parents) have none.
@@ -57,19 +61,40 @@ public:
   /// A publisher's offer for `track_id`; returns our answer.
   protocol::result<std::string> publish(const std::string& track_id, const std::string& owner,
                                         const std::string& offer_sdp);
-  /// A subscriber's (recvonly) offer for `track_id`, preferring simulcast
-  /// `layer`; returns our answer.
-  protocol::result<std::string> subscribe(const std::string& track_id,
-                                          const std::string& subscriber,
-                                          const std::string& offer_sdp,
-                                          signal::Layer layer = signal::LAYER_UNSPECIFIED);
+  /// One offer of a member's subscribe session, for its client.
+  struct session_offer {
+    uint64_t session = 0;
+    uint64_t version = 0;
+    std::string sdp;
+    std::vector<std::pair<std::string, std::string>> tracks;  // mid, track id
+  };
+
+  /// `track_id` goes into `subscriber`'s subscribe session (opened by its
+  /// first track), preferring simulcast `layer`; its media flows once an
+  /// answer accepted the offer that carries it. not_found if the track has
+  /// no media here; a track already watched changes its layer only.
+  protocol::error watch(const std::string& track_id, const std::string& subscriber,
+                        signal::Layer layer = signal::LAYER_UNSPECIFIED);
+  /// The session's next offer, if it has changes and no offer waits for
+  /// its answer; nullopt otherwise.
+  std::optional<session_offer> next_offer(const std::string& subscriber);
+  /// The client's answer to the offer in flight (session, version, SDP):
+  /// the accepted tracks are routed to the session's connection (the
+  /// first answer opens it). wrong_state for another session or version,
+  /// or none in flight; the session's errors (bad_request) as they come.
+  protocol::error answer(const std::string& subscriber, uint64_t session, uint64_t version,
+                         const std::string& sdp);
   /// Which simulcast layer `subscriber` wants; the worker switches at the
   /// layer's next key frame (which it asks for).
   void set_layer(const std::string& track_id, const std::string& subscriber, signal::Layer layer);
-  void unsubscribe(const std::string& track_id, const std::string& subscriber);
-  void unpublish(const std::string& track_id);
-  /// Everything a member published or subscribed to.
-  void drop_member(const std::string& identity);
+  /// The track leaves the session with its next offer; its media stops now.
+  void unwatch(const std::string& track_id, const std::string& subscriber);
+  /// Removes the track (and its media) from every session that watches
+  /// it; returns those subscribers (each has an offer due).
+  std::vector<std::string> unpublish(const std::string& track_id);
+  /// Everything a member published, and its subscribe session; returns
+  /// the other subscribers that watched its tracks (each has an offer due).
+  std::vector<std::string> drop_member(const std::string& identity);
 
   /// Where other workers send this one's pipes.
   media_worker::pipe_endpoint pipe_self() const {
@@ -83,7 +108,7 @@ public:
   /// comes through: subscribers here are served from it.
   protocol::error pipe_in(const std::string& track_id, const std::string& owner,
                           const piped_track& from);
-  /// Published tracks and subscriber legs.
+  /// Published tracks and watched tracks (over every session).
   std::pair<uint32_t, uint32_t> counts() const;
 
 private:
@@ -92,7 +117,6 @@ private:
     media_worker::peer_id peer = 0;
     media_worker::track_id track = 0;
     int layers = 1;
-    std::map<std::string, media_worker::peer_id> subscribers;
     uint32_t clock_rate = 90000;
     bool vp8 = false;
     /// Published on another worker, arriving through a pipe (peer 0):
@@ -101,6 +125,24 @@ private:
     std::vector<uint32_t> pipe_ssrcs;  // its streams on that pipe
     /// The pipes it is sent into, by the remote worker's "address:port".
     std::map<std::string, piped_track> pipes_out;
+  };
+  /// A member's subscribe session: the offer/answer model and, once its
+  /// first answer came, its connection on the worker with a route per
+  /// accepted track.
+  struct watcher {
+    subscribe_session model;
+    uint64_t session = 0;
+    uint64_t version = 0;  // of the last offer
+    media_worker::peer_id peer = 0;
+    struct watched {
+      uint32_t ssrc = 0;  // what the session sends it as
+      signal::Layer layer = signal::LAYER_UNSPECIFIED;
+      bool routed = false;
+    };
+    std::map<std::string, watched> tracks;
+    /// The SSRC each track had in the offer in flight: an answer routes a
+    /// track only if it is still watched with that SSRC.
+    std::map<std::string, uint32_t> offered;
   };
   struct negotiated {
     media_worker::peer_id peer;
@@ -123,6 +165,7 @@ private:
   /// sends on a channel reaches the others' channels of that label.
   uint64_t data_group_;
   std::map<std::string, published> tracks_;
+  std::map<std::string, watcher> watchers_;
   photo_handler on_photo_;
   byte_meter meter_;
 };

@@ -690,6 +690,48 @@ void janus_client::detach(uint64_t handle) {
          !d.on_io_thread(), "detach", housekeeping_timeout);
 }
 
+// -- VideoRoom streams ------------------------------------------------------
+
+std::vector<videoroom_stream> videoroom_streams(const pb::Struct& data) {
+  std::vector<videoroom_stream> out;
+  auto list = field(data, "streams");
+  if (!list || list->kind_case() != pb::Value::kListValue)
+    return out;
+  for (auto& item : list->list_value().values()) {
+    if (item.kind_case() != pb::Value::kStructValue)
+      continue;
+    auto& s = item.struct_value();
+    videoroom_stream v;
+    v.mid = string_field(s, "mid");
+    v.type = string_field(s, "type");
+    // Publisher lists have no "active"; their streams are there if listed.
+    if (auto a = field(s, "active"); a && a->kind_case() == pb::Value::kBoolValue)
+      v.active = a->bool_value();
+    if (auto d = field(s, "disabled"); d && d->kind_case() == pb::Value::kBoolValue)
+      v.disabled = d->bool_value();
+    v.feed_id = id_field(s, "feed_id");
+    v.feed_mid = string_field(s, "feed_mid");
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>>
+named_sections(const std::vector<videoroom_stream>& streams,
+               const std::map<std::pair<uint64_t, std::string>, std::string>& names) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (auto& s : streams) {
+    if (!s.active || s.feed_id == 0 || (s.type != "audio" && s.type != "video"))
+      continue;
+    auto i = names.find({s.feed_id, s.feed_mid});
+    if (i == names.end())
+      i = names.find({s.feed_id, std::string()});
+    if (i != names.end())
+      out.emplace_back(s.mid, i->second);
+  }
+  return out;
+}
+
 void janus_client::on_event(std::function<void(const janus_event&)> f) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   impl_->handler = std::move(f);

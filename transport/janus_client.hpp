@@ -14,8 +14,11 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <google/protobuf/struct.pb.h>
 
@@ -41,6 +44,32 @@ struct janus_event {
   std::string kind; // the "janus" field
   google::protobuf::Struct message;
 };
+
+/// One entry of a VideoRoom "streams" list (Janus 1.x multistream, see
+/// https://janus.conf.meetecho.com/docs/videoroom): a publisher's streams
+/// in the event answering its publish, or a subscriber's m-sections in
+/// "attached" (its join) and "updated" (subscribe, unsubscribe, update).
+struct videoroom_stream {
+  std::string mid;       // the section's mid on this handle's PeerConnection
+  std::string type;      // "audio" | "video" | "data"
+  bool active = true;    // subscriber: some publisher feeds it (false: inactive section)
+  bool disabled = false; // publisher: the stream is disabled
+  uint64_t feed_id = 0;  // subscriber: the publisher that feeds it
+  std::string feed_mid;  // subscriber: that publisher's mid for the stream
+};
+
+/// data["streams"] of a VideoRoom event, in order; empty without one.
+std::vector<videoroom_stream> videoroom_streams(const google::protobuf::Struct& data);
+
+/// Which of a subscriber's sections carry a stream named in `names` now:
+/// (section mid, name) for each active audio or video section whose
+/// publisher stream (feed id, feed mid) has a name, in section order. A
+/// name keyed with an empty feed mid names every stream of its feed.
+/// Inactive sections (their publisher left or was unsubscribed), data
+/// sections and unnamed feeds are left out.
+std::vector<std::pair<std::string, std::string>>
+named_sections(const std::vector<videoroom_stream>& streams,
+               const std::map<std::pair<uint64_t, std::string>, std::string>& names);
 
 class janus_client {
 public:

@@ -46,7 +46,8 @@ LAMPLIGHT_ATOM(moderate);  // the tenant's backend acts on a classroom (server A
 LAMPLIGHT_ATOM(publish);
 LAMPLIGHT_ATOM(unpublish);
 LAMPLIGHT_ATOM(subscribe);
-LAMPLIGHT_ATOM(answer);    // a subscriber's answer to a server offer
+LAMPLIGHT_ATOM(answer);    // a subscriber's answer to its session's offer
+LAMPLIGHT_ATOM(offer);     // a subscribe session's offer, for its member
 LAMPLIGHT_ATOM(unsub);
 LAMPLIGHT_ATOM(mute);
 LAMPLIGHT_ATOM(layer);     // a subscriber's preferred simulcast layer

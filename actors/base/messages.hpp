@@ -227,19 +227,6 @@ typename Inspector::result_type inspect(Inspector& f, member_view& x) {
   return f(caf::meta::type_name("lamplight.member_view"), x.info, x.state, x.silent_ms, x.self);
 }
 
-/// What a provider made of a subscription: its answer to the client's
-/// offer, or (server_offer) an offer of its own that the client answers
-/// with atoms::answer. Janus's VideoRoom always offers to subscribers.
-struct rtc_negotiation {
-  std::string sdp;
-  bool server_offer = false;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, rtc_negotiation& x) {
-  return f(caf::meta::type_name("lamplight.rtc_negotiation"), x.sdp, x.server_offer);
-}
-
 /// A media room's counters, for operators and tests.
 struct rtc_room_stats {
   std::string provider;

@@ -100,7 +100,7 @@ classroom_actor::behavior_type classroom_impl(self_ptr self,
     [=](atoms::unpublish, const std::string& who, const Unpublish& x) -> ok {
       return on_unpublish(self, who, x);
     },
-    [=](atoms::subscribe, const std::string& who, const Subscribe& x) -> caf::result<Subscribed> {
+    [=](atoms::subscribe, const std::string& who, const Subscribe& x) -> ok {
       return on_subscribe(self, who, x);
     },
     [=](atoms::answer, const std::string& who, const SubscribeAnswer& x) -> ok {

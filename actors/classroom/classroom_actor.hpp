@@ -78,9 +78,12 @@ using classroom_actor = caf::typed_actor<
   /// unavailable (no media here), and the media room's.
   caf::replies_to<atoms::publish, std::string, signal::Publish>::with<signal::Published>,
   caf::replies_to<atoms::unpublish, std::string, signal::Unpublish>::with<caf::ok_atom>,
-  /// Subscribed.offer: the media room offered instead (Janus); the client
-  /// answers with SubscribeAnswer.
-  caf::replies_to<atoms::subscribe, std::string, signal::Subscribe>::with<signal::Subscribed>,
+  /// The track goes into the sender's subscribe session (one connection
+  /// for all it watches, offered by the media room): ok, and the room's
+  /// offer reaches the sender's participant (atoms::offer) on its own.
+  caf::replies_to<atoms::subscribe, std::string, signal::Subscribe>::with<caf::ok_atom>,
+  /// The client's answer to its session's offer, to the media room:
+  /// wrong_state (not the offer in flight), bad_request (does not fit it).
   caf::replies_to<atoms::answer, std::string, signal::SubscribeAnswer>::with<caf::ok_atom>,
   caf::replies_to<atoms::unsub, std::string, signal::Unsubscribe>::with<caf::ok_atom>,
   caf::replies_to<atoms::mute, std::string, signal::Mute>::with<caf::ok_atom>,

@@ -163,7 +163,7 @@ caf::result<signal::Published> on_publish(self_ptr self, const std::string& who,
                                           const signal::Publish& x);
 caf::result<caf::ok_atom> on_unpublish(self_ptr self, const std::string& who,
                                        const signal::Unpublish& x);
-caf::result<signal::Subscribed> on_subscribe(self_ptr self, const std::string& who,
+caf::result<caf::ok_atom> on_subscribe(self_ptr self, const std::string& who,
                                              const signal::Subscribe& x);
 caf::result<caf::ok_atom> on_answer(self_ptr self, const std::string& who,
                                     const signal::SubscribeAnswer& x);

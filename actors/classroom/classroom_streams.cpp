@@ -145,8 +145,8 @@ caf::result<caf::ok_atom> on_unpublish(self_ptr self, const std::string& who,
   return caf::ok_atom::value;
 }
 
-caf::result<signal::Subscribed> on_subscribe(self_ptr self, const std::string& who,
-                                             const signal::Subscribe& x) {
+caf::result<caf::ok_atom> on_subscribe(self_ptr self, const std::string& who,
+                                       const signal::Subscribe& x) {
   auto& s = self->state;
   if (auto err = check_sender(self, who, action::subscribe))
     return err;
@@ -155,33 +155,21 @@ caf::result<signal::Subscribed> on_subscribe(self_ptr self, const std::string& w
   // A parent may not learn that tracks it cannot see exist.
   if (!t || !track || !s.model.member_visible_to(t->owner(), who))
     return no_track(x.track_id());
-  if (!x.sdp().empty() && !s.rtc)
-    return no_media(self);
-  auto rp = self->make_response_promise<signal::Subscribed>();
-  auto track_id = x.track_id();
-  self->request(*track, track_timeout, atoms::subscribe::value, who, x.sdp(), x.layer())
-    .then(
-      [=](rtc_negotiation& n) mutable {
-        signal::Subscribed out;
-        out.set_track_id(track_id);
-        out.set_sdp(std::move(n.sdp));
-        out.set_offer(n.server_offer);
-        rp.deliver(out);
-      },
-      [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
-  return rp;
+  auto p = s.participants.find(who);
+  if (p == s.participants.end())
+    return make_error(errc::not_joined, who + " has no participant here");
+  // The room's offers go straight to the participant, which pushes them.
+  return self->delegate(*track, atoms::subscribe::value, who, x.layer(),
+                        offer_sink_actor{p->second});
 }
 
 caf::result<caf::ok_atom> on_answer(self_ptr self, const std::string& who,
                                     const signal::SubscribeAnswer& x) {
   if (auto err = check_sender(self, who, action::subscribe))
     return err;
-  auto* track = track_of(self, x.track_id());
-  if (!track)
-    return no_track(x.track_id());
   if (!self->state.rtc)
     return no_media(self);
-  return self->delegate(*track, atoms::answer::value, who, x.sdp());
+  return self->delegate(self->state.rtc, atoms::answer::value, who, x);
 }
 
 caf::result<caf::ok_atom> on_unsubscribe(self_ptr self, const std::string& who,

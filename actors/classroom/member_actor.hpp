@@ -42,6 +42,12 @@ using member_actor = caf::typed_actor<
   /// subscribes again, as after its classroom moved.
   caf::reacts_to<atoms::resync, signal::ClassroomSnapshot>,
 
+  // -- from the classroom's media room ----------------------------------------
+  /// Its subscribe session's next offer (offer_sink_actor, rtc_room.hpp):
+  /// pushed to the client, and again to a session that attaches before the
+  /// client answered it.
+  caf::reacts_to<atoms::offer, signal::SubscribeOffer>,
+
   // -- from the Q&A dispatcher ------------------------------------------------
   caf::reacts_to<atoms::qna, signal::QnaUpdate>>;
 

@@ -107,6 +107,7 @@ void relocate(self_ptr self, int32_t attempt) {
               if (!s.session)  // between connections: the seat waits offline
                 self->send(c, atoms::presence::value, identity_of(self), false);
               push_rejoined(self, snap);
+              learn_tracks(self, snap);
             },
             again);
       },
@@ -130,8 +131,10 @@ caf::result<signal::Joined> attach(self_ptr self, session_actor session) {
     j.set_role(self->state.cfg.member.role);
     *j.mutable_snapshot() = snap;
     rp.deliver(j);
-    // Device requests still waiting for this lamp survive a reconnect.
+    // Device requests still waiting for this lamp survive a reconnect, and
+    // so does an offer of its subscribe session it did not answer.
     push_pending_commands(self);
+    repeat_session_offer(self);
   };
   if (s.joined) {
     self->send(s.cfg.classroom, atoms::presence::value, identity_of(self), true);
@@ -154,6 +157,7 @@ caf::result<signal::Joined> attach(self_ptr self, session_actor session) {
         self->state.joined = true;
         take_view(self, snap);
         joined_with(snap);
+        learn_tracks(self, snap);
         resume_call(self, snap);
       },
       [=](caf::error& err) mutable {
@@ -191,6 +195,7 @@ void on_delta(self_ptr self, const signal::ClassroomEvent& ev) {
   signal::ServerMessage msg;
   *msg.mutable_event() = ev;
   push(self, std::move(msg));
+  learn_event(self, ev);
 }
 
 void on_timeout(self_ptr self, timer_kind kind, const std::string& subject, uint64_t gen) {
@@ -245,6 +250,7 @@ participant_actor::behavior_type participant_impl(self_ptr self, participant_con
     // -- its seat, from the classroom and dispatcher (member_actor) ---------------
     [=](atoms::attach, session_actor session) { return attach(self, std::move(session)); },
     [=](atoms::delta, const signal::ClassroomEvent& ev) { on_delta(self, ev); },
+    [=](atoms::offer, const signal::SubscribeOffer& offer) { on_session_offer(self, offer); },
     [=](atoms::ring, const std::string& call_id, const std::string& caller,
         const std::string& caller_name) { return on_ring(self, call_id, caller, caller_name); },
     [=](atoms::call, const std::string& call_id, protocol::call_signal sig) {
@@ -262,8 +268,10 @@ participant_actor::behavior_type participant_impl(self_ptr self, participant_con
       self->quit();
     },
     [=](atoms::resync, const signal::ClassroomSnapshot& snap) {
-      if (self->current_sender() == caf::actor_cast<caf::strong_actor_ptr>(self->state.cfg.classroom))
+      if (self->current_sender() == caf::actor_cast<caf::strong_actor_ptr>(self->state.cfg.classroom)) {
         push_rejoined(self, snap);
+        learn_tracks(self, snap);
+      }
     },
     [=](atoms::qna, const signal::QnaUpdate& u) {
       signal::ServerMessage msg;

@@ -54,8 +54,10 @@ void follow(self_ptr self, const call_step& step) {
   if (step.tell_peer)
     self->send(st.cfg.classroom, atoms::call::value, st.call.call_id(), identity_of(self),
                *step.tell_peer);
-  if (step.changed)
+  if (step.changed) {
     push_call_update(self);
+    update_watching(self);  // the other party's tracks come or go
+  }
 }
 
 std::string new_call_id(self_ptr self) {
@@ -183,6 +185,7 @@ void resume_call(self_ptr self, const signal::ClassroomSnapshot& snap) {
       st.call = call_machine::resumed(c.call_id(), caller ? call_side::caller : call_side::callee,
                                       caller ? c.callee() : c.caller());
       push_call_update(self);
+      update_watching(self);
       return;
     }
 }

@@ -104,15 +104,20 @@ reply stream_request(self_ptr self, const signal::ClientMessage& m) {
         [](const signal::Published& r, signal::ServerMessage& out) { *out.mutable_published() = r; },
         atoms::publish::value, me, m.publish());
     case M::kSubscribe:
-      return relay<signal::Subscribed>(
-        self, rid, classroom,
-        [](const signal::Subscribed& r, signal::ServerMessage& out) { *out.mutable_subscribed() = r; },
-        atoms::subscribe::value, me, m.subscribe());
+      client_watches(self, m.subscribe().track_id(), true);
+      return classroom_ok(self, rid, atoms::subscribe::value, m.subscribe());
     case M::kUnpublish:
       return classroom_ok(self, rid, atoms::unpublish::value, m.unpublish());
-    case M::kSubscribeAnswer:
+    case M::kSubscribeAnswer: {
+      // Answered: a session that attaches later need not see it again.
+      auto& pending = self->state.session_offer;
+      if (pending && pending->session() == m.subscribe_answer().session()
+          && pending->version() == m.subscribe_answer().version())
+        pending.reset();
       return classroom_ok(self, rid, atoms::answer::value, m.subscribe_answer());
+    }
     case M::kUnsubscribe:
+      client_watches(self, m.unsubscribe().track_id(), false);
       return classroom_ok(self, rid, atoms::unsub::value, m.unsubscribe());
     case M::kMute:
       return classroom_ok(self, rid, atoms::mute::value, m.mute());

@@ -9,6 +9,8 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 
 #include <caf/stateful_actor.hpp>
@@ -39,6 +41,17 @@ struct participant_state {
   std::map<std::string, protocol::device_command> commands;  // addressed to this lamp
   uint64_t next_call = 1;
   uint64_t call_salt = 0;
+  // What it watches (participant_watching.cpp): the classroom's tracks by
+  // owner, its teachers and mode, the tracks it watches because its state
+  // says so, those its client chose or declined, and its subscribe
+  // session's last offer until the client answers it.
+  signal::ClassroomMode mode = signal::MODE_UNSPECIFIED;
+  std::map<std::string, std::string> tracks;
+  std::set<std::string> teachers;
+  std::set<std::string> auto_watched;
+  std::set<std::string> client_watched;
+  std::set<std::string> declined;
+  std::optional<signal::SubscribeOffer> session_offer;
   static inline const char* name = "lamplight.participant";
 };
 
@@ -51,6 +64,20 @@ const std::string& identity_of(self_ptr self);
 void push(self_ptr self, signal::ServerMessage msg);
 signal::ServerMessage reply_error(uint64_t request_id, const caf::error& err);
 signal::ServerMessage ack(uint64_t request_id);
+
+// -- participant_watching.cpp ---------------------------------------------------------
+/// Watches (or stops watching) what its state says it should.
+void update_watching(self_ptr self);
+/// The classroom's tracks, teachers and mode from a (re)join's snapshot.
+void learn_tracks(self_ptr self, const signal::ClassroomSnapshot& snap);
+/// The same from one event.
+void learn_event(self_ptr self, const signal::ClassroomEvent& ev);
+/// Its subscribe session's next offer: kept and pushed.
+void on_session_offer(self_ptr self, const signal::SubscribeOffer& offer);
+/// The unanswered offer again, for a session that attached since.
+void repeat_session_offer(self_ptr self);
+/// The client subscribed (true) or unsubscribed (false) a track itself.
+void client_watches(self_ptr self, const std::string& track_id, bool watches);
 
 // -- participant_calls.cpp ---------------------------------------------------------
 reply on_call_request(self_ptr self, const signal::ClientMessage& m);

@@ -58,40 +58,31 @@ track_actor::behavior_type track_impl(self_ptr self, signal::TrackInfo info, rtc
           [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
       return rp;
     },
-    [=](atoms::subscribe, const std::string& who, const std::string& offer,
-        signal::Layer layer) -> caf::result<rtc_negotiation> {
+    [=](atoms::subscribe, const std::string& who, signal::Layer layer,
+        offer_sink_actor& sink) -> caf::result<caf::ok_atom> {
       auto& s = self->state;
-      if (offer.empty()) {
-        if (!s.subscribers.emplace(who, layer).second)
-          return make_error(errc::already_exists, who + " already subscribes");
-        return rtc_negotiation{};
+      if (!s.has_media) {
+        s.subscribers[who] = layer;  // control state only
+        return caf::ok_atom::value;
       }
-      if (!s.room)
-        return make_error(errc::unavailable, "no media room for this track");
-      auto rp = self->make_response_promise<rtc_negotiation>();
-      self->request(s.room, rtc_timeout, atoms::subscribe::value, id_of(self), who, offer, layer)
+      // Even when `who` already subscribes: the room takes a known track as
+      // a layer change, and puts it back into a session its member lost
+      // with a media node.
+      auto rp = self->make_response_promise<caf::ok_atom>();
+      self->request(s.room, rtc_timeout, atoms::subscribe::value, id_of(self), who, layer, sink)
         .then(
-          [=](rtc_negotiation& n) mutable {
+          [=](caf::ok_atom) mutable {
             self->state.subscribers[who] = layer;
-            rp.deliver(std::move(n));
+            rp.deliver(caf::ok_atom::value);
           },
           [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
       return rp;
-    },
-    [=](atoms::answer, const std::string& who,
-        const std::string& sdp) -> caf::result<caf::ok_atom> {
-      auto& s = self->state;
-      if (!s.subscribers.count(who))
-        return not_subscribed(who);
-      if (!s.room)
-        return make_error(errc::unavailable, "no media room for this track");
-      return self->delegate(s.room, atoms::answer::value, id_of(self), who, sdp);
     },
     [=](atoms::unsub, const std::string& who) -> caf::result<caf::ok_atom> {
       auto& s = self->state;
       if (s.subscribers.erase(who) == 0)
         return not_subscribed(who);
-      if (s.room)
+      if (s.has_media)
         self->send(s.room, atoms::unsub::value, id_of(self), who);
       return caf::ok_atom::value;
     },
@@ -101,7 +92,7 @@ track_actor::behavior_type track_impl(self_ptr self, signal::TrackInfo info, rtc
       if (i == s.subscribers.end())
         return not_subscribed(who);
       i->second = layer;
-      if (s.room)
+      if (s.has_media)
         self->send(s.room, atoms::layer::value, id_of(self), who, layer);
       return caf::ok_atom::value;
     },
@@ -111,7 +102,7 @@ track_actor::behavior_type track_impl(self_ptr self, signal::TrackInfo info, rtc
     },
     [=](atoms::drop, const std::string& who) {
       auto& s = self->state;
-      if (s.subscribers.erase(who) != 0 && s.room)
+      if (s.subscribers.erase(who) != 0 && s.has_media)
         self->send(s.room, atoms::unsub::value, id_of(self), who);
     },
     [=](caf::get_atom) {
@@ -122,7 +113,7 @@ track_actor::behavior_type track_impl(self_ptr self, signal::TrackInfo info, rtc
     },
     [=](atoms::close) {
       auto& s = self->state;
-      // The room drops the subscribers' legs with the track's.
+      // The room takes it out of its watchers' sessions too.
       if (s.has_media && s.room)
         self->send(s.room, atoms::unpublish::value, id_of(self));
       self->quit();

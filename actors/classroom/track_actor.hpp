@@ -19,22 +19,19 @@ namespace lamplight::actors {
 /// the leg's media::track_media -> media worker -> forwarder). What members
 /// see of a track (published, muted, unpublished) is the classroom's
 /// journaled model; the classroom checks roles before it asks the track.
-/// Without a media room (or for requests without SDP) the track keeps its
+/// A track published without media (no room, or no SDP) keeps its
 /// subscribers as control state only.
 using track_actor = caf::typed_actor<
   /// The publisher's offer -> the room's answer. errc::unavailable without
   /// a room; the room's errors as they come (bad_request, unavailable,
   /// timeout). Asked once, before the classroom journals the track.
   caf::replies_to<atoms::publish, std::string>::with<std::string>,
-  /// subscriber, its offer ("": no media), preferred layer -> the room's
-  /// negotiation (empty without an offer). errc::already_exists for a
-  /// second subscription without an offer; with one, the new media leg
-  /// replaces the old.
-  caf::replies_to<atoms::subscribe, std::string, std::string, signal::Layer>::with<
-    rtc_negotiation>,
-  /// subscriber, its answer to the room's offer. errc::not_found if it
-  /// does not subscribe.
-  caf::replies_to<atoms::answer, std::string, std::string>::with<caf::ok_atom>,
+  /// subscriber, preferred layer, where its session's offers go -> ok
+  /// once the track is in the subscriber's subscribe session (the room
+  /// offers it to the sink). Subscribing again changes the layer only. A
+  /// track without media keeps the subscriber as control state only.
+  caf::replies_to<atoms::subscribe, std::string, signal::Layer,
+                  offer_sink_actor>::with<caf::ok_atom>,
   /// subscriber. errc::not_found if it does not subscribe.
   caf::replies_to<atoms::unsub, std::string>::with<caf::ok_atom>,
   /// subscriber, layer. errc::not_found if it does not subscribe.

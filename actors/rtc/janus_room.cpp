@@ -1,10 +1,9 @@
 #include <chrono>
-#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <string>
+#include <vector>
 
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
@@ -13,6 +12,7 @@
 
 #include "actors/base/errors.hpp"
 #include "actors/rtc/janus_room.hpp"
+#include "actors/rtc/janus_subscriber.hpp"
 #include "protocol/fnv1a.hpp"
 #include "transport/janus_client.hpp"
 
@@ -22,33 +22,23 @@ namespace {
 
 using protocol::errc;
 using namespace std::chrono_literals;
+using namespace janus_json;
 namespace pb = google::protobuf;
 
 /// Janus's VideoRoom as a provider (https://janus.conf.meetecho.com/docs/videoroom).
 /// One Janus session per classroom, one VideoRoom room, one Janus publisher
-/// per published track (our tracks are one leg each) and one subscriber
-/// handle per subscription. VideoRoom offers to subscribers, so subscriptions
-/// come back as server offers that the client answers. The room hands each
-/// track to one of a few shards, detached actors whose calls to Janus block
-/// (each with a deadline, janus_timeout).
-constexpr auto janus_timeout = 5s;
+/// per published track (our tracks are one leg each) and one multistream
+/// subscriber handle per member: its subscribe session, every track it
+/// watches (janus_subscriber.hpp). VideoRoom offers to subscribers, as the
+/// session contract wants. The room hands each publisher to a shard by its
+/// track and each subscriber's session to a shard by the member; shards
+/// are detached actors whose calls to Janus block (each with a deadline,
+/// janus_timeout), sharing the published feeds through a registry.
+///
 /// Janus takes a subscription to a feed only once the publisher's
 /// PeerConnection is up ("No such feed" before); a subscriber that asks
 /// right after the publish waits this long at most.
 constexpr auto feed_up_timeout = 5s;
-
-/// Handles whose PeerConnection Janus reported up ("webrtcup"), filled on
-/// the client's reader thread.
-struct webrtc_up {
-  std::mutex mtx;
-  std::condition_variable changed;
-  std::set<uint64_t> handles;
-
-  bool wait(uint64_t handle, std::chrono::milliseconds timeout) {
-    std::unique_lock<std::mutex> lock(mtx);
-    return changed.wait_for(lock, timeout, [&] { return handles.count(handle) > 0; });
-  }
-};
 
 /// VideoRoom room ids are numbers; Janus's JSON carries them as doubles, so
 /// they stay below 2^53. FNV-1a of tenant/classroom, never 0.
@@ -63,9 +53,9 @@ uint64_t room_id(const std::string& tenant, const std::string& classroom) {
 struct janus_connection {
   rtc_provider_config cfg;
   rtc_room_spec spec;
-  std::mutex mtx;  // everything below
+  std::mutex mtx;  // everything below but the registry (thread-safe itself)
   std::shared_ptr<transport::janus_client> client;
-  std::shared_ptr<webrtc_up> up = std::make_shared<webrtc_up>();
+  const std::shared_ptr<janus_registry> registry = std::make_shared<janus_registry>();
   protocol::error down;  // why the last open failed
   uint64_t control = 0;
   const uint64_t room;  // the same for every session: the classroom's
@@ -96,43 +86,12 @@ struct janus_shard_state {
   std::size_t index = 0;
   uint64_t generation = 0;  // of conn, when the handles below were made
   std::shared_ptr<transport::janus_client> client;  // for this request
-  struct publisher {
-    std::string owner;
-    uint64_t handle = 0;
-    uint64_t feed = 0;
-  };
-  struct subscriber {
-    uint64_t handle = 0;
-    bool started = false;
-  };
-  std::map<std::string, publisher> publishers;                            // by track id
-  std::map<std::pair<std::string, std::string>, subscriber> subscribers;  // (track, who)
+  std::map<std::string, janus_feed> publishers;     // by track id
+  std::unique_ptr<janus_subscribers> subscribers;   // the sessions of the members here
   static inline const char* name = "lamplight.janus_shard";
 };
 
 using janus_self = rtc_room_actor::stateful_pointer<janus_shard_state>;
-
-pb::Value num(double v) {
-  pb::Value x;
-  x.set_number_value(v);
-  return x;
-}
-pb::Value str(const std::string& v) {
-  pb::Value x;
-  x.set_string_value(v);
-  return x;
-}
-pb::Value boolean(bool v) {
-  pb::Value x;
-  x.set_bool_value(v);
-  return x;
-}
-
-pb::Struct request(const std::string& name) {
-  pb::Struct s;
-  (*s.mutable_fields())["request"] = str(name);
-  return s;
-}
 
 double number_field(const pb::Struct& s, const std::string& key) {
   auto i = s.fields().find(key);
@@ -146,8 +105,6 @@ janus_connection::~janus_connection() {
   (*destroy.mutable_fields())["room"] = num(static_cast<double>(room));
   client->message(control, destroy, "", "", janus_timeout);
 }
-
-caf::error to_caf(const protocol::error& e) { return make_error(e.code, "janus: " + e.message); }
 
 caf::expected<std::shared_ptr<transport::janus_client>> janus_connection::usable(uint64_t& gen) {
   std::lock_guard<std::mutex> guard(mtx);
@@ -170,14 +127,10 @@ void janus_connection::open() {
   ++generation;
   down = {};
   control = 0;
+  // The feeds and handles of a previous session died with it.
+  registry->clear();
   client = std::make_shared<transport::janus_client>();
-  client->on_event([u = up](const transport::janus_event& ev) {
-    if (ev.kind != "webrtcup")
-      return;
-    std::lock_guard<std::mutex> g(u->mtx);
-    u->handles.insert(ev.handle);
-    u->changed.notify_all();
-  });
+  client->on_event([r = registry](const transport::janus_event& ev) { r->on_event(ev); });
   if (auto ok = client->connect(cfg.janus_host, cfg.janus_port, janus_timeout); !ok) {
     down = ok.err();
     return;
@@ -204,12 +157,30 @@ void janus_connection::open() {
     down = created.err();
 }
 
+// -- publishers ---------------------------------------------------------------
+
+/// The mid of the publisher's media stream, from the streams list Janus
+/// answered its publish with; empty if it named none (subscribers then
+/// take the whole feed).
+std::string media_mid(const transport::janus_reply& r) {
+  for (auto& s : transport::videoroom_streams(r.data))
+    if (!s.disabled && (s.type == "audio" || s.type == "video"))
+      return s.mid;
+  return {};
+}
+
+/// A publisher's handle goes, and with it what Janus said about it.
+void detach_publisher(janus_self self, const janus_feed& p) {
+  self->state.client->detach(p.handle);
+  self->state.conn->registry->forget(p.handle);
+}
+
 caf::result<std::string> publish(janus_self self, const std::string& track,
                                  const std::string& owner, const std::string& offer) {
   auto& st = self->state;
   auto handle = st.client->attach("janus.plugin.videoroom", janus_timeout);
   if (!handle)
-    return to_caf(handle.err());
+    return janus_error(handle.err());
   auto join = request("join");
   auto& f = *join.mutable_fields();
   f["ptype"] = str("publisher");
@@ -218,7 +189,7 @@ caf::result<std::string> publish(janus_self self, const std::string& track,
   auto joined = st.client->message(*handle, join, "", "", janus_timeout);
   if (!joined) {
     st.client->detach(*handle);
-    return to_caf(joined.err());
+    return janus_error(joined.err());
   }
   auto feed = static_cast<uint64_t>(number_field(joined->data, "id"));
   auto pub = request("publish");
@@ -226,102 +197,52 @@ caf::result<std::string> publish(janus_self self, const std::string& track,
   if (!answer || answer->jsep_type != "answer") {
     st.client->detach(*handle);
     return answer ? make_error(errc::bad_request, "janus: publish came back without an answer")
-                  : to_caf(answer.err());
+                  : janus_error(answer.err());
   }
   // Our offers carry no candidates: Janus learns the lamp's address from its
   // checks (peer-reflexive), and must not wait for trickled ones.
   st.client->trickle_completed(*handle, janus_timeout);
   if (auto old = st.publishers.find(track); old != st.publishers.end())
-    st.client->detach(old->second.handle);
-  st.publishers[track] = {owner, *handle, feed};
+    detach_publisher(self, old->second);
+  janus_feed p{owner, *handle, feed, media_mid(*answer)};
+  st.publishers[track] = p;
+  // Subscribers' shards find the feed here from now on.
+  st.conn->registry->add(track, std::move(p));
   return answer->jsep_sdp;
 }
 
-int substream(signal::Layer layer) {
-  switch (layer) {
-    case signal::LAYER_LOW: return 0;
-    case signal::LAYER_MEDIUM: return 1;
-    default: return 2;
-  }
-}
-
-void unsubscribe(janus_self self, const std::string& track, const std::string& who) {
-  auto& st = self->state;
-  auto i = st.subscribers.find({track, who});
-  if (i == st.subscribers.end())
-    return;
-  st.client->detach(i->second.handle);
-  st.subscribers.erase(i);
-}
-
-caf::result<rtc_negotiation> subscribe(janus_self self, const std::string& track,
-                                       const std::string& who, signal::Layer layer) {
-  auto& st = self->state;
-  auto p = st.publishers.find(track);
-  if (p == st.publishers.end())
-    return make_error(errc::not_found, "track " + track + " has no media");
-  auto feed = p->second.feed;
-  if (!st.conn->up->wait(p->second.handle, feed_up_timeout))
-    return make_error(errc::timeout, "janus: the publisher of " + track + " did not connect");
-  unsubscribe(self, track, who);
-  auto handle = st.client->attach("janus.plugin.videoroom", janus_timeout);
-  if (!handle)
-    return to_caf(handle.err());
-  auto join = request("join");
-  auto& f = *join.mutable_fields();
-  f["ptype"] = str("subscriber");
-  f["room"] = num(static_cast<double>(st.conn->room));
-  pb::Value stream;
-  (*stream.mutable_struct_value()->mutable_fields())["feed"] = num(static_cast<double>(feed));
-  if (layer != signal::LAYER_UNSPECIFIED)
-    (*stream.mutable_struct_value()->mutable_fields())["substream"] = num(substream(layer));
-  *f["streams"].mutable_list_value()->add_values() = stream;
-  auto offered = st.client->message(*handle, join, "", "", janus_timeout);
-  if (!offered || offered->jsep_type != "offer") {
-    st.client->detach(*handle);
-    return offered ? make_error(errc::internal, "janus: the subscription came without an offer")
-                   : to_caf(offered.err());
-  }
-  st.subscribers[{track, who}] = {*handle, false};
-  return rtc_negotiation{offered->jsep_sdp, true};
-}
-
-caf::result<caf::ok_atom> answer(janus_self self, const std::string& track,
-                                 const std::string& who, const std::string& sdp) {
-  auto& st = self->state;
-  auto i = st.subscribers.find({track, who});
-  if (i == st.subscribers.end())
-    return make_error(errc::wrong_state, "no offer to " + who + " for " + track + " waits");
-  if (i->second.started)
-    return make_error(errc::wrong_state, "that offer was answered already");
-  auto started = st.client->message(i->second.handle, request("start"), "answer", sdp,
-                                    janus_timeout);
-  if (!started)
-    return to_caf(started.err());
-  st.client->trickle_completed(i->second.handle, janus_timeout);
-  i->second.started = true;
-  return caf::ok_atom::value;
-}
-
+/// The track leaves the sessions here that watch it, then its publisher
+/// goes (if it is this shard's).
 void unpublish(janus_self self, const std::string& track) {
   auto& st = self->state;
+  st.subscribers->unpublish(track);
   auto p = st.publishers.find(track);
   if (p == st.publishers.end())
     return;
-  for (auto i = st.subscribers.begin(); i != st.subscribers.end();) {
-    if (i->first.first == track) {
-      st.client->detach(i->second.handle);
-      i = st.subscribers.erase(i);
-    } else {
-      ++i;
-    }
-  }
-  st.client->detach(p->second.handle);
-  {
-    std::lock_guard<std::mutex> guard(st.conn->up->mtx);
-    st.conn->up->handles.erase(p->second.handle);
-  }
+  st.conn->registry->remove(track);
+  detach_publisher(self, p->second);
   st.publishers.erase(p);
+}
+
+/// `track` into `who`'s session, once its publisher is up.
+caf::result<caf::ok_atom> subscribe(janus_self self, const std::string& track,
+                                    const std::string& who, signal::Layer layer,
+                                    offer_sink_actor sink) {
+  auto& st = self->state;
+  // Already watched: a layer change, whatever became of the publisher.
+  if (!st.subscribers->watches(who, track)) {
+    auto& reg = *st.conn->registry;
+    auto feed = reg.feed_of(track);
+    if (!feed)
+      return make_error(errc::not_found, "track " + track + " has no media");
+    if (!reg.wait_up(feed->handle, feed_up_timeout))
+      return make_error(errc::timeout, "janus: the publisher of " + track + " did not connect");
+    if (reg.hung_up(feed->handle))
+      return make_error(errc::not_found, "janus: the publisher of " + track + " hung up");
+  }
+  if (auto err = st.subscribers->subscribe(track, who, layer, std::move(sink)))
+    return err;
+  return caf::ok_atom::value;
 }
 
 /// Records this shard's counts for the room's stats.
@@ -329,17 +250,26 @@ void publish_counts(janus_self self) {
   auto& st = self->state;
   std::lock_guard<std::mutex> guard(st.conn->mtx);
   st.conn->counts[st.index] = {static_cast<uint32_t>(st.publishers.size()),
-                               static_cast<uint32_t>(st.subscribers.size())};
+                               st.subscribers->watched()};
 }
 
-/// One shard of a classroom's Janus room: the tracks whose id hashes to it,
-/// their publishers and subscribers. Its calls to Janus block (each with a
-/// deadline), so it runs detached; shards negotiate in parallel, and a
-/// track's requests stay in order because they all reach the same shard.
+/// One shard of a classroom's Janus room: the publishers of the tracks
+/// whose id hashes to it, and the subscribe sessions of the members whose
+/// identity does. Its calls to Janus block (each with a deadline), so it
+/// runs detached; shards negotiate in parallel, and a track's or a
+/// member's requests stay in order because they all reach the same shard.
 rtc_room_actor::behavior_type janus_shard(janus_self self, std::shared_ptr<janus_connection> conn,
                                           std::size_t index) {
   self->state.conn = std::move(conn);
   self->state.index = index;
+  // Offers go out as Janus makes them; the sink (the member's
+  // participant) sees them in order, one at a time.
+  self->state.subscribers = std::make_unique<janus_subscribers>(
+    self->state.conn->registry, self->state.conn->room,
+    [self](const offer_sink_actor& sink, signal::SubscribeOffer o) {
+      if (sink)
+        self->send(sink, atoms::offer::value, std::move(o));
+    });
   // Every request needs Janus: the error if it is out of reach, none if it
   // serves. After a reopen, the handles of the old session are gone with
   // it (Janus restarted): clients publish and subscribe again, as after any
@@ -353,9 +283,10 @@ rtc_room_actor::behavior_type janus_shard(janus_self self, std::shared_ptr<janus
     if (gen != st.generation) {
       st.generation = gen;
       st.publishers.clear();
-      st.subscribers.clear();
+      st.subscribers->clear();
     }
     st.client = std::move(*c);
+    st.subscribers->use(st.client);
     return {};
   };
   // Runs `f` once Janus serves, and records the counts after it.
@@ -374,34 +305,29 @@ rtc_room_actor::behavior_type janus_shard(janus_self self, std::shared_ptr<janus
       publish_counts(self);
       return r;
     },
-    [=](atoms::subscribe, const std::string& track, const std::string& who,
-        const std::string&, signal::Layer layer) -> caf::result<rtc_negotiation> {
-      // The subscriber's offer is of no use: VideoRoom offers itself.
+    [=](atoms::subscribe, const std::string& track, const std::string& who, signal::Layer layer,
+        offer_sink_actor& sink) -> caf::result<caf::ok_atom> {
       if (auto err = janus_down())
         return err;
-      auto r = subscribe(self, track, who, layer);
+      auto r = subscribe(self, track, who, layer, std::move(sink));
       publish_counts(self);
       return r;
     },
-    [=](atoms::answer, const std::string& track, const std::string& who,
-        const std::string& sdp) -> caf::result<caf::ok_atom> {
+    [=](atoms::answer, const std::string& who,
+        const signal::SubscribeAnswer& a) -> caf::result<caf::ok_atom> {
       if (auto err = janus_down())
         return err;
-      return answer(self, track, who, sdp);
+      auto err = self->state.subscribers->answer(who, a);
+      publish_counts(self);
+      if (err)
+        return err;
+      return caf::ok_atom::value;
     },
     [=](atoms::layer, const std::string& track, const std::string& who, signal::Layer layer) {
-      with_janus([&] {
-        auto& st = self->state;
-        auto i = st.subscribers.find({track, who});
-        if (i == st.subscribers.end())
-          return;
-        auto configure = request("configure");
-        (*configure.mutable_fields())["substream"] = num(substream(layer));
-        st.client->message(i->second.handle, configure, "", "", janus_timeout);
-      });
+      with_janus([&] { self->state.subscribers->layer(track, who, layer); });
     },
     [=](atoms::unsub, const std::string& track, const std::string& who) {
-      with_janus([&] { unsubscribe(self, track, who); });
+      with_janus([&] { self->state.subscribers->unsub(track, who); });
     },
     [=](atoms::unpublish, const std::string& track) {
       with_janus([&] { unpublish(self, track); });
@@ -418,21 +344,14 @@ rtc_room_actor::behavior_type janus_shard(janus_self self, std::shared_ptr<janus
             owned.push_back(track);
         for (auto& track : owned)
           unpublish(self, track);
-        for (auto i = st.subscribers.begin(); i != st.subscribers.end();) {
-          if (i->first.second == who) {
-            st.client->detach(i->second.handle);
-            i = st.subscribers.erase(i);
-          } else {
-            ++i;
-          }
-        }
+        st.subscribers->drop(who);
       });
     },
     [=](caf::get_atom) {
       auto& st = self->state;
       return rtc_room_stats{to_string(rtc_provider_kind::janus),
                             static_cast<uint32_t>(st.publishers.size()),
-                            static_cast<uint32_t>(st.subscribers.size())};
+                            st.subscribers->watched()};
     },
     [=](atoms::close) { self->quit(); },
   };
@@ -446,10 +365,15 @@ constexpr std::size_t shards_per_room = 4;
 struct janus_room_state {
   std::shared_ptr<janus_connection> conn;
   std::vector<rtc_room_actor> shards;
+  /// Who published each track: a member's drop takes its tracks out of
+  /// every shard's sessions, not only out of its publishers' shards.
+  std::map<std::string, std::string> owners;
   static inline const char* name = "lamplight.janus_room";
 };
 
-/// The classroom's room: hands each request to the shard of its track.
+/// The classroom's room: hands publishers to the shard of their track and
+/// subscribe sessions to the shard of their member; what leaves every
+/// session (unpublish, drop) goes to all shards.
 rtc_room_actor::behavior_type janus_room_impl(rtc_room_actor::stateful_pointer<janus_room_state> self,
                                               rtc_provider_config cfg, rtc_room_spec spec) {
   auto& st = self->state;
@@ -458,30 +382,48 @@ rtc_room_actor::behavior_type janus_room_impl(rtc_room_actor::stateful_pointer<j
     st.shards.push_back(self->system().spawn<caf::detached>(janus_shard, st.conn, i));
     self->link_to(st.shards.back());
   }
-  auto shard = [=](const std::string& track) {
-    return self->state.shards[std::hash<std::string>{}(track) % shards_per_room];
+  // Tracks and members hash alike: a track id or a member identity.
+  auto shard = [=](const std::string& key) {
+    return self->state.shards[std::hash<std::string>{}(key) % shards_per_room];
+  };
+  auto to_all = [=](auto... xs) {
+    for (auto& s : self->state.shards)
+      self->send(s, xs...);
   };
   return {
     [=](atoms::publish a, const std::string& track, const std::string& owner,
         const std::string& offer) {
+      self->state.owners[track] = owner;
       return self->delegate(shard(track), a, track, owner, offer);
     },
-    [=](atoms::subscribe a, const std::string& track, const std::string& who,
-        const std::string& offer, signal::Layer layer) {
-      return self->delegate(shard(track), a, track, who, offer, layer);
+    [=](atoms::subscribe a, const std::string& track, const std::string& who, signal::Layer layer,
+        offer_sink_actor& sink) {
+      return self->delegate(shard(who), a, track, who, layer, std::move(sink));
     },
-    [=](atoms::answer a, const std::string& track, const std::string& who,
-        const std::string& sdp) { return self->delegate(shard(track), a, track, who, sdp); },
+    [=](atoms::answer a, const std::string& who, const signal::SubscribeAnswer& answer) {
+      return self->delegate(shard(who), a, who, answer);
+    },
     [=](atoms::layer a, const std::string& track, const std::string& who, signal::Layer layer) {
-      self->send(shard(track), a, track, who, layer);
+      self->send(shard(who), a, track, who, layer);
     },
     [=](atoms::unsub a, const std::string& track, const std::string& who) {
-      self->send(shard(track), a, track, who);
+      self->send(shard(who), a, track, who);
     },
-    [=](atoms::unpublish a, const std::string& track) { self->send(shard(track), a, track); },
+    [=](atoms::unpublish a, const std::string& track) {
+      self->state.owners.erase(track);
+      to_all(a, track);
+    },
     [=](atoms::drop a, const std::string& who) {
-      for (auto& s : self->state.shards)
-        self->send(s, a, who);
+      auto& owners = self->state.owners;
+      for (auto i = owners.begin(); i != owners.end();) {
+        if (i->second == who) {
+          to_all(atoms::unpublish::value, i->first);
+          i = owners.erase(i);
+        } else {
+          ++i;
+        }
+      }
+      to_all(a, who);
     },
     [=](atoms::near, const std::string&, const std::string&) {},
     [=](caf::get_atom) {
@@ -494,8 +436,7 @@ rtc_room_actor::behavior_type janus_room_impl(rtc_room_actor::stateful_pointer<j
       return out;
     },
     [=](atoms::close a) {
-      for (auto& s : self->state.shards)
-        self->send(s, a);
+      to_all(a);
       self->quit();
     },
   };

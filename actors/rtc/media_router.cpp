@@ -284,11 +284,13 @@ rtc_room_actor::behavior_type media_router_impl(self_ptr self, media_placer_acto
         fail);
       return rp;
     },
-    [=](atoms::subscribe, const std::string& track, const std::string& who,
-        const std::string& offer, signal::Layer layer) -> caf::result<rtc_negotiation> {
+    [=](atoms::subscribe, const std::string& track, const std::string& who, signal::Layer layer,
+        const offer_sink_actor& sink) -> caf::result<caf::ok_atom> {
       if (!self->state.tracks.count(track))
         return make_error(protocol::errc::not_found, "track " + track + " has no media");
-      auto rp = self->make_response_promise<rtc_negotiation>();
+      // The member's subscribe session is on its own media node: the
+      // track crosses there once, and that leg offers to the member.
+      auto rp = self->make_response_promise<caf::ok_atom>();
       on_error fail = [=](caf::error& err) mutable { rp.deliver(err); };
       with_leg(
         self, who,
@@ -301,15 +303,15 @@ rtc_room_actor::behavior_type media_router_impl(self_ptr self, media_placer_acto
                 rp.deliver(leg_gone(node));
                 return;
               }
-              self->request(l->leg, leg_timeout, atoms::subscribe::value, track, who, offer, layer)
+              self->request(l->leg, leg_timeout, atoms::subscribe::value, track, who, layer, sink)
                 .then(
-                  [=](rtc_negotiation& n) mutable {
+                  [=](caf::ok_atom) mutable {
                     if (!self->state.legs.count(node)) {
                       rp.deliver(leg_gone(node));
                       return;
                     }
                     self->state.subs[{track, who}] = node;
-                    rp.deliver(std::move(n));
+                    rp.deliver(caf::ok_atom::value);
                   },
                   fail);
             },
@@ -318,9 +320,13 @@ rtc_room_actor::behavior_type media_router_impl(self_ptr self, media_placer_acto
         fail);
       return rp;
     },
-    [=](atoms::answer, const std::string&, const std::string&,
-        const std::string&) -> caf::result<caf::ok_atom> {
-      return make_error(protocol::errc::wrong_state, "this room made no offer to answer");
+    [=](atoms::answer, const std::string& who,
+        const signal::SubscribeAnswer& a) -> caf::result<caf::ok_atom> {
+      auto p = self->state.placed.find(who);
+      auto* l = p == self->state.placed.end() ? nullptr : leg_at(self, p->second);
+      if (!l)
+        return make_error(protocol::errc::wrong_state, "no subscribe session for " + who);
+      return self->delegate(l->leg, atoms::answer::value, who, a);
     },
     [=](atoms::layer, const std::string& track, const std::string& who, signal::Layer layer) {
       auto i = self->state.subs.find({track, who});

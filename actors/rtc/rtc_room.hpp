@@ -14,6 +14,12 @@
 
 namespace lamplight::actors {
 
+/// Where a media room sends a member's subscribe-session offers: the
+/// member's participant, which pushes each to its client. A room sends an
+/// offer only when the one before it was answered (or the session is new),
+/// so a sink sees a member's offers in order, one at a time.
+using offer_sink_actor = caf::typed_actor<caf::reacts_to<atoms::offer, signal::SubscribeOffer>>;
+
 /// The RTC middleware: one media room per classroom, served by a provider
 /// (rtc_provider.hpp): lamplight's own SFU (sfu_room.hpp, or media_router.hpp
 /// in a cluster) or a Janus VideoRoom (janus_room.hpp). The classroom keeps
@@ -29,18 +35,28 @@ namespace lamplight::actors {
 using rtc_room_actor = caf::typed_actor<
   /// track id, owner, the publisher's offer -> the provider's answer.
   caf::replies_to<atoms::publish, std::string, std::string, std::string>::with<std::string>,
-  /// track id, subscriber, the subscriber's offer, preferred layer.
-  caf::replies_to<atoms::subscribe, std::string, std::string, std::string,
-                  signal::Layer>::with<rtc_negotiation>,
-  /// track id, subscriber, the subscriber's answer to a server offer.
-  caf::replies_to<atoms::answer, std::string, std::string, std::string>::with<caf::ok_atom>,
+  /// track id, subscriber, preferred layer, where the subscriber's session
+  /// offers go -> ok once the track is in the subscriber's subscribe
+  /// session (one connection for every track it watches, the provider its
+  /// offerer). The room sends the session's next offer, carrying the
+  /// track, to `sink` as soon as no earlier offer waits for its answer.
+  /// not_found without media for the track; subscribing again changes the
+  /// layer only.
+  caf::replies_to<atoms::subscribe, std::string, std::string, signal::Layer,
+                  offer_sink_actor>::with<caf::ok_atom>,
+  /// subscriber, its answer to the session's offer -> ok when taken (the
+  /// accepted tracks flow; a next offer, if changes waited, goes to the
+  /// sink). wrong_state for another session or version than the offer in
+  /// flight; bad_request for an answer that does not fit the offer.
+  caf::replies_to<atoms::answer, std::string, signal::SubscribeAnswer>::with<caf::ok_atom>,
   /// track id, subscriber, layer.
   caf::reacts_to<atoms::layer, std::string, std::string, signal::Layer>,
-  /// track id, subscriber.
+  /// track id, subscriber: the track leaves the subscriber's session with
+  /// its next offer (its media stops at once).
   caf::reacts_to<atoms::unsub, std::string, std::string>,
-  /// track id.
+  /// track id: it leaves every session that watched it (each gets an offer).
   caf::reacts_to<atoms::unpublish, std::string>,
-  /// member identity: everything it published or watches.
+  /// member identity: everything it published, and its subscribe session.
   caf::reacts_to<atoms::drop, std::string>,
   caf::replies_to<caf::get_atom>::with<rtc_room_stats>,
   /// member identity, the node (caf::to_string of its node_id) its

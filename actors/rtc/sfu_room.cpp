@@ -1,5 +1,7 @@
 #include "actors/rtc/sfu_room.hpp"
 
+#include <map>
+
 #include <caf/actor_system.hpp>
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
@@ -22,12 +24,41 @@ constexpr auto photo_timeout = std::chrono::seconds(30);
 /// the classroom starts, so that all its routes stay on one thread.
 struct sfu_room_state {
   media::track_media media;
+  /// Where each subscriber's session offers go (its participant).
+  std::map<std::string, offer_sink_actor> sinks;
   photo_receiver_actor photos;
   bool owns_photos = false;  // spawned it, so ends it
   static inline const char* name = "lamplight.sfu_room";
 };
 
 using sfu_self = media_leg_actor::stateful_pointer<sfu_room_state>;
+
+/// Sends `who`'s next session offer to its sink, if one is due (changes
+/// made and no offer waiting for its answer).
+void offer_to(sfu_self self, const std::string& who) {
+  auto& st = self->state;
+  auto sink = st.sinks.find(who);
+  if (sink == st.sinks.end())
+    return;
+  auto o = st.media.next_offer(who);
+  if (!o)
+    return;
+  signal::SubscribeOffer out;
+  out.set_session(o->session);
+  out.set_version(o->version);
+  out.set_sdp(std::move(o->sdp));
+  for (auto& [mid, track] : o->tracks) {
+    auto* t = out.add_tracks();
+    t->set_mid(mid);
+    t->set_track_id(track);
+  }
+  self->send(sink->second, atoms::offer::value, std::move(out));
+}
+
+void offer_to(sfu_self self, const std::vector<std::string>& who) {
+  for (const auto& w : who)
+    offer_to(self, w);
+}
 
 media_leg_actor::behavior_type sfu_room_impl(sfu_self self,
                                              std::shared_ptr<media::media_worker> worker,
@@ -68,26 +99,37 @@ media_leg_actor::behavior_type sfu_room_impl(sfu_self self,
         return make_error(answer.err().code, answer.err().message);
       return *answer;
     },
-    [=](atoms::subscribe, const std::string& track, const std::string& who,
-        const std::string& offer, signal::Layer layer) -> caf::result<rtc_negotiation> {
-      auto answer = self->state.media.subscribe(track, who, offer, layer);
-      if (!answer)
-        return make_error(answer.err().code, answer.err().message);
-      return rtc_negotiation{*answer, false};
+    [=](atoms::subscribe, const std::string& track, const std::string& who, signal::Layer layer,
+        offer_sink_actor& sink) -> caf::result<caf::ok_atom> {
+      if (auto err = self->state.media.watch(track, who, layer); err.code != protocol::errc::none)
+        return make_error(err.code, err.message);
+      self->state.sinks[who] = std::move(sink);
+      offer_to(self, who);
+      return caf::ok_atom::value;
     },
-    [=](atoms::answer, const std::string&, const std::string&,
-        const std::string&) -> caf::result<caf::ok_atom> {
-      // This SFU answers subscribers' offers; it never offers.
-      return make_error(protocol::errc::wrong_state, "this room made no offer to answer");
+    [=](atoms::answer, const std::string& who,
+        const signal::SubscribeAnswer& a) -> caf::result<caf::ok_atom> {
+      auto err = self->state.media.answer(who, a.session(), a.version(), a.sdp());
+      // Taken or refused, the offer is settled: what waited goes next.
+      offer_to(self, who);
+      if (err.code != protocol::errc::none)
+        return make_error(err.code, err.message);
+      return caf::ok_atom::value;
     },
     [=](atoms::layer, const std::string& track, const std::string& who, signal::Layer layer) {
       self->state.media.set_layer(track, who, layer);
     },
     [=](atoms::unsub, const std::string& track, const std::string& who) {
-      self->state.media.unsubscribe(track, who);
+      self->state.media.unwatch(track, who);
+      offer_to(self, who);
     },
-    [=](atoms::unpublish, const std::string& track) { self->state.media.unpublish(track); },
-    [=](atoms::drop, const std::string& who) { self->state.media.drop_member(who); },
+    [=](atoms::unpublish, const std::string& track) {
+      offer_to(self, self->state.media.unpublish(track));
+    },
+    [=](atoms::drop, const std::string& who) {
+      self->state.sinks.erase(who);
+      offer_to(self, self->state.media.drop_member(who));
+    },
     [=](atoms::near, const std::string&, const std::string&) {
       // All of this room's media is on its one worker.
     },

@@ -4,7 +4,9 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include <openssl/rand.h>
@@ -84,13 +86,22 @@ constexpr int64_t consent_interval_ms = 5000;
 constexpr std::chrono::milliseconds keeper_interval{200};
 constexpr std::size_t max_kept = 10000;
 
+/// One media connection: a published track's (its sender), or the
+/// subscribe session's (a receiver per watched track, by SSRC).
 struct leg {
-  std::string track_id;
+  std::string track_id;  // a published track's
   bool publishing = false;
   clip_kind kind = clip_kind::video;
   std::unique_ptr<transport::rtc_peer> peer;
   std::unique_ptr<track_sender> sender;
-  std::unique_ptr<track_receiver> receiver;
+  struct watched {
+    std::string track_id;
+    std::unique_ptr<track_receiver> receiver;
+  };
+  std::map<uint32_t, watched> receivers;
+  /// A session the node replaced (its media was lost): kept, silent, so
+  /// that the media thread never sees a leg vanish under it.
+  bool retired = false;
   bool offers_data = false;
   std::unique_ptr<transport::data_channel_endpoint> data;
   int64_t last_feedback_ms = 0;
@@ -113,6 +124,26 @@ struct lamp_client::impl {
   std::condition_variable keeper_wake;
   bool keeper_stop = false;
 
+  /// The subscribe session, under sig_mtx: every track watched rides one
+  /// connection the node offers and this lamp answers. Offers are answered
+  /// by whichever thread reads them; the first offer's connection (ICE,
+  /// DTLS) is made by the first thread free to block (a subscribe call or
+  /// the keeper), without sig_mtx.
+  struct subscribe_session {
+    uint64_t id = 0;
+    std::unique_ptr<leg> pending;  // made by the first offer, until connected
+    leg* connected = nullptr;      // then in `legs`
+    std::optional<answer_endpoint> connect_to;
+    bool connecting = false;
+    std::set<std::string> answered;  // tracks the sent answers accepted
+    std::optional<protocol::error> failed;
+  } sub;
+  std::condition_variable sub_changed;  // with sig_mtx
+  /// Requests whose replies nobody waits for (answers to offers): their
+  /// Acks are dropped, their errors counted.
+  std::set<uint64_t> unawaited;
+  uint64_t answer_errors = 0;
+
   mutable std::mutex mtx;  // legs, their stats and data channels, with the media thread
   std::condition_variable data_changed;
   std::vector<std::unique_ptr<leg>> legs;
@@ -129,7 +160,133 @@ struct lamp_client::impl {
                                                                   : protocol::wire_format::json);
     if (!msg)
       return std::nullopt;  // a node never sends what it cannot decode; skip it
+    if (msg->request_id() != 0 && unawaited.erase(msg->request_id())) {
+      if (msg->has_error())
+        ++answer_errors;  // a newer offer follows (wrong_state) or the node refused
+      return std::nullopt;
+    }
+    if (msg->has_subscribe_offer())
+      on_offer(msg->subscribe_offer());
     return *msg;
+  }
+
+  /// Sends without waiting for the reply (call with sig_mtx held).
+  void send_unawaited(sig::ClientMessage m) {
+    auto rid = next_request++;
+    m.set_request_id(rid);
+    unawaited.insert(rid);
+    ws.send_binary(protocol::encode_client(m, protocol::wire_format::binary));
+  }
+
+  /// The node's offer for the subscribe session (sig_mtx held): receivers
+  /// for the tracks it carries, the answer sent at once; a new session
+  /// (the first, or one after the node lost media) gets a new connection.
+  void on_offer(const sig::SubscribeOffer& o) {
+    auto offer = parse_sdp(o.sdp());
+    if (!offer) {
+      ++answer_errors;
+      return;
+    }
+    if (o.session() != sub.id) {
+      retire_session();
+      sub = {};
+      sub.id = o.session();
+      sub.pending = std::make_unique<leg>();
+      sub.pending->peer = std::make_unique<transport::rtc_peer>(opts.ice, opts.media_ip);
+      if (!sub.pending->peer->usable()) {
+        sub.failed = protocol::error{errc::internal, "no ICE agent (libnice) could be set up"};
+        return;
+      }
+      auto ep = read_answer(o.sdp());  // an offer names where to send as an answer does
+      if (!ep) {
+        sub.failed = ep.err();
+        return;
+      }
+      sub.connect_to = *ep;
+      keeper_wake.notify_all();
+    }
+    leg* l = sub.connected ? sub.connected : sub.pending.get();
+    if (!l)
+      return;
+    offer_params op;
+    op.ice_ufrag = l->peer->local_ufrag;
+    op.ice_pwd = l->peer->local_pwd;
+    op.fingerprint = l->peer->fingerprint();
+    auto answer = make_session_answer(*offer, op);
+    if (!answer) {
+      ++answer_errors;
+      return;
+    }
+    {
+      // The media thread reads a connected leg's receivers.
+      std::unique_lock<std::mutex> guard(mtx, std::defer_lock);
+      if (sub.connected)
+        guard.lock();
+      for (const auto& t : o.tracks())
+        for (const auto& m : offer->media)
+          if (m.mid == t.mid() && !m.ssrcs.empty()) {
+            auto ssrc = m.ssrcs.front().ssrc;
+            auto& w = l->receivers[ssrc];
+            if (!w.receiver || w.track_id != t.track_id()) {
+              w.track_id = t.track_id();
+              w.receiver = std::make_unique<track_receiver>(m.kind == "audio" ? clip_kind::audio
+                                                                               : clip_kind::video);
+            }
+          }
+    }
+    sig::ClientMessage a;
+    auto* body = a.mutable_subscribe_answer();
+    body->set_session(o.session());
+    body->set_version(o.version());
+    body->set_sdp(write_sdp(*answer));
+    send_unawaited(std::move(a));
+    for (const auto& t : o.tracks())
+      sub.answered.insert(t.track_id());
+    sub_changed.notify_all();
+  }
+
+  /// The old session's connection goes quiet (sig_mtx held).
+  void retire_session() {
+    if (!sub.connected)
+      return;
+    std::lock_guard<std::mutex> guard(mtx);
+    sub.connected->retired = true;
+  }
+
+  /// Connects the session's first offer, if one waits and nobody else is
+  /// at it; `lock` (on sig_mtx) is released meanwhile.
+  void connect_session(std::unique_lock<std::mutex>& lock) {
+    if (!sub.connect_to || sub.connecting || !sub.pending)
+      return;
+    auto ep = *sub.connect_to;
+    auto id = sub.id;
+    sub.connect_to.reset();
+    sub.connecting = true;
+    leg* l = sub.pending.get();
+    lock.unlock();
+    bool via = !opts.media_via_ip.empty();
+    l->peer->server_ufrag = ep.ice_ufrag;
+    l->peer->server_pwd = ep.ice_pwd;
+    // We answered the node's offer: the DTLS client, whatever it offered.
+    bool ok = l->peer->connect(via ? opts.media_via_ip : ep.ip, via ? opts.media_via_port : ep.port,
+                               ep.fingerprint, opts.timeout, transport::dtls_role::client);
+    lock.lock();
+    sub.connecting = false;
+    if (sub.id != id) {
+      sub_changed.notify_all();
+      return;  // replaced meanwhile; that session connects on its own
+    }
+    if (!ok) {
+      sub.failed = protocol::error{errc::timeout, "ICE/DTLS of the subscribe session did not complete"};
+    } else {
+      l->last_consent_ms = now_ms();
+      std::lock_guard<std::mutex> guard(mtx);
+      sub.connected = l;
+      legs.push_back(std::move(sub.pending));
+      if (!media_thread.joinable())
+        media_thread = std::thread([this] { run_media(); });
+    }
+    sub_changed.notify_all();
   }
 
   /// Pushes not asked for yet wait here; past max_kept the oldest go (a
@@ -147,7 +304,12 @@ struct lamp_client::impl {
   /// (20 s) is dropped as dead.
   void keep_signaling() {
     std::unique_lock<std::mutex> lock(sig_mtx);
-    while (!keeper_wake.wait_for(lock, keeper_interval, [&] { return keeper_stop; })) {
+    auto woken = [&] { return keeper_stop || (sub.connect_to && !sub.connecting); };
+    while (!keeper_stop) {
+      keeper_wake.wait_for(lock, keeper_interval, woken);
+      if (keeper_stop)
+        break;
+      connect_session(lock);
       ws.poll();
       while (auto m = read_one(milliseconds(0)))
         keep(std::move(*m));
@@ -197,11 +359,9 @@ struct lamp_client::impl {
     return protocol::error{errc::timeout, "no reply to request " + std::to_string(rid)};
   }
 
-  /// ICE, DTLS and SRTP for a negotiated leg, then hands it to the media thread.
-  /// `remote_sdp`: the node's answer to our offer, or (`we_answered`) the
-  /// provider's offer that we answered.
-  protocol::result<std::string> connect_leg(std::unique_ptr<leg> l, const std::string& remote_sdp,
-                                            bool we_answered = false) {
+  /// ICE, DTLS and SRTP for a published track's leg, then hands it to the
+  /// media thread. `remote_sdp`: the node's answer to our offer.
+  protocol::result<std::string> connect_leg(std::unique_ptr<leg> l, const std::string& remote_sdp) {
     auto ans = read_answer(remote_sdp);
     if (!ans)
       return ans.err();
@@ -210,8 +370,7 @@ struct lamp_client::impl {
     bool via = !opts.media_via_ip.empty();
     // We offered actpass; an answer that took the DTLS client's part
     // leaves us the server's.
-    auto role = !we_answered && ans->setup == "active" ? transport::dtls_role::server
-                                                       : transport::dtls_role::client;
+    auto role = ans->setup == "active" ? transport::dtls_role::server : transport::dtls_role::client;
     if (!l->peer->connect(via ? opts.media_via_ip : ans->ip, via ? opts.media_via_port : ans->port,
                           ans->fingerprint, opts.timeout, role))
       return protocol::error{errc::timeout, "ICE/DTLS for track " + l->track_id + " did not complete"};
@@ -277,10 +436,11 @@ struct lamp_client::impl {
         l.sender->on_rtcp(*msgs, out);
       return;
     }
-    if (!l.receiver || !l.peer->unprotect_rtp(d))
+    if (l.receivers.empty() || !l.peer->unprotect_rtp(d))
       return;
     if (auto p = rtp_packet::parse(d.data(), d.size()))
-      l.receiver->on_rtp(*p, now);
+      if (auto w = l.receivers.find(p->ssrc()); w != l.receivers.end())
+        w->second.receiver->on_rtp(*p, now);
   }
 
   void run_media() {
@@ -295,6 +455,8 @@ struct lamp_client::impl {
         fds.clear();
         auto now = now_ms();
         for (auto& l : legs) {
+          if (l->retired)
+            continue;
           active.push_back(l.get());
           fds.push_back({l->peer->fd(), POLLIN, 0});
           if (l->sender && l->sender->next_due_ms() != 0)
@@ -321,11 +483,13 @@ struct lamp_client::impl {
         }
         for (auto& p : out)
           l.peer->send_rtp(std::move(p));
-        if (l.receiver && now - l.last_feedback_ms >= feedback_interval_ms) {
+        if (!l.receivers.empty() && now - l.last_feedback_ms >= feedback_interval_ms) {
           l.last_feedback_ms = now;
-          auto fb = l.receiver->feedback(now);
-          if (!fb.empty())
-            l.peer->send_rtcp(std::move(fb));
+          for (auto& [ssrc, w] : l.receivers) {
+            auto fb = w.receiver->feedback(now);
+            if (!fb.empty())
+              l.peer->send_rtcp(std::move(fb));
+          }
         }
         if (l.data) {
           transport::sctp_association::tick();
@@ -429,45 +593,42 @@ protocol::result<std::string> lamp_client::publish(sig::TrackSource source) {
   return impl_->connect_leg(std::move(l), r->published().sdp());
 }
 
-protocol::result<std::string> lamp_client::subscribe(const sig::TrackInfo& track) {
-  auto l = std::make_unique<leg>();
-  l->track_id = track.track_id();
-  l->kind = track.kind() == sig::TRACK_KIND_AUDIO ? clip_kind::audio : clip_kind::video;
-  l->peer = std::make_unique<transport::rtc_peer>(impl_->opts.ice, impl_->opts.media_ip);
-  if (!l->peer->usable())
-    return protocol::error{errc::internal, "no ICE agent (libnice) could be set up"};
-  offer_params op;
-  op.kind = to_string(l->kind);
-  op.send = false;
-  op.ice_ufrag = l->peer->local_ufrag;
-  op.ice_pwd = l->peer->local_pwd;
-  op.fingerprint = l->peer->fingerprint();
+protocol::result<std::string> lamp_client::subscribe(const sig::TrackInfo& track,
+                                                    sig::Layer layer) {
+  auto& d = *impl_;
   sig::ClientMessage m;
   m.mutable_subscribe()->set_track_id(track.track_id());
-  m.mutable_subscribe()->set_sdp(write_sdp(make_offer(op)));
-  auto r = impl_->request(std::move(m));
-  if (!r)
+  m.mutable_subscribe()->set_layer(layer);
+  if (auto r = d.request(std::move(m)); !r)
     return r.err();
-  if (!r->has_subscribed())
-    return protocol::error{errc::internal, "the node answered Subscribe with something else"};
-  l->receiver = std::make_unique<track_receiver>(l->kind);
-  if (r->subscribed().offer()) {
-    // The media provider offers to subscribers (Janus): answer its offer
-    // instead; ours is dropped. Connecting is the same either way: the
-    // offer, like an answer, names where to send.
-    auto offer = parse_sdp(r->subscribed().sdp());
-    if (!offer)
-      return offer.err();
-    auto answer = make_answer_to(*offer, op);
-    if (!answer)
-      return answer.err();
-    sig::ClientMessage a;
-    a.mutable_subscribe_answer()->set_track_id(track.track_id());
-    a.mutable_subscribe_answer()->set_sdp(write_sdp(*answer));
-    if (auto ack = impl_->request(std::move(a)); !ack)
-      return ack.err();
+  // The session's offer carrying the track comes as a push, before or
+  // after the Ack; whoever reads it answers it.
+  std::unique_lock<std::mutex> lock(d.sig_mtx);
+  auto deadline = std::chrono::steady_clock::now() + d.opts.timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    d.connect_session(lock);
+    if (d.sub.failed)
+      return *d.sub.failed;
+    if (d.sub.connected && d.sub.answered.count(track.track_id()))
+      return track.track_id();
+    auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto step = std::min(left, milliseconds(50));
+    if (d.sub.connecting) {
+      d.sub_changed.wait_for(lock, step);  // the keeper connects
+      continue;
+    }
+    if (auto msg = d.read_one(step))
+      d.keep(std::move(*msg));
+    else if (d.ws.closed())
+      break;
   }
-  return impl_->connect_leg(std::move(l), r->subscribed().sdp(), r->subscribed().offer());
+  return protocol::error{errc::timeout, "track " + track.track_id() + " did not come on the subscribe session"};
+}
+
+std::size_t lamp_client::media_connections() const {
+  std::lock_guard<std::mutex> guard(impl_->mtx);
+  return static_cast<std::size_t>(std::count_if(impl_->legs.begin(), impl_->legs.end(),
+                                                [](const auto& l) { return !l->retired; }));
 }
 
 protocol::result<sig::ServerMessage> lamp_client::request(sig::ClientMessage m) {
@@ -589,15 +750,21 @@ std::vector<leg_report> lamp_client::report() const {
   std::lock_guard<std::mutex> guard(impl_->mtx);
   std::vector<leg_report> out;
   for (const auto& l : impl_->legs) {
-    leg_report r;
-    r.track_id = l->track_id;
-    r.publishing = l->publishing;
-    r.kind = l->kind;
-    if (l->sender)
+    if (l->sender) {
+      leg_report r;
+      r.track_id = l->track_id;
+      r.publishing = true;
+      r.kind = l->kind;
       r.sent = l->sender->stats();
-    if (l->receiver)
-      r.received = l->receiver->stats();
-    out.push_back(std::move(r));
+      out.push_back(std::move(r));
+    }
+    for (const auto& [ssrc, w] : l->receivers) {
+      leg_report r;
+      r.track_id = w.track_id;
+      r.kind = w.receiver->kind();
+      r.received = w.receiver->stats();
+      out.push_back(std::move(r));
+    }
   }
   return out;
 }

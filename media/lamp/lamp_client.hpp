@@ -48,7 +48,7 @@ struct lamp_options {
   bool data_channels = true;
 };
 
-/// One media leg as the lamp saw it.
+/// One track as the lamp sent or received it.
 struct leg_report {
   std::string track_id;
   bool publishing = false;
@@ -58,7 +58,8 @@ struct leg_report {
 };
 
 /// A lamp in C++: signaling over a WebSocket in binary protobuf, as lamps
-/// speak it; one WebRTC leg per published or subscribed track (ICE as the
+/// speak it; one WebRTC leg per published track and one subscribe session
+/// for every track it watches (ICE as the
 /// controlling agent, libnice by default, DTLS client, SRTP); replayed VP8/Opus clips out,
 /// decoded and checked media in; data channels (SCTP over the DTLS of the
 /// first published track). Signaling calls block with deadlines on
@@ -83,8 +84,16 @@ public:
   protocol::result<signal::v1::Joined> rejoin(uint16_t port, const std::string& token);
   /// Publishes the microphone or a camera; returns the track id.
   protocol::result<std::string> publish(signal::v1::TrackSource source);
-  /// Subscribes to a track and starts receiving it; returns the track id.
-  protocol::result<std::string> subscribe(const signal::v1::TrackInfo& track);
+  /// Watches a track: it joins the lamp's one subscribe session (the node
+  /// offers, the lamp answers; the first offer connects it). Returns the
+  /// track id once the track is on the connected session. Tracks the node
+  /// adds by itself (the other party of a call, a large class's teacher)
+  /// are received without a call.
+  protocol::result<std::string> subscribe(const signal::v1::TrackInfo& track,
+                                          signal::v1::Layer layer = signal::v1::LAYER_UNSPECIFIED);
+  /// WebRTC connections this lamp holds: one per published track, and its
+  /// subscribe session's one.
+  std::size_t media_connections() const;
 
   /// Sends a request and waits for the reply with its request id; an
   /// Error reply comes back as the error.

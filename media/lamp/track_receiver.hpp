@@ -55,6 +55,7 @@ public:
   std::vector<uint8_t> feedback(int64_t now_ms);
 
   receiver_stats stats() const;
+  clip_kind kind() const { return kind_; }
 
 private:
   void on_video(const rtp_packet& p, int64_t now_ms);

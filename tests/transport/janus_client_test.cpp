@@ -203,6 +203,72 @@ std::vector<std::string> candidate_addresses(const std::string& sdp) {
   return out;
 }
 
+/// A subscriber's answer to Janus's offer, as a lamp writes one: every
+/// section with the offer's mid and first payload type, recvonly where the
+/// offer sends and inactive where it does not, all on one transport.
+std::string answer_to(const std::string& offer) {
+  std::vector<std::vector<std::string>> sections;
+  std::stringstream in(offer);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r')
+      line.pop_back();
+    if (line.rfind("m=", 0) == 0)
+      sections.emplace_back();
+    if (!sections.empty())
+      sections.back().push_back(line);
+  }
+  auto attr = [](const std::vector<std::string>& sec, const std::string& name) {
+    for (auto& l : sec)
+      if (l.rfind("a=" + name, 0) == 0)
+        return l;
+    return std::string();
+  };
+  std::string body, bundle = "a=group:BUNDLE";
+  for (auto& sec : sections) {
+    std::stringstream m(sec.front());
+    std::string kind, port, proto, pt;
+    m >> kind >> port >> proto >> pt;
+    auto mid = attr(sec, "mid:").substr(6);
+    bundle += " " + mid;
+    bool sends = !attr(sec, "sendonly").empty();
+    body += kind + " 9 " + proto + " " + pt + "\r\nc=IN IP4 0.0.0.0\r\n" +
+            "a=ice-ufrag:lAmP\r\na=ice-pwd:lamplightlamplightlamplight\r\n" +
+            "a=fingerprint:sha-256 DC:08:83:D7:22:1A:57:8B:C2:FC:C5:F6:17:F3:CC:7A:28:A8:27:" +
+            "0A:C9:A4:AA:E4:CB:37:0C:51:C0:4D:6D:6C\r\na=setup:active\r\na=mid:" + mid +
+            "\r\na=" + (sends ? "recvonly" : "inactive") + "\r\na=rtcp-mux\r\n" +
+            attr(sec, "rtpmap:" + pt + " ") + "\r\n";
+  }
+  return "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n" + bundle + "\r\n" + body;
+}
+
+/// The direction attribute of the section with `mid` in `sdp`.
+std::string direction_of(const std::string& sdp, const std::string& mid) {
+  std::stringstream in(sdp);
+  bool inside = false;
+  std::string dir;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r')
+      line.pop_back();
+    if (line.rfind("m=", 0) == 0) {
+      if (inside)
+        break;
+      dir.clear();
+    }
+    if (line == "a=sendonly" || line == "a=recvonly" || line == "a=sendrecv" || line == "a=inactive")
+      dir = line.substr(2);
+    if (line == "a=mid:" + mid)
+      inside = true;
+  }
+  return inside ? dir : "";
+}
+
+std::size_t sections_in(const std::string& sdp) {
+  std::size_t n = 0;
+  for (std::size_t at = sdp.find("\nm="); at != std::string::npos; at = sdp.find("\nm=", at + 1))
+    ++n;
+  return n;
+}
+
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 using tcp = boost::asio::ip::tcp;
@@ -602,6 +668,129 @@ BOOST_AUTO_TEST_CASE(destructor_is_bounded_when_janus_is_gone) {
     BOOST_CHECK_LT(elapsed_ms(start), 5000);
     frozen.kill9();
   }
+}
+
+// -- VideoRoom multistream ----------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(videoroom_streams_read_both_kinds_of_list) {
+  // A subscriber's "updated": one section fed, one left inactive.
+  auto sub = json(R"({"videoroom":"updated","room":7,"streams":[
+      {"type":"audio","active":true,"mindex":0,"mid":"0","ready":false,"send":true,
+       "feed_id":4242,"feed_mid":"0","codec":"opus"},
+      {"type":"video","active":false,"mindex":1,"mid":"1","ready":false,"send":true}]})");
+  auto s = videoroom_streams(sub);
+  BOOST_REQUIRE_EQUAL(s.size(), 2u);
+  BOOST_CHECK_EQUAL(s[0].mid, "0");
+  BOOST_CHECK_EQUAL(s[0].type, "audio");
+  BOOST_CHECK(s[0].active);
+  BOOST_CHECK_EQUAL(s[0].feed_id, 4242u);
+  BOOST_CHECK_EQUAL(s[0].feed_mid, "0");
+  BOOST_CHECK_EQUAL(s[1].mid, "1");
+  BOOST_CHECK(!s[1].active);
+  BOOST_CHECK_EQUAL(s[1].feed_id, 0u);
+  // A publisher's answer: no "active"; a disabled stream says so.
+  auto pub = json(R"({"videoroom":"event","configured":"ok","streams":[
+      {"type":"video","mindex":0,"mid":"v","codec":"vp8"},
+      {"type":"data","mindex":1,"mid":"d"},
+      {"type":"audio","mindex":2,"mid":"a","disabled":true}]})");
+  auto p = videoroom_streams(pub);
+  BOOST_REQUIRE_EQUAL(p.size(), 3u);
+  BOOST_CHECK(p[0].active && !p[0].disabled);
+  BOOST_CHECK_EQUAL(p[1].type, "data");
+  BOOST_CHECK(p[2].disabled);
+  BOOST_CHECK(videoroom_streams(json(R"({"videoroom":"event","started":"ok"})")).empty());
+}
+
+BOOST_AUTO_TEST_CASE(named_sections_are_the_active_media_of_named_feeds) {
+  std::vector<videoroom_stream> streams{
+    {"0", "audio", true, false, 11, "0"},  // feed 11's microphone
+    {"1", "video", false, false, 0, ""},   // inactive: its publisher left
+    {"2", "video", true, false, 22, "1"},  // feed 22, named by feed only
+    {"3", "data", true, false, 11, "5"},   // data: never a track
+    {"4", "video", true, false, 33, "0"},  // nobody we know
+    {"5", "video", true, false, 11, "7"},  // feed 11, another stream: unnamed
+  };
+  std::map<std::pair<uint64_t, std::string>, std::string> names{
+    {{11, "0"}, "t/mic"}, {{22, ""}, "t/face"}, {{44, "0"}, "t/gone"}};
+  auto out = named_sections(streams, names);
+  std::vector<std::pair<std::string, std::string>> want{{"0", "t/mic"}, {"2", "t/face"}};
+  BOOST_CHECK(out == want);
+  BOOST_CHECK(named_sections({}, names).empty());
+}
+
+BOOST_FIXTURE_TEST_CASE(one_subscriber_handle_renegotiates_as_streams_come_and_go, janus_fixture) {
+  // What the Janus provider's subscribe sessions rely on, against Janus's
+  // dummy publisher (always "up", no ICE needed): one handle, a join with a
+  // streams list, "update" renegotiations answered with "start", sections
+  // left inactive and taken over, "configure" by mid, and the postponed
+  // "updating" while an offer waits (why we never update then).
+  auto ctl = videoroom();
+  auto r = ok(ctl, room_request("create", 91,
+                                ",\"publishers\":10,\"videocodec\":\"vp8\",\"audiocodec\":\"opus\","
+                                "\"dummy_publisher\":true"));
+  BOOST_REQUIRE_EQUAL(str(r.data, "videoroom"), "created");
+  uint64_t dummy = 0;
+  auto listed = ok(ctl, room_request("listparticipants", 91));
+  for (auto& p : listed.data.fields().at("participants").list_value().values())
+    if (boolean(p.struct_value(), "dummy"))
+      dummy = static_cast<uint64_t>(num(p.struct_value(), "id"));
+  BOOST_REQUIRE_NE(dummy, 0u);
+  auto feed = std::to_string(dummy);
+  // The dummy publisher's streams: opus at mid 0, VP8 at mid 1.
+  std::map<std::pair<uint64_t, std::string>, std::string> names{{{dummy, "0"}, "mic"},
+                                                                {{dummy, "1"}, "cam"}};
+  auto sub = videoroom();
+  auto joined = ok(sub, room_request("join", 91,
+                                     ",\"ptype\":\"subscriber\",\"autoupdate\":false,"
+                                     "\"streams\":[{\"feed\":" + feed + ",\"mid\":\"0\"}]"));
+  BOOST_CHECK_EQUAL(str(joined.data, "videoroom"), "attached");
+  BOOST_REQUIRE_EQUAL(joined.jsep_type, "offer");
+  using sections = std::vector<std::pair<std::string, std::string>>;
+  BOOST_CHECK(named_sections(videoroom_streams(joined.data), names) == (sections{{"0", "mic"}}));
+  auto started = client.message(sub, json(R"({"request":"start"})"), "answer",
+                                answer_to(joined.jsep_sdp));
+  BOOST_REQUIRE_MESSAGE(bool(started), (started ? "" : started.err().message));
+  BOOST_CHECK_EQUAL(str(started->data, "started"), "ok");
+
+  auto added = ok(sub, "{\"request\":\"update\",\"subscribe\":[{\"feed\":" + feed +
+                          ",\"mid\":\"1\",\"substream\":0}]}");
+  BOOST_CHECK_EQUAL(str(added.data, "videoroom"), "updated");
+  BOOST_REQUIRE_EQUAL(added.jsep_type, "offer");
+  BOOST_CHECK(named_sections(videoroom_streams(added.data), names) ==
+              (sections{{"0", "mic"}, {"1", "cam"}}));
+  BOOST_REQUIRE(client.message(sub, json(R"({"request":"start"})"), "answer",
+                               answer_to(added.jsep_sdp)));
+
+  auto removed = ok(sub, R"({"request":"update","unsubscribe":[{"sub_mid":"0"}]})");
+  BOOST_REQUIRE_EQUAL(removed.jsep_type, "offer");
+  BOOST_CHECK(named_sections(videoroom_streams(removed.data), names) == (sections{{"1", "cam"}}));
+  BOOST_CHECK_EQUAL(direction_of(removed.jsep_sdp, "0"), "inactive");
+  BOOST_CHECK_EQUAL(direction_of(removed.jsep_sdp, "1"), "sendonly");
+  BOOST_REQUIRE(client.message(sub, json(R"({"request":"start"})"), "answer",
+                               answer_to(removed.jsep_sdp)));
+
+  // A stream of the same kind takes the inactive section over.
+  auto back = ok(sub, "{\"request\":\"update\",\"subscribe\":[{\"feed\":" + feed +
+                         ",\"mid\":\"0\"}]}");
+  BOOST_REQUIRE_EQUAL(back.jsep_type, "offer");
+  BOOST_CHECK_EQUAL(sections_in(back.jsep_sdp), 2u);
+  BOOST_CHECK(named_sections(videoroom_streams(back.data), names) ==
+              (sections{{"0", "mic"}, {"1", "cam"}}));
+  BOOST_CHECK_EQUAL(direction_of(back.jsep_sdp, "0"), "sendonly");
+
+  // A layer or a pause by our section's mid: no renegotiation, also while
+  // an offer waits.
+  auto layer = ok(sub, R"({"request":"configure","streams":[{"mid":"1","substream":1}]})");
+  BOOST_CHECK_EQUAL(str(layer.data, "configured"), "ok");
+  BOOST_CHECK(layer.jsep_type.empty());
+  auto paused = ok(sub, R"({"request":"configure","streams":[{"mid":"0","send":false}]})");
+  BOOST_CHECK(paused.jsep_type.empty());
+
+  // An update while that offer waits is postponed, and Janus would offer
+  // later on its own: the provider keeps changes until the answer instead.
+  auto waiting = ok(sub, R"({"request":"update","unsubscribe":[{"sub_mid":"1"}]})");
+  BOOST_CHECK_EQUAL(str(waiting.data, "videoroom"), "updating");
+  BOOST_CHECK(waiting.jsep_type.empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,7 +1,8 @@
 // Debian's Chromium, headless, against a real lamplight-node: the page
 // web/tests/loopback.html publishes a canvas camera through ICE, DTLS and
-// SRTP to the node's SFU and subscribes to it again; the subscriber must
-// decode frames that went through the node.
+// SRTP to the node's SFU and watches it again on its subscribe session (the
+// node offers, the page answers); the subscriber must decode frames that
+// went through the node.
 #include <boost/test/unit_test.hpp>
 
 #include <filesystem>
@@ -59,9 +60,9 @@ BOOST_AUTO_TEST_CASE(chromium_simulcast_layers_switch_on_request) {
   BOOST_TEST(result.find("\"steps\":[true,true,true,true]") != std::string::npos);
 }
 
-// The same page on a classroom served by Janus: the browser gets Janus's
-// offer for its subscription (Subscribed.offer), answers it on a fresh
-// connection, and decodes what went through Janus. Janus runs in a network
+// The same page on a classroom served by Janus: the browser's subscribe
+// session is Janus's (its offer, as a subscribeOffer push, answered the same
+// way), and it decodes what went through Janus. Janus runs in a network
 // namespace of its own; Chromium reaches it over the veth pair.
 BOOST_AUTO_TEST_CASE(chromium_publishes_and_subscribes_through_janus) {
   lamplight::test::janus_process janus;

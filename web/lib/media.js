@@ -1,6 +1,8 @@
-// Media through the node's SFU: one RTCPeerConnection per track, the
-// browser offering. The node is ICE-lite and answers with its own
-// candidate, so no STUN/TURN and no trickle are needed.
+// Media through the node: one RTCPeerConnection per published track (the
+// browser offers, the node answers), and one for everything the page
+// watches (its subscribe session: the node offers, the page answers). The
+// node is ICE-lite and names its own candidate, so no STUN/TURN and no
+// trickle are needed.
 
 import { cameraFallback, silentAudioTrack } from "./sources.js";
 import { short } from "./ui.js";
@@ -81,10 +83,28 @@ export async function unpublishTrack(session, pub) {
   pub.pc.close();
 }
 
-// The subscriptions a page holds, kept equal to what it wants: call
-// reconcile(Map(trackId -> {info, layer})) after every state change; adds,
-// removals and layer changes go out one at a time per track. Video entries
-// get their decoder stats polled, for the page and the test hook.
+// What a page watches rides its one subscribe session: a single
+// RTCPeerConnection that the node offers (the `subscribeOffer` push) and the
+// page answers (`subscribeAnswer`), renegotiated as tracks come and go. Call
+// reconcile(Map(trackId -> {info, layer})) after every state change: wanted
+// tracks are subscribed (`subscribe`, acked without SDP), unwanted ones
+// unsubscribed, layers changed by `preferLayer`. An entry reaches the page
+// (onAdd) once an answered offer names the section that carries its track
+// (`tracks`: mid -> trackId): its MediaStreamTrack is that transceiver's
+// receiver's. A track that leaves the offer goes (onRemove) and its entry
+// waits for it to come back; its section may carry another track later.
+// Video entries get their decoder stats polled, for the page and the test
+// hook.
+//
+// Tracks the node puts in the session by itself (a call's other party, the
+// teacher of a large class) are answered like any other but reach the page
+// only if it wants them; they are not unsubscribed (the node would take
+// that as the member's "no" to tracks its state says it watches, and a page
+// that wants them a moment later would renegotiate twice for nothing).
+
+// How long a subscribed track may take to appear in an answered offer.
+const SECTION_WAIT_MS = 15000;
+
 export class Subscriptions {
   constructor(session, { onAdd = () => {}, onRemove = () => {}, onError = () => {} } = {}) {
     this.session = session;
@@ -92,10 +112,21 @@ export class Subscriptions {
     this.onAdd = onAdd;
     this.onRemove = onRemove;
     this.onError = onError;
-    this.failed = new Map();  // trackId -> when its subscribe failed
+    this.failed = new Map();   // trackId -> when its subscribe failed
+    this.pc = null;            // the session's connection
+    this.sessionId = "";       // the session it answers ("" before the first offer)
+    this.answered = null;      // {version, sdp}: the last offer of it answered here
+    this.slots = new Map();    // trackId -> {mid, transceiver, ssrcs}, as the last taken answer settled
+    this.retired = new Set();  // sessions replaced by a newer one: their offers are late
+    this.latest = "";          // the session of the newest offer received
+    this.queue = Promise.resolve();  // offers, strictly one after the other
+    this.unsubs = new Map();   // trackId -> its Unsubscribe under way (a new subscribe waits for it)
     this.poller = setInterval(() => this.pollStats(), 500);
-    // After a rejoin the old legs may be dead (a node restart): start over.
-    session.addEventListener("rejoined", () => { this.clear(); this.failed.clear(); });
+    session.on("subscribeOffer", (offer) => this.offered(offer));
+    // A reconnect within the seat's grace keeps the session: asking again
+    // is a no-op. A node that lost it (restart, failover) starts a new one
+    // (a new `session` in its next offer) with what is asked again now.
+    session.addEventListener("rejoined", () => { this.failed.clear(); this.resubscribe(); });
   }
 
   reconcile(desired) {
@@ -110,92 +141,241 @@ export class Subscriptions {
     }
   }
 
+  // A new entry, waiting for its section. `sub` is the subscription it
+  // belongs to: {requested: Promise<bool>, acked}, shared with the entries
+  // that replace it while the track comes and goes in the session.
+  entry(info, layer, sub) {
+    const e = { trackId: info.trackId, info, layer, sub, pc: null, transceiver: null, slot: null,
+      track: null, stream: null, stats: { framesDecoded: 0, frameWidth: 0, frameHeight: 0 },
+      removed: false, ready: null, done: null, timer: 0 };
+    e.ready = new Promise((resolve) => { e.done = resolve; });
+    this.entries.set(e.trackId, e);
+    // The node offers a track it acked at once (or offered already); one
+    // that does not come is given up, and asked for again later.
+    e.timer = setTimeout(() => this.fail(e, new Error("not offered by the node")), SECTION_WAIT_MS);
+    return e;
+  }
+
   add(info, layer) {
-    const e = { trackId: info.trackId, info, layer, pc: null, track: null, stream: null,
-      stats: { framesDecoded: 0, frameWidth: 0, frameHeight: 0 }, removed: false, subscribed: false,
-      ready: null };
-    this.entries.set(info.trackId, e);
-    e.ready = this.open(e).catch((err) => {
-      if (this.entries.get(e.trackId) === e) this.entries.delete(e.trackId);
-      if (e.pc) e.pc.close();
-      if (!e.removed) { this.failed.set(e.trackId, Date.now()); this.onError(e, err); }
-      return false;
+    const sub = { requested: null, acked: false };
+    const e = this.entry(info, layer, sub);
+    const body = { trackId: e.trackId };
+    if (layer && layer !== "LAYER_UNSPECIFIED") body.layer = layer;
+    // After an Unsubscribe of the same track still under way, never before it.
+    const before = this.unsubs.get(e.trackId) || Promise.resolve();
+    sub.requested = before.then(() => this.session.request({ subscribe: body })).then(() => {
+      sub.acked = true;
+      const cur = this.entries.get(e.trackId);
+      if (cur && cur.sub === sub && !cur.slot) this.attach(cur);
+      return true;
+    }, (err) => {
+      // A timeout may have subscribed all the same: unsubscribed with the entry.
+      sub.acked = err.code === "ERROR_TIMEOUT";
+      const cur = this.entries.get(e.trackId);
+      if (cur && cur.sub === sub) this.fail(cur, err);
+      return sub.acked;
     });
   }
 
-  async open(e) {
-    const pc = new RTCPeerConnection();
-    e.pc = pc;
-    const kind = e.info.kind === "TRACK_KIND_AUDIO" ? "audio" : "video";
-    const tr = pc.addTransceiver(kind, { direction: "recvonly" });
-    e.track = tr.receiver.track;
-    e.stream = new MediaStream([e.track]);
-    await pc.setLocalDescription(await pc.createOffer());
-    const body = { trackId: e.trackId, sdp: pc.localDescription.sdp };
-    if (e.layer && e.layer !== "LAYER_UNSPECIFIED") body.layer = e.layer;
-    const msg = await this.session.request({ subscribe: body });
-    e.subscribed = true;
-    if (e.removed) throw new Error("removed");
-    if (msg.subscribed.offer) await this.answerOffer(e, kind, msg.subscribed.sdp);
-    else await pc.setRemoteDescription({ type: "answer", sdp: msg.subscribed.sdp });
-    if (e.removed) throw new Error("removed");
-    this.onAdd(e);
-    return true;
-  }
-
-  // The media provider offers to subscribers (Janus): our offer is dropped
-  // with its connection, and a fresh one answers the provider's.
-  async answerOffer(e, kind, sdp) {
-    e.pc.close();
-    const pc = new RTCPeerConnection();
-    e.pc = pc;
-    await pc.setRemoteDescription({ type: "offer", sdp });
-    const tr = pc.getTransceivers().find((t) => t.receiver.track.kind === kind);
-    if (!tr) throw new Error("the offer has no " + kind);
-    for (const t of pc.getTransceivers()) t.direction = t === tr ? "recvonly" : "inactive";
-    e.track = tr.receiver.track;
-    e.stream = new MediaStream([e.track]);
-    await pc.setLocalDescription(await pc.createAnswer());
-    await this.session.request({ subscribeAnswer: { trackId: e.trackId, sdp: pc.localDescription.sdp } });
+  // Asks again for every subscription the node acked (after a rejoin).
+  resubscribe() {
+    for (const e of [...this.entries.values()]) {
+      if (!e.sub.acked) continue;
+      const body = { trackId: e.trackId };
+      if (e.layer && e.layer !== "LAYER_UNSPECIFIED") body.layer = e.layer;
+      const sub = e.sub;
+      this.session.request({ subscribe: body }).then(() => {
+        const cur = this.entries.get(e.trackId);
+        if (cur && cur.sub === sub && !cur.slot) this.attach(cur);
+      }, (err) => {
+        const cur = this.entries.get(e.trackId);
+        if (cur && cur.sub === sub) this.fail(cur, err);
+      });
+    }
   }
 
   async setLayer(e, layer) {
     e.layer = layer;
-    await e.ready;
-    if (e.removed || e.layer !== layer) return;
+    if (!(await e.sub.requested)) return;
+    // The entry may have been replaced meanwhile (its track left and came
+    // back): the layer holds for its subscription.
+    const cur = this.entries.get(e.trackId);
+    if (!cur || cur.sub !== e.sub || cur.layer !== layer) return;
     try { await this.session.request({ preferLayer: { trackId: e.trackId, layer } }); }
-    catch (err) { this.onError(e, err); }
+    catch (err) { if (this.entries.get(e.trackId) === cur) this.onError(cur, err); }
   }
 
+  // The page no longer wants it.
   remove(e) {
-    e.removed = true;
-    this.entries.delete(e.trackId);
+    if (this.entries.get(e.trackId) === e) this.entries.delete(e.trackId);
+    this.drop(e);
     this.onRemove(e);
-    (e.ready || Promise.resolve()).then(() => {
-      if (e.subscribed) this.session.request({ unsubscribe: { trackId: e.trackId } }).catch(() => {});
-      if (e.pc) e.pc.close();
-    });
+    this.unsubscribe(e);
+  }
+
+  // Unsubscribes once its Subscribe is answered (so the node sees them in
+  // this order), if it took it.
+  unsubscribe(e) {
+    const id = e.trackId;
+    const p = e.sub.requested.then((took) => took
+      && this.session.request({ unsubscribe: { trackId: id } }).catch(() => {}));
+    this.unsubs.set(id, p);
+    p.finally(() => { if (this.unsubs.get(id) === p) this.unsubs.delete(id); });
+  }
+
+  // Refused, or never offered: given up until the page asks again after a
+  // pause (reconcile). An entry the page had gets onRemove first.
+  fail(e, err) {
+    if (this.entries.get(e.trackId) !== e) return;
+    this.entries.delete(e.trackId);
+    const shown = !!e.slot;
+    this.drop(e);
+    if (shown) this.onRemove(e);
+    this.failed.set(e.trackId, Date.now());
+    this.onError(e, err);
+    this.unsubscribe(e);
+  }
+
+  drop(e) {
+    e.removed = true;
+    clearTimeout(e.timer);
+    e.done(false);
+    // Its section's track may carry another track later: not in this stream.
+    if (e.stream && e.track) e.stream.removeTrack(e.track);
   }
 
   clear() { for (const e of [...this.entries.values()]) this.remove(e); }
 
   get(trackId) { return this.entries.get(trackId); }
 
-  // Resolves once every current entry's PC is connected (or after `ms`).
-  async allConnected(ms = 10000) {
-    const list = [...this.entries.values()];
-    await Promise.all(list.map(async (e) => (await e.ready) && waitConnected(e.pc, ms)));
+  // The entry's track is in the session as settled: it reaches the page.
+  attach(e) {
+    const slot = this.slots.get(e.trackId);
+    if (!slot || e.removed || e.slot) return;
+    clearTimeout(e.timer);
+    e.slot = slot;
+    e.pc = this.pc;
+    e.transceiver = slot.transceiver;
+    e.track = slot.transceiver.receiver.track;
+    e.stream = new MediaStream([e.track]);
+    e.done(true);
+    this.onAdd(e);
   }
 
+  // Its track left the session (or the session its connection): the page
+  // loses it, and a new entry of the same subscription waits for it.
+  detach(e) {
+    this.drop(e);
+    const next = this.entry(e.info, e.layer, e.sub);  // replaces e in `entries`
+    this.onRemove(e);
+    return next;
+  }
+
+  // -- the session's offers ---------------------------------------------------
+
+  offered(offer) {
+    const session = String(offer.session || "0");
+    if (this.retired.has(session)) return;
+    this.latest = session;
+    this.queue = this.queue.then(() => this.take(offer, session))
+      .catch((err) => this.warn("subscribe session: " + err.message));
+  }
+
+  async take(offer, session) {
+    // A newer session came after it: this one is gone already.
+    if (session !== this.latest || this.retired.has(session)) return;
+    const version = String(offer.version || "0");
+    if (!this.pc || session !== this.sessionId) this.connection(session);
+    else if (this.answered && BigInt(version) <= BigInt(this.answered.version)) {
+      // The node repeats the offer it got no answer to (we reconnected):
+      // the same answer again. An older one is stale.
+      if (version === this.answered.version) await this.answer(offer, session, version, this.answered.sdp);
+      return;
+    }
+    const pc = this.pc;
+    await pc.setRemoteDescription({ type: "offer", sdp: offer.sdp });
+    await pc.setLocalDescription(await pc.createAnswer());
+    if (pc !== this.pc) return;
+    this.answered = { version, sdp: pc.localDescription.sdp };
+    await this.answer(offer, session, version, this.answered.sdp);
+  }
+
+  async answer(offer, session, version, sdp) {
+    try {
+      await this.session.request({ subscribeAnswer: { session, version, sdp } });
+    } catch (err) {
+      // WRONG_STATE: not the offer in flight any more, a newer one follows.
+      // A lost connection: the node repeats its offer once we are back.
+      if (!["ERROR_WRONG_STATE", "ERROR_NOT_JOINED", "ERROR_UNAVAILABLE"].includes(err.code))
+        this.warn(`subscribe session: answer ${version}: ${err.message}`);
+      return;
+    }
+    if (session === this.sessionId) this.settle(offer);
+  }
+
+  // A new session: the old connection goes, with everything it carried.
+  connection(session) {
+    if (this.pc) {
+      this.retired.add(this.sessionId);
+      for (const e of [...this.entries.values()]) if (e.slot) this.detach(e);
+      this.pc.close();
+    }
+    this.slots = new Map();
+    this.pc = new RTCPeerConnection();
+    this.sessionId = session;
+    this.answered = null;
+  }
+
+  // The node took our answer: the sections now carry `offer.tracks`.
+  settle(offer) {
+    const transceivers = this.pc.getTransceivers();
+    const slots = new Map();
+    for (const t of offer.tracks || []) {
+      const transceiver = transceivers.find((x) => x.mid === t.mid);
+      if (transceiver) slots.set(t.trackId, { mid: t.mid, transceiver, ssrcs: ssrcsOf(offer.sdp, t.mid) });
+    }
+    this.slots = slots;
+    for (const e of [...this.entries.values()]) {
+      if (!e.slot) continue;
+      const now = slots.get(e.trackId);
+      if (now && now.transceiver === e.transceiver) e.slot = now;
+      else this.detach(e);
+    }
+    for (const e of [...this.entries.values()]) if (!e.slot) this.attach(e);
+  }
+
+  warn(text) {
+    if (this.session.log) this.session.log.add("error: " + text);
+    else console.warn(text);
+  }
+
+  // Resolves once every current entry is on the page and its connection is
+  // connected, or after `ms`.
+  async allConnected(ms = 10000) {
+    const until = Date.now() + ms;
+    const list = [...this.entries.values()];
+    await Promise.race([Promise.all(list.map((e) => e.ready)), sleep(ms)]);
+    const pcs = new Set(list.filter((e) => e.slot).map((e) => e.pc));
+    await Promise.all([...pcs].map((pc) => waitConnected(pc, Math.max(0, until - Date.now()))));
+  }
+
+  // Each video's stats from its receiver: the inbound stream with the SSRC
+  // its section announces (a section taken over keeps the old one's stats
+  // for a while).
   async pollStats() {
-    for (const e of this.entries.values()) {
-      if (!e.pc || e.info.kind !== "TRACK_KIND_VIDEO" || e.pc.connectionState === "closed") continue;
+    for (const e of [...this.entries.values()]) {
+      if (!e.slot || e.info.kind !== "TRACK_KIND_VIDEO" || e.pc.connectionState === "closed") continue;
       try {
-        (await e.pc.getStats()).forEach((s) => {
-          if (s.type === "inbound-rtp" && s.kind === "video")
-            e.stats = { framesDecoded: s.framesDecoded || 0, frameWidth: s.frameWidth || 0,
-              frameHeight: s.frameHeight || 0 };
+        const ssrcs = e.slot.ssrcs;
+        let best = null;
+        (await e.transceiver.receiver.getStats()).forEach((s) => {
+          if (s.type !== "inbound-rtp" || s.kind !== "video") return;
+          if (ssrcs.size ? !ssrcs.has(s.ssrc)
+            : best && (s.lastPacketReceivedTimestamp || 0) <= (best.lastPacketReceivedTimestamp || 0)) return;
+          best = s;
         });
+        e.stats = best ? { framesDecoded: best.framesDecoded || 0, frameWidth: best.frameWidth || 0,
+          frameHeight: best.frameHeight || 0 } : { framesDecoded: 0, frameWidth: 0, frameHeight: 0 };
       } catch { /* closed meanwhile */ }
     }
   }
@@ -207,6 +387,21 @@ export class Subscriptions {
       framesDecoded: e.stats.framesDecoded, frameWidth: e.stats.frameWidth,
       connection: e.pc ? e.pc.connectionState : "new" }));
   }
+}
+
+// The SSRCs an SDP's section `mid` announces (a=ssrc lines).
+function ssrcsOf(sdp, mid) {
+  for (const section of String(sdp).split(/\r?\nm=/).slice(1)) {
+    const lines = section.split(/\r?\n/);
+    if (!lines.some((l) => l.trim() === "a=mid:" + mid)) continue;
+    const out = new Set();
+    for (const l of lines) {
+      const m = /^a=ssrc:(\d+)/.exec(l);
+      if (m) out.add(Number(m[1]));
+    }
+    return out;
+  }
+  return new Set();
 }
 
 // Attaches a subscription's stream to a new muted autoplay <video>, or to an

@@ -2,9 +2,10 @@
 // every request carries a requestId and gets exactly one answer with it;
 // messages without one are pushes.
 
-// "joined" comes unasked when the classroom was rebuilt on another node.
+// "joined" comes unasked when the classroom was rebuilt on another node;
+// "subscribeOffer" is the node's offer for the page's subscribe session.
 export const PUSH_KINDS = ["event", "incomingCall", "callUpdate", "deviceRequest",
-  "deviceOutcome", "qnaUpdate", "joined"];
+  "deviceOutcome", "qnaUpdate", "joined", "subscribeOffer"];
 
 export class SignalError extends Error {
   constructor(code, message, request) {

@@ -115,17 +115,23 @@ std::shared_ptr<media::worker_pool> make_pool() {
   return std::make_shared<media::worker_pool>(c, 1);
 }
 
-/// A lamp's offer for one leg, as lamplight-lamp writes it.
-std::string offer(bool send, uint32_t ssrc, const std::string& ufrag) {
+/// A lamp's ICE credentials and certificate fingerprint.
+media::offer_params lamp_params(const std::string& ufrag) {
   media::offer_params p;
-  p.kind = "video";
-  p.send = send;
-  p.ssrc = ssrc;
   p.ice_ufrag = ufrag;
   p.ice_pwd = "pwd-" + ufrag + "-0123456789abcdef";
   p.fingerprint = "sha-256 " + std::string(95, 'A');
   for (std::size_t i = 2; i < 95; i += 3)
     p.fingerprint[8 + i] = ':';
+  return p;
+}
+
+/// A lamp's offer to publish one video track, as lamplight-lamp writes it.
+std::string offer(uint32_t ssrc, const std::string& ufrag) {
+  auto p = lamp_params(ufrag);
+  p.kind = "video";
+  p.send = true;
+  p.ssrc = ssrc;
   return media::write_sdp(media::make_offer(p));
 }
 
@@ -136,12 +142,54 @@ uint16_t answer_port(const std::string& sdp) {
   return ep->port;
 }
 
+/// A client's answer to a subscribe session's offer (its ICE credentials
+/// and certificate stand for a lamp's).
+std::string answer_to(const sig::SubscribeOffer& o, const std::string& ufrag) {
+  auto parsed = media::parse_sdp(o.sdp());
+  BOOST_REQUIRE_MESSAGE(bool(parsed), "unreadable offer: " << o.sdp());
+  auto a = media::make_session_answer(*parsed, lamp_params(ufrag));
+  // (Boost.Test builds the message whether the check fails or not.)
+  BOOST_REQUIRE_MESSAGE(bool(a), "no answer: " << (a ? "" : a.err().message));
+  return media::write_sdp(*a);
+}
+
+/// The offers a media room sent each member's participant, in order.
+using offers_by_member = std::map<std::string, std::vector<sig::SubscribeOffer>>;
+
+struct sink_state {
+  std::shared_ptr<offers_by_member> log;
+  std::string who;
+  static inline const char* name = "test.offer_sink";
+};
+
+actors::offer_sink_actor::behavior_type
+sink_impl(actors::offer_sink_actor::stateful_pointer<sink_state> self,
+          std::shared_ptr<offers_by_member> log, std::string who) {
+  self->state.log = std::move(log);
+  self->state.who = std::move(who);
+  return {
+    [=](atoms::offer, const sig::SubscribeOffer& o) {
+      (*self->state.log)[self->state.who].push_back(o);
+    },
+  };
+}
+
+/// The track ids an offer carries.
+std::set<std::string> tracks_in(const sig::SubscribeOffer& o) {
+  std::set<std::string> out;
+  for (const auto& t : o.tracks())
+    out.insert(t.track_id());
+  return out;
+}
+
 struct router_fixture : actor_fixture {
   std::shared_ptr<media::worker_pool> pool_a = make_pool();
   std::shared_ptr<media::worker_pool> pool_b = make_pool();
   std::shared_ptr<placements> log = std::make_shared<placements>();
   actors::media_placer_actor placer;
   std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>> lost;
+  std::shared_ptr<offers_by_member> offers = std::make_shared<offers_by_member>();
+  std::map<std::string, actors::offer_sink_actor> sinks;
 
   router_fixture() {
     auto host = [&](const std::shared_ptr<media::worker_pool>& pool, const std::string& node) {
@@ -154,6 +202,8 @@ struct router_fixture : actor_fixture {
   }
 
   ~router_fixture() {
+    for (auto& [who, sink] : sinks)
+      caf::anon_send_exit(sink, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(placer, caf::exit_reason::user_shutdown);
     run();
   }
@@ -200,19 +250,53 @@ struct router_fixture : actor_fixture {
   std::string publish(const actors::rtc_room_actor& room, const std::string& track,
                       const std::string& owner, uint32_t ssrc) {
     auto answer = ask<std::string>(room, atoms::publish::value, track, owner,
-                                   offer(true, ssrc, "u" + owner));
+                                   offer(ssrc, "u" + owner));
     BOOST_REQUIRE_MESSAGE(bool(answer), "publish: " << why(answer));
     return *answer;
   }
 
-  std::string subscribe(const actors::rtc_room_actor& room, const std::string& track,
-                        const std::string& who) {
-    auto n = ask<actors::rtc_negotiation>(room, atoms::subscribe::value, track, who,
-                                          offer(false, 0, "u" + who + track.substr(0, 2)),
-                                          sig::LAYER_UNSPECIFIED);
-    BOOST_REQUIRE_MESSAGE(bool(n), "subscribe: " << why(n));
-    BOOST_TEST(!n->server_offer);
-    return n->sdp;
+  actors::offer_sink_actor sink(const std::string& who) {
+    auto& s = sinks[who];
+    if (!s)
+      s = sys.spawn(sink_impl, offers, who);
+    return s;
+  }
+
+  /// The last offer `who`'s session got (fails the test if none).
+  const sig::SubscribeOffer& last_offer(const std::string& who) {
+    auto& got = (*offers)[who];
+    BOOST_REQUIRE_MESSAGE(!got.empty(), who << " got no offer");
+    return got.back();
+  }
+
+  /// Asks for `track` in `who`'s subscribe session.
+  caf::expected<caf::ok_atom> watch(const actors::rtc_room_actor& room, const std::string& track,
+                                    const std::string& who) {
+    return ask<caf::ok_atom>(room, atoms::subscribe::value, track, who, sig::LAYER_UNSPECIFIED,
+                             sink(who));
+  }
+
+  /// Answers `who`'s last offer as its client would.
+  caf::expected<caf::ok_atom> answer(const actors::rtc_room_actor& room, const std::string& who) {
+    const auto& o = last_offer(who);
+    sig::SubscribeAnswer a;
+    a.set_session(o.session());
+    a.set_version(o.version());
+    a.set_sdp(answer_to(o, "u" + who));
+    return ask<caf::ok_atom>(room, atoms::answer::value, who, a);
+  }
+
+  /// Watches `track` and answers the offer that carries it: the offer.
+  sig::SubscribeOffer subscribe(const actors::rtc_room_actor& room, const std::string& track,
+                                const std::string& who) {
+    auto ok = watch(room, track, who);
+    BOOST_REQUIRE_MESSAGE(bool(ok), "subscribe: " << why(ok));
+    run();
+    auto o = last_offer(who);
+    BOOST_TEST(tracks_in(o).count(track) == 1u);
+    auto taken = answer(room, who);
+    BOOST_REQUIRE_MESSAGE(bool(taken), "answer: " << why(taken));
+    return o;
   }
 
   actors::rtc_room_stats stats(const actors::rtc_room_actor& room) {
@@ -236,7 +320,7 @@ BOOST_AUTO_TEST_CASE(members_on_one_media_node_share_one_leg_there) {
   near(room, "t", "node-a");
   near(room, "s", "node-a");
   BOOST_TEST(answer_port(publish(room, "t/1", "t", 1111)) == worker_a().port());
-  BOOST_TEST(answer_port(subscribe(room, "t/1", "s")) == worker_a().port());
+  BOOST_TEST(answer_port(subscribe(room, "t/1", "s").sdp()) == worker_a().port());
   // Each member placed once; one leg on node-a, none elsewhere.
   BOOST_TEST(log->asked.size() == 2u);
   BOOST_TEST(log->legs["node-a"].size() == 1u);
@@ -246,11 +330,21 @@ BOOST_AUTO_TEST_CASE(members_on_one_media_node_share_one_leg_there) {
   auto st = stats(room);
   BOOST_TEST(st.publishers == 1u);
   BOOST_TEST(st.subscriptions == 1u);
-  // The track's owner goes: its track and its subscribers' legs with it.
+  // The track is unpublished: it leaves the subscriber's session, which
+  // gets an offer without it and stays (one connection, reused).
   caf::anon_send(room, atoms::unpublish::value, std::string("t/1"));
   run();
-  BOOST_TEST(peers(worker_a()) == 0u);
+  BOOST_TEST(peers(worker_a()) == 1u);
   BOOST_TEST(stats(room).subscriptions == 0u);
+  BOOST_TEST((*offers)["s"].size() == 2u);
+  BOOST_TEST(tracks_in(last_offer("s")).empty());
+  BOOST_TEST(bool(answer(room, "s")));
+  // Its next track rides the same session: no new connection.
+  publish(room, "t/2", "t", 1112);
+  auto again = subscribe(room, "t/2", "s");
+  BOOST_TEST(again.session() == (*offers)["s"].front().session());
+  BOOST_TEST(again.version() == 3u);
+  BOOST_TEST(peers(worker_a()) == 2u);
   caf::anon_send(room, atoms::close::value);
   run();
 }
@@ -264,25 +358,76 @@ BOOST_AUTO_TEST_CASE(a_track_watched_on_another_media_node_crosses_once) {
   // Both ask at once: node-b's leg is opened once, the track piped once.
   caf::scoped_actor self{sys};
   auto r1 = self->request(room, forever, atoms::subscribe::value, std::string("t/1"),
-                          std::string("s1"), offer(false, 0, "us1"), sig::LAYER_UNSPECIFIED);
+                          std::string("s1"), sig::LAYER_UNSPECIFIED, sink("s1"));
   auto r2 = self->request(room, forever, atoms::subscribe::value, std::string("t/1"),
-                          std::string("s2"), offer(false, 0, "us2"), sig::LAYER_UNSPECIFIED);
+                          std::string("s2"), sig::LAYER_UNSPECIFIED, sink("s2"));
   run();
   for (auto* r : {&r1, &r2})
-    r->receive([&](actors::rtc_negotiation& n) { BOOST_TEST(answer_port(n.sdp) == worker_b().port()); },
-               [&](caf::error& e) { BOOST_FAIL(sys.render(e)); });
+    r->receive([](caf::ok_atom) {}, [&](caf::error& e) { BOOST_FAIL(sys.render(e)); });
+  // Each session is offered from node-b's worker.
+  for (auto who : {"s1", "s2"}) {
+    BOOST_TEST(answer_port(last_offer(who).sdp()) == worker_b().port());
+    BOOST_TEST(bool(answer(room, who)));
+  }
   BOOST_TEST(log->legs["node-b"].size() == 1u);
   BOOST_TEST(worker_a().stats().pipes == 1u);
   BOOST_TEST(worker_b().stats().pipes == 1u);
-  // node-b serves its two subscribers from the piped copy: two subscriber
+  // node-b serves its two subscribers from the piped copy: two session
   // peers there, the publisher alone on node-a.
   BOOST_TEST(peers(worker_b()) == 2u);
   BOOST_TEST(peers(worker_a()) == 1u);
   BOOST_TEST(stats(room).subscriptions == 2u);
-  // A subscriber leaves: its leg goes, the pipe stays for the other.
+  // A subscriber stops watching: its session is offered without the
+  // track; the pipe stays for the other.
   caf::anon_send(room, atoms::unsub::value, std::string("t/1"), std::string("s1"));
   run();
-  BOOST_TEST(peers(worker_b()) == 1u);
+  BOOST_TEST(tracks_in(last_offer("s1")).empty());
+  BOOST_TEST(tracks_in(last_offer("s2")).count("t/1") == 1u);
+  BOOST_TEST(stats(room).subscriptions == 1u);
+  BOOST_TEST(worker_b().stats().pipes == 1u);
+  caf::anon_send(room, atoms::close::value);
+  run();
+}
+
+BOOST_AUTO_TEST_CASE(answers_that_do_not_fit_are_refused_and_the_session_goes_on) {
+  auto room = spawn_router();
+  publish(room, "t/1", "t", 7777);
+  BOOST_REQUIRE(bool(watch(room, "t/1", "s")));
+  run();
+  auto o = last_offer("s");
+  sig::SubscribeAnswer a;
+  a.set_session(o.session());
+  a.set_version(o.version() + 1);  // not the offer in flight
+  a.set_sdp(answer_to(o, "us"));
+  auto stale = ask<caf::ok_atom>(room, atoms::answer::value, std::string("s"), a);
+  BOOST_REQUIRE(!stale);
+  BOOST_TEST((actors::to_protocol_error(stale.error()).code == errc::wrong_state));
+  a.set_version(o.version());
+  a.set_sdp("v=0\r\nnot an answer\r\n");
+  auto bad = ask<caf::ok_atom>(room, atoms::answer::value, std::string("s"), a);
+  BOOST_REQUIRE(!bad);
+  BOOST_TEST((actors::to_protocol_error(bad.error()).code == errc::bad_request));
+  // The refused offer's changes are offered again, and that one is taken.
+  run();
+  BOOST_TEST((*offers)["s"].size() == 2u);
+  BOOST_TEST(tracks_in(last_offer("s")).count("t/1") == 1u);
+  BOOST_TEST(bool(answer(room, "s")));
+  BOOST_TEST(peers(worker_a()) == 2u);
+  // Someone without a session answers: wrong_state.
+  auto nobody = ask<caf::ok_atom>(room, atoms::answer::value, std::string("x"), a);
+  BOOST_REQUIRE(!nobody);
+  BOOST_TEST((actors::to_protocol_error(nobody.error()).code == errc::wrong_state));
+  // Changes while an offer waits go into the next one, after the answer.
+  publish(room, "t/2", "t", 7778);
+  publish(room, "t/3", "t", 7779);
+  BOOST_REQUIRE(bool(watch(room, "t/2", "s")));
+  BOOST_REQUIRE(bool(watch(room, "t/3", "s")));
+  run();
+  BOOST_TEST((*offers)["s"].size() == 3u);  // t/2's; t/3 waits
+  BOOST_TEST(bool(answer(room, "s")));
+  run();
+  BOOST_TEST((*offers)["s"].size() == 4u);
+  BOOST_TEST((tracks_in(last_offer("s")) == std::set<std::string>{"t/1", "t/2", "t/3"}));
   caf::anon_send(room, atoms::close::value);
   run();
 }
@@ -302,8 +447,10 @@ BOOST_AUTO_TEST_CASE(a_dead_media_node_takes_its_media_and_is_not_placed_on_agai
   // it, which its watchers on node-b learn as for any track).
   BOOST_TEST((lost[0].first == std::vector<std::string>{"t"}));
   BOOST_TEST((lost[0].second == std::vector<std::string>{"t/1"}));
-  // The piped copy on node-b went with its track, and the legs watching it.
-  BOOST_TEST(peers(worker_b()) == 0u);
+  // The piped copy on node-b went with its track; the watcher's session
+  // there stays, offered without it.
+  BOOST_TEST(peers(worker_b()) == 1u);
+  BOOST_TEST(tracks_in(last_offer("s")).empty());
   auto st = stats(room);
   BOOST_TEST(st.publishers == 0u);
   BOOST_TEST(st.subscriptions == 0u);
@@ -319,14 +466,12 @@ BOOST_AUTO_TEST_CASE(no_media_node_is_a_typed_error_and_nothing_is_held) {
   auto room = spawn_router();
   log->refuse = true;
   auto answer = ask<std::string>(room, atoms::publish::value, std::string("t/1"), std::string("t"),
-                                 offer(true, 4444, "ut"));
+                                 offer(4444, "ut"));
   BOOST_REQUIRE(!answer);
   BOOST_TEST((actors::to_protocol_error(answer.error()).code == errc::unavailable));
   // A subscription to a track without media is refused before any placement.
   auto asked = log->asked.size();
-  auto n = ask<actors::rtc_negotiation>(room, atoms::subscribe::value, std::string("t/1"),
-                                        std::string("s"), offer(false, 0, "us"),
-                                        sig::LAYER_UNSPECIFIED);
+  auto n = watch(room, "t/1", "s");
   BOOST_REQUIRE(!n);
   BOOST_TEST((actors::to_protocol_error(n.error()).code == errc::not_found));
   BOOST_TEST(log->asked.size() == asked);
@@ -352,19 +497,48 @@ struct classroom_media_fixture : router_fixture {
     run();
   }
 
-  sig::ServerMessage publish(client& c, uint32_t ssrc, const std::string& ufrag) {
+  sig::ServerMessage publish(client& c, uint32_t ssrc, const std::string& ufrag,
+                               sig::TrackSource source = sig::TRACK_SOURCE_FACE_CAMERA) {
     sig::ClientMessage m;
     m.mutable_publish()->set_kind(sig::TRACK_KIND_VIDEO);
-    m.mutable_publish()->set_source(sig::TRACK_SOURCE_FACE_CAMERA);
-    m.mutable_publish()->set_sdp(offer(true, ssrc, ufrag));
+    m.mutable_publish()->set_source(source);
+    m.mutable_publish()->set_sdp(offer(ssrc, ufrag));
     return request(c, m);
   }
 
-  sig::ServerMessage subscribe(client& c, const std::string& track, const std::string& ufrag) {
+  static std::vector<sig::ServerMessage> offers_to(const client& c) {
+    return c.pushes(sig::ServerMessage::kSubscribeOffer);
+  }
+
+  static sig::SubscribeOffer last_offer(const client& c) {
+    auto got = offers_to(c);
+    BOOST_REQUIRE_MESSAGE(!got.empty(), "no offer came");
+    return got.back().subscribe_offer();
+  }
+
+  /// Answers the client's last session offer as the client would.
+  sig::ServerMessage answer(client& c, const std::string& ufrag) {
+    auto o = last_offer(c);
+    sig::ClientMessage m;
+    auto* a = m.mutable_subscribe_answer();
+    a->set_session(o.session());
+    a->set_version(o.version());
+    a->set_sdp(answer_to(o, ufrag));
+    return request(c, m);
+  }
+
+  /// Subscribes, then answers the offer that carries the track.
+  sig::SubscribeOffer subscribe(client& c, const std::string& track, const std::string& ufrag) {
     sig::ClientMessage m;
     m.mutable_subscribe()->set_track_id(track);
-    m.mutable_subscribe()->set_sdp(offer(false, 0, ufrag));
-    return request(c, m);
+    auto r = request(c, m);
+    BOOST_REQUIRE_MESSAGE(r.has_ack(), r.DebugString());
+    run();
+    auto o = last_offer(c);
+    BOOST_TEST(tracks_in(o).count(track) == 1u);
+    auto a = answer(c, ufrag);
+    BOOST_REQUIRE_MESSAGE(a.has_ack(), a.DebugString());
+    return o;
   }
 };
 
@@ -383,44 +557,123 @@ BOOST_AUTO_TEST_CASE(a_track_actor_programs_its_media_and_forgets_who_left) {
   BOOST_REQUIRE_MESSAGE(pub.has_published(), pub.error().message());
   BOOST_TEST(answer_port(pub.published().sdp()) == worker_a().port());
   auto track = pub.published().track_id();
-  // Everyone's participant runs here: all of it on node-a.
-  auto sub = subscribe(s, track, "us");
-  BOOST_REQUIRE_MESSAGE(sub.has_subscribed(), sub.error().message());
-  BOOST_TEST(answer_port(sub.subscribed().sdp()) == worker_a().port());
-  BOOST_REQUIRE(subscribe(p, track, "up").has_subscribed());
+  // Everyone's participant runs here: all of it on node-a, one session
+  // per watcher.
+  auto o = subscribe(s, track, "us");
+  BOOST_TEST(answer_port(o.sdp()) == worker_a().port());
+  subscribe(p, track, "up");
   BOOST_TEST(peers(worker_a()) == 3u);
 
-  // A second subscription of the same member replaces its leg.
-  BOOST_REQUIRE(subscribe(s, track, "us-again").has_subscribed());
+  // Subscribing again changes the layer only: no offer, no connection.
+  sig::ClientMessage low;
+  low.mutable_subscribe()->set_track_id(track);
+  low.mutable_subscribe()->set_layer(sig::LAYER_LOW);
+  BOOST_TEST(request(s, low).has_ack());
+  run();
+  BOOST_TEST(offers_to(s).size() == 1u);
   BOOST_TEST(peers(worker_a()) == 3u);
 
-  // Unsubscribing takes the leg down; twice is not_found.
+  // Unsubscribing: the session is offered without it and stays; twice is
+  // not_found.
   sig::ClientMessage unsub;
   unsub.mutable_unsubscribe()->set_track_id(track);
   BOOST_TEST((code_of(request(s, unsub)) == errc::none));
-  BOOST_TEST(peers(worker_a()) == 2u);
+  run();
+  BOOST_TEST(offers_to(s).size() == 2u);
+  BOOST_TEST(tracks_in(last_offer(s)).empty());
+  BOOST_TEST(answer(s, "us").has_ack());
+  BOOST_TEST(peers(worker_a()) == 3u);
   BOOST_TEST((code_of(request(s, unsub)) == errc::not_found));
 
-  // A subscriber that leaves is forgotten by the track: its leg goes.
+  // A subscriber that leaves takes its session with it.
   sig::ClientMessage leave;
   leave.mutable_leave();
   BOOST_TEST((code_of(request(p, leave)) == errc::none));
   run();
-  BOOST_TEST(peers(worker_a()) == 1u);
-  // Back in the classroom, it subscribes anew (the track forgot it; a
-  // subscription it still held would be already_exists without an offer).
+  BOOST_TEST(peers(worker_a()) == 2u);
+  // Back in the classroom, it watches anew on a new session.
   auto& back = join(claims("s2", sig::ROLE_STUDENT));
-  sig::ClientMessage control_only;
-  control_only.mutable_subscribe()->set_track_id(track);
-  BOOST_TEST((code_of(request(back, control_only)) == errc::none));
-  BOOST_TEST((code_of(request(back, control_only)) == errc::already_exists));
+  auto again = subscribe(back, track, "up2");
+  BOOST_TEST(again.version() == 1u);
+  BOOST_TEST(peers(worker_a()) == 3u);
 
-  // Unpublishing ends the publisher's leg too.
+  // Unpublishing ends the publisher's leg; the watchers' sessions stay.
   sig::ClientMessage unpub;
   unpub.mutable_unpublish()->set_track_id(track);
   BOOST_TEST((code_of(request(t, unpub)) == errc::none));
   run();
-  BOOST_TEST(peers(worker_a()) == 0u);
+  BOOST_TEST(peers(worker_a()) == 2u);
+  BOOST_TEST(tracks_in(last_offer(back)).empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_lamp_that_accepts_before_the_camera_is_up_watches_it_when_it_comes) {
+  auto teacher = claims("t", sig::ROLE_TEACHER);
+  teacher.mode = sig::MODE_ONE_ON_ONE;
+  auto& t = join(teacher);
+  auto& s = join(claims("s", sig::ROLE_STUDENT));
+  auto invited = request(t, invite("s"));
+  BOOST_REQUIRE_MESSAGE(invited.has_call_invited(), invited.DebugString());
+  auto call = invited.call_invited().call_id();
+  BOOST_REQUIRE(request(s, accept_call(call)).has_ack());
+  run();
+  // Nothing published yet: nothing to watch.
+  BOOST_TEST(offers_to(s).empty());
+  // The teacher's camera comes up after the accept: the lamp watches it
+  // without asking, and the teacher the lamp's as it comes.
+  auto cam = publish(t, 8801, "ut");
+  BOOST_REQUIRE_MESSAGE(cam.has_published(), cam.DebugString());
+  run();
+  BOOST_REQUIRE(offers_to(s).size() == 1u);
+  BOOST_TEST(tracks_in(last_offer(s)).count(cam.published().track_id()) == 1u);
+  BOOST_TEST(answer(s, "us").has_ack());
+  auto desk = publish(s, 8802, "us-pub");
+  BOOST_REQUIRE_MESSAGE(desk.has_published(), desk.DebugString());
+  run();
+  BOOST_REQUIRE(offers_to(t).size() == 1u);
+  BOOST_TEST(tracks_in(last_offer(t)).count(desk.published().track_id()) == 1u);
+  BOOST_TEST(answer(t, "ut-sub").has_ack());
+  // The call ends: each stops watching the other.
+  BOOST_REQUIRE(request(s, hangup_call(call)).has_ack());
+  run();
+  BOOST_REQUIRE(offers_to(s).size() == 2u);
+  BOOST_TEST(tracks_in(last_offer(s)).empty());
+  BOOST_REQUIRE(offers_to(t).size() == 2u);
+  BOOST_TEST(tracks_in(last_offer(t)).empty());
+}
+
+BOOST_AUTO_TEST_CASE(students_of_a_large_class_watch_the_teacher_and_their_choice_stands) {
+  auto teacher = claims("t", sig::ROLE_TEACHER);
+  teacher.mode = sig::MODE_LARGE_CLASS;
+  auto& t = join(teacher);
+  auto& early = join(claims("s1", sig::ROLE_STUDENT));
+  auto cam = publish(t, 8901, "ut");
+  BOOST_REQUIRE_MESSAGE(cam.has_published(), cam.DebugString());
+  auto track = cam.published().track_id();
+  run();
+  // Joined before the camera: it comes when published; joined after: at
+  // the join.
+  BOOST_TEST(tracks_in(last_offer(early)).count(track) == 1u);
+  auto& late = join(claims("s2", sig::ROLE_STUDENT));
+  run();
+  BOOST_TEST(tracks_in(last_offer(late)).count(track) == 1u);
+  // Students do not watch each other by themselves.
+  auto theirs = publish(late, 8902, "us2-pub");
+  BOOST_REQUIRE(theirs.has_published());
+  run();
+  BOOST_TEST(offers_to(early).size() == 1u);
+  // A student that says no to the teacher's camera is not made to watch
+  // it again when something else changes.
+  BOOST_TEST(answer(early, "us1").has_ack());
+  sig::ClientMessage unsub;
+  unsub.mutable_unsubscribe()->set_track_id(track);
+  BOOST_TEST(request(early, unsub).has_ack());
+  run();
+  BOOST_TEST(tracks_in(last_offer(early)).empty());
+  BOOST_TEST(answer(early, "us1").has_ack());
+  auto second = publish(t, 8903, "ut2", sig::TRACK_SOURCE_DESK_CAMERA);
+  run();
+  BOOST_TEST((tracks_in(last_offer(early)) == std::set<std::string>{second.published().track_id()}));
+  BOOST_TEST(tracks_in(last_offer(late)).count(second.published().track_id()) == 0u);  // in flight
 }
 
 BOOST_AUTO_TEST_CASE(a_refused_offer_publishes_nothing) {

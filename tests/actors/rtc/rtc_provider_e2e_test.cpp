@@ -110,6 +110,10 @@ void one_on_one(const std::string& provider) {
   wait_for_media({teacher.get(), student.get()}, 60, 100, 30s);
   check_received(*teacher, "teacher", source_of, 3, 60, 100);
   check_received(*student, "student", source_of, 3, 60, 100);
+  // Three tracks watched on one subscribe session; one connection per
+  // published track (publish sessions are not wired yet).
+  BOOST_TEST(teacher->media_connections() == 3u + 1u);
+  BOOST_TEST(student->media_connections() == 3u + 1u);
 }
 
 /// One teacher and six students: everyone publishes microphone and face
@@ -143,6 +147,8 @@ void small_group(const std::string& provider) {
   check_received(*teacher, "teacher", source_of, 2 * students, 45, 75);
   for (int i = 0; i < students; ++i)
     check_received(*kids[i], "student-" + std::to_string(i), source_of, 2, 45, 75);
+  // The teacher watches twelve tracks on one connection.
+  BOOST_TEST(teacher->media_connections() == 2u + 1u);
 }
 
 } // namespace
