@@ -38,6 +38,10 @@ void forwarder::add_track(track_id id, track_params params) {
       s.rx.set_clock_rate(params.clock_rate);
     }
   tracks_of_.emplace(params.publisher, id);
+  if (params.audio_level_extension != 0 && params.on_speech) {
+    t.speech.emplace();
+    speech_tracks_.push_back(id);
+  }
   t.p = std::move(params);
 }
 
@@ -50,6 +54,9 @@ void forwarder::remove_track(track_id id) {
       sources_.erase({t->second.p.publisher, l.ssrc});
   for (const auto& r : t->second.routes)
     routes_by_out_.erase({r.subscriber, r.out_ssrc});
+  if (t->second.speech)
+    speech_tracks_.erase(std::remove(speech_tracks_.begin(), speech_tracks_.end(), id),
+                         speech_tracks_.end());
   auto [b, e] = tracks_of_.equal_range(t->second.p.publisher);
   for (auto i = b; i != e; ++i)
     if (i->second == id) {
@@ -247,6 +254,11 @@ void forwarder::on_rtp(peer_id from, const std::vector<uint8_t>& pkt, int64_t no
   if (t == tracks_.end())
     return;
   t->second.last_packet_ms[static_cast<std::size_t>(src->layer)] = now_ms;
+  if (auto& speech = t->second.speech) {
+    auto level = parsed->extension(t->second.p.audio_level_extension);
+    if (level && level->second >= 1)
+      speech->on_level(level->first[0], now_ms);
+  }
   forward(t->second, src->layer, pkt, *parsed, now_ms);
 }
 
@@ -371,6 +383,11 @@ void forwarder::tick(int64_t now_ms, uint64_t ntp_now) {
     for (auto& [key, s] : sources_)
       if (s.pli_pending)
         request_keyframe(key.first, key.second, s, now_ms);  // re-arms the flag if still early
+  }
+  for (auto id : speech_tracks_) {
+    auto& t = tracks_.at(id);
+    if (auto changed = t.speech->tick(now_ms))
+      t.p.on_speech(*changed, t.speech->level());
   }
   if (now_ms - last_report_ms_ < 1000)
     return;

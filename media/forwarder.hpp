@@ -1,12 +1,15 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "media/receive_stats.hpp"
+#include "media/speech_detector.hpp"
 #include "media/stream_rewriter.hpp"
 
 namespace lamplight::media {
@@ -57,6 +60,11 @@ public:
     /// SSRC the publisher sends.
     std::vector<layer> layers;
     uint8_t rid_extension = 0;  // the publisher's extmap id for rtp-stream-id
+    /// The publisher's extmap id for its audio level (RFC 6464); with
+    /// `on_speech`, the track's speaking is judged from it (speech_detector)
+    /// and each change told, with the level, from tick(). 0: not judged.
+    uint8_t audio_level_extension = 0;
+    std::function<void(bool speaking, uint8_t level)> on_speech;
   };
 
   struct counters {
@@ -109,6 +117,7 @@ private:
     track_params p;
     std::vector<int64_t> last_packet_ms;  // per layer; 0: never
     std::vector<route> routes;
+    std::optional<speech_detector> speech;
   };
   /// One ingress stream (publisher, SSRC): a layer of a track.
   struct source {
@@ -159,6 +168,8 @@ private:
   /// Each publisher's tracks: an unknown SSRC is looked up among these
   /// only, so a peer sending random SSRCs costs little.
   std::multimap<peer_id, track_id> tracks_of_;
+  /// Tracks whose speaking is judged: tick() visits these only.
+  std::vector<track_id> speech_tracks_;
   std::map<source_key, source> sources_;  // ordered by publisher: one RR each
   std::map<source_key, track_id> routes_by_out_;  // (subscriber, out SSRC)
   counters st_;

@@ -28,6 +28,9 @@ struct sdp_codec {
   std::vector<std::string> rtcp_fb;  // "nack", "nack pli", "goog-remb"...
 };
 
+/// The client-to-mixer audio level header extension (RFC 6464).
+inline constexpr const char* audio_level_uri = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
+
 struct sdp_extmap {
   uint8_t id = 0;
   std::string uri;

@@ -14,6 +14,7 @@ constexpr const char* kept_extensions[] = {
   "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id",
   "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id",
   "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time",
+  audio_level_uri,
 };
 
 const sdp_codec* pick_codec(const sdp_media& m) {
@@ -216,6 +217,8 @@ std::optional<offered_stream> offered_stream_of(const sdp_media& m) {
   for (const auto& e : m.extmaps)
     if (e.uri == "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id")
       s.rid_extension = e.id;
+    else if (e.uri == audio_level_uri && m.kind == "audio")
+      s.audio_level_extension = e.id;
   return s;
 }
 

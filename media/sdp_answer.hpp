@@ -64,6 +64,9 @@ struct offered_stream {
   /// simulcast_order); empty without simulcast.
   std::vector<std::string> rids;
   uint8_t rid_extension = 0;  // extmap id of rtp-stream-id (RFC 8852); 0: none
+  /// extmap id of the client-to-mixer audio level (RFC 6464) on an audio
+  /// section; 0: none. Our answer keeps it, so the client writes it.
+  uint8_t audio_level_extension = 0;
   /// Simulcast layers by SSRC (a=ssrc-group:SIM, lowest first, as libwebrtc
   /// writes it); empty without.
   std::vector<uint32_t> layer_ssrcs;

@@ -66,6 +66,8 @@ session_description make_offer(const offer_params& p) {
   m.fingerprint = p.fingerprint;
   m.setup = "actpass";
   m.extmaps.push_back({4, "urn:ietf:params:rtp-hdrext:sdes:mid"});
+  if (p.kind == "audio")
+    m.extmaps.push_back({1, audio_level_uri});  // Chromium's id
   sdp_codec c = offered_codec(p.kind);
   m.formats = {std::to_string(c.payload_type)};
   m.codecs.push_back(std::move(c));
@@ -151,7 +153,9 @@ protocol::result<answer_endpoint> read_answer(const std::string& sdp) {
   for (const auto& m : parsed->media) {
     if (m.port == 0)
       continue;
-    answer_endpoint e{"", 0, m.ice_ufrag, m.ice_pwd, m.fingerprint, m.setup};
+    answer_endpoint e{"", 0, m.ice_ufrag, m.ice_pwd, m.fingerprint, m.setup, 0};
+    if (m.kind == "audio")
+      e.audio_level_extension = static_cast<uint8_t>(m.extmap_id(audio_level_uri));
     for (const auto& c : m.candidates) {
       // RFC 8839 section 5.1: foundation component transport priority
       // address port "typ" type ...

@@ -62,6 +62,9 @@ struct answer_endpoint {
   std::string ice_pwd;
   std::string fingerprint;
   std::string setup;  // the section's a=setup (active | passive | actpass)
+  /// The accepted section's audio level extension id (RFC 6464); 0: the
+  /// answer did not keep it, so it must not be sent.
+  uint8_t audio_level_extension = 0;
 };
 
 /// bad_request unless the answer has an accepted section with all of it.

@@ -102,6 +102,12 @@ protocol::result<std::string> track_media::publish(const std::string& track_id,
   tp.clock_rate = stream->clock_rate;
   tp.vp8 = stream->codec == "VP8";
   tp.rid_extension = stream->rid_extension;
+  if (on_speech_ && stream->audio_level_extension != 0) {
+    tp.audio_level_extension = stream->audio_level_extension;
+    tp.on_speech = [f = on_speech_, track_id](bool speaking, uint8_t level) {
+      f(track_id, speaking, level);
+    };
+  }
   if (!stream->rids.empty()) {
     if (stream->rid_extension == 0) {
       worker_->remove_peer(n->peer);

@@ -58,6 +58,13 @@ public:
   using photo_handler = std::function<void(uint64_t, std::string, bool, std::string)>;
   void on_photo(photo_handler f) { on_photo_ = std::move(f); }
 
+  /// Where a published microphone's speaking changes go (track id,
+  /// speaking?, its level, RFC 6464), judged from the audio levels the
+  /// client writes when our answer keeps that extension (speech_detector).
+  /// Called on the media thread: it must hand over, never block.
+  using speech_handler = std::function<void(const std::string&, bool, uint8_t)>;
+  void on_speech(speech_handler f) { on_speech_ = std::move(f); }
+
   /// A publisher's offer for `track_id`; returns our answer.
   protocol::result<std::string> publish(const std::string& track_id, const std::string& owner,
                                         const std::string& offer_sdp);
@@ -167,6 +174,7 @@ private:
   std::map<std::string, published> tracks_;
   std::map<std::string, watcher> watchers_;
   photo_handler on_photo_;
+  speech_handler on_speech_;
   byte_meter meter_;
 };
 

@@ -24,10 +24,12 @@ let localPreview = null;  // our own camera, when we are the teacher
 
 // "Active" students, the ones worth a thumbnail, in this order and at most
 // MAX_ACTIVE: the focused one (so a click never makes it vanish), raised
-// hands (queue order), students in a call, then the most recent to publish
-// a face camera (publish order reversed, a stand-in for "most recently
-// joined" that only counts students one can actually watch). Only students
-// with a face camera track qualify; oneself never does.
+// hands (queue order), those speaking now (loudest first), those who spoke
+// lately (most recent first: a speaker does not vanish at the end of a
+// sentence), students in a call, then the most recent to publish a face
+// camera (publish order reversed, a stand-in for "most recently joined"
+// that only counts students one can actually watch). Only students with a
+// face camera track qualify; oneself never does.
 function computeActive() {
   const faces = new Map();
   for (const t of state.tracks.values())
@@ -43,6 +45,8 @@ function computeActive() {
   const focused = [...state.tracks.values()].find((t) => t.trackId === focus);
   if (focused) take(focused.owner);
   state.handQueue.forEach(take);
+  state.speakers.forEach((s) => take(s.identity));
+  [...state.lastSpoke.entries()].sort((a, b) => b[1] - a[1]).forEach(([id]) => take(id));
   for (const m of state.members.values()) if (m.callId) take(m.identity);
   [...faces.keys()].reverse().forEach(take);
   if (focus && !focused) focus = "";  // its track went away
@@ -101,6 +105,8 @@ function renderStage() {
   if (el) { if (stage.firstChild !== el) stage.replaceChildren(el); if (el.paused) el.play().catch(() => {}); }
   else stage.replaceChildren(h("div", { class: "placeholder" }, teacher ? "Waiting for the teacher's video…" : "No teacher yet."));
   $("#stage-caption").textContent = teacher ? `${teacher.displayName}` : "";
+  const names = state.speakers.map((s) => (state.member(s.identity) || {}).displayName || s.identity);
+  $("#speakers").textContent = names.length ? `Speaking: ${names.join(", ")}` : "";
 }
 
 function renderThumbs() {
@@ -120,7 +126,9 @@ function renderThumbs() {
     }
     const e = subs.get(id);
     const video = e && e.element;
-    const label = `${name}${m && m.handRaised ? ", hand raised" : ""}${m && m.callId ? ", in a call" : ""}`;
+    const talking = state.speaking(a.identity);
+    const label = `${name}${talking ? ", speaking" : ""}${m && m.handRaised ? ", hand raised" : ""}${m && m.callId ? ", in a call" : ""}`;
+    b.classList.toggle("speaking", talking);
     b.setAttribute("aria-pressed", String(focus === id));
     b.setAttribute("aria-label", `${label}: ${focus === id ? "watching sharp, select to let go" : "select to watch sharp"}`);
     const caption = b.querySelector("span") || h("span");
@@ -160,6 +168,7 @@ function renderRoster() {
     const li = pool[i];
     const bits = [short(m.role)];
     if (m.presence !== "PRESENCE_ONLINE") bits.push("offline");
+    if (state.speaking(m.identity)) bits.push("speaking");
     if (m.handRaised) bits.push("hand raised");
     if (m.callId) bits.push("in call");
     li.firstChild.textContent = m.displayName + (m.identity === session.identity ? " (you)" : "");

@@ -64,6 +64,7 @@ function updateRow(r, m) {
   const online = m.presence === "PRESENCE_ONLINE";
   r.cells.badges.replaceChildren(...[
     h("span", { class: "badge " + (online ? "online" : "offline") }, online ? "online" : "offline"),
+    state.speaking(m.identity) && h("span", { class: "badge speaking" }, "speaking"),
     m.callId && h("span", { class: "badge call" }, "in call"),
     m.handRaised && h("span", { class: "badge hand" }, "hand raised"),
   ].filter(Boolean).flatMap((b) => [b, " "]));

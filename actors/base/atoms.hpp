@@ -28,6 +28,7 @@ LAMPLIGHT_ATOM(leave);     // give it up
 LAMPLIGHT_ATOM(presence);  // a member's connection came or went
 LAMPLIGHT_ATOM(delta);     // a classroom event for a participant
 LAMPLIGHT_ATOM(resync);    // media lost: publish and subscribe again
+LAMPLIGHT_ATOM(speakers);  // who is speaking now, for a client
 LAMPLIGHT_ATOM(watch);     // every event of a classroom, for a watcher
 LAMPLIGHT_ATOM(close);     // end this (classroom, track, media room, leg)
 LAMPLIGHT_ATOM(flush);     // make what was written durable (journal, replicas)
@@ -57,6 +58,7 @@ LAMPLIGHT_ATOM(pipe);      // a track's copy between media workers
 LAMPLIGHT_ATOM(leg);       // a classroom's share of a media node's worker
 LAMPLIGHT_ATOM(photo);     // a message of a lamp's photo channel
 LAMPLIGHT_ATOM(place);     // choose a media node for a member
+LAMPLIGHT_ATOM(speaking);  // a published microphone is voiced, or no longer
 
 // -- Q&A
 LAMPLIGHT_ATOM(qna);       // a question's update for a student

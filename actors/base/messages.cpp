@@ -10,6 +10,7 @@ const char* to_string(timer_kind x) {
     case timer_kind::reconnect_grace: return "reconnect_grace";
     case timer_kind::absent_member: return "absent_member";
     case timer_kind::journal_flush: return "journal_flush";
+    case timer_kind::speakers: return "speakers";
     case timer_kind::join_deadline: return "join_deadline";
   }
   return "unknown";

@@ -87,6 +87,7 @@ enum class timer_kind : uint8_t {
   reconnect_grace,  // participant: session lost, seat kept this long
   absent_member,    // classroom: member without a live participant after a rebuild
   journal_flush,    // classroom: periodic fdatasync of the journal
+  speakers,         // classroom: who speaks is told to its clients
   join_deadline,    // gateway session: a connection that never joins is closed
 };
 const char* to_string(timer_kind x);

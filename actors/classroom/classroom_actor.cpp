@@ -29,12 +29,13 @@ void open_media_room(self_ptr self) {
   auto provider = st.cfg.rtc.default_kind;
   if (!st.cfg.spec.provider.empty())
     from_string(st.cfg.spec.provider, provider);  // checked by spawn_classroom
-  rtc_room_spec rs{st.cfg.spec.tenant, st.cfg.spec.classroom_id, st.cfg.photos, {}};
+  rtc_room_spec rs{st.cfg.spec.tenant, st.cfg.spec.classroom_id, st.cfg.photos, {}, {}};
   rs.on_media_lost = [me = classroom_actor{self}](const rtc_room_actor& room,
                                                   std::vector<std::string> members,
                                                   std::vector<std::string> tracks) {
     caf::send_as(room, me, atoms::resync::value, std::move(members), std::move(tracks));
   };
+  rs.speech = classroom_actor{self};
   auto room = spawn_rtc_room(self->system(), st.cfg.rtc, provider, std::move(rs));
   if (!room) {
     st.rtc_down = to_protocol_error(room.error()).message;
@@ -119,6 +120,9 @@ classroom_actor::behavior_type classroom_impl(self_ptr self,
       if (self->state.rtc && self->current_sender() == caf::actor_cast<caf::strong_actor_ptr>(self->state.rtc))
         on_media_lost(self, members, lost);
     },
+    [=](atoms::speaking, const std::string& track, bool speaking, uint8_t level) {
+      on_speaking(self, track, speaking, level);
+    },
 
     // -- the tenant's backend (classroom_moderation.cpp) ----------------------------
     [=](atoms::moderate, const MemberLeft& x) -> ok { return on_remove(self, x); },
@@ -130,13 +134,12 @@ classroom_actor::behavior_type classroom_impl(self_ptr self,
 
     // -- state -------------------------------------------------------------------
     [=](caf::get_atom, const std::string& viewer) {
-      return viewer.empty() ? self->state.model.snapshot()
-                            : self->state.model.snapshot_for(viewer);
+      return snapshot_for(self, viewer);
     },
     [=](atoms::watch, session_actor watcher) {
       self->monitor(watcher);
       self->state.watchers.push_back(watcher);
-      return self->state.model.snapshot();
+      return snapshot_for(self, "");
     },
     [=](atoms::close, const std::string& reason) -> caf::result<caf::ok_atom> {
       auto& s = self->state;
@@ -178,6 +181,8 @@ classroom_actor::behavior_type classroom_impl(self_ptr self,
       if (kind == timer_kind::journal_flush) {
         s.journal.sync();
         arm_flush_timer(self);
+      } else if (kind == timer_kind::speakers) {
+        tell_speakers(self);
       } else if (kind == timer_kind::absent_member) {
         auto i = s.absent_timers.find(subject);
         if (i != s.absent_timers.end() && i->second == gen

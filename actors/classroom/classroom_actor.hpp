@@ -119,6 +119,11 @@ using classroom_actor = caf::typed_actor<
   /// the tracks that died. Those members' tracks are unpublished and they
   /// are told to publish and subscribe again.
   caf::reacts_to<atoms::resync, std::vector<std::string>, std::vector<std::string>>,
+  /// From its media room (speech_sink_actor, rtc_room.hpp): a microphone
+  /// track started or stopped being voiced (track id, speaking?, level).
+  /// Members and watchers get the classroom's Speakers when it changed, at
+  /// most every `speakers_interval`; unknown tracks are ignored.
+  caf::reacts_to<atoms::speaking, std::string, bool, uint8_t>,
 
   // -- own timers --------------------------------------------------------------
   caf::reacts_to<atoms::timeout, timer_kind, std::string, uint64_t>>;
@@ -143,6 +148,10 @@ struct classroom_config {
   /// fdatasync period; every event is written (survives a process crash) at
   /// once, this bounds what a power loss can take.
   caf::timespan flush_interval = std::chrono::milliseconds(200);
+  /// The shortest time between two Speakers pushes: a class of 200 where
+  /// students talk over each other costs its clients a few messages a
+  /// second, not one per voiced word.
+  caf::timespan speakers_interval = std::chrono::milliseconds(300);
   /// Default device command deadline.
   caf::timespan device_deadline = std::chrono::seconds(10);
   /// The node's media providers; the classroom's room comes from

@@ -43,11 +43,11 @@ snapshot_and_seat on_join(self_ptr self, const protocol::token_claims& who, memb
       return make_error(errc::permission_denied, who.identity + " is a member with another role");
     auto i = s.participants.find(who.identity);
     if (i != s.participants.end())
-      return caf::make_result(s.model.snapshot_for(who.identity), i->second);
+      return caf::make_result(snapshot_for(self, who.identity), i->second);
     s.absent_timers.erase(who.identity);
     seat(self, who.identity, p);
     set_presence(self, who.identity, true);
-    return caf::make_result(s.model.snapshot_for(who.identity), p);
+    return caf::make_result(snapshot_for(self, who.identity), p);
   }
   if (auto err = protocol::check_capacity(s.model.snapshot(), who.role, who.identity);
       err.code != errc::none)
@@ -67,7 +67,7 @@ snapshot_and_seat on_join(self_ptr self, const protocol::token_claims& who, memb
   if (auto err = commit(self, std::move(ev)); err.code != errc::none)
     return to_caf(err);
   seat(self, who.identity, p);
-  return caf::make_result(s.model.snapshot_for(who.identity), p);
+  return caf::make_result(snapshot_for(self, who.identity), p);
 }
 
 caf::result<caf::ok_atom> on_leave(self_ptr self, const std::string& identity,

@@ -45,6 +45,10 @@ protocol::error commit(self_ptr self, signal::ClassroomEvent ev) {
   }
   for (auto& p : to)
     self->send(p, atoms::delta::value, ev);
+  // A speaker whose microphone went (or was muted, or who left) stops
+  // speaking now, not when its media stops arriving.
+  if (!st.speaking.empty() && (ev.has_track_unpublished() || ev.has_track_muted() || ev.has_member_left()))
+    arm_speakers_timer(self);
   if (!st.watchers.empty()) {
     signal::ServerMessage push;
     *push.mutable_event() = ev;

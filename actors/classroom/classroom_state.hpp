@@ -68,6 +68,11 @@ struct classroom_state {
   std::map<std::string, uint64_t> absent_timers; // identity -> generation
   rtc_room_actor rtc;  // invalid: no media provider for this classroom
   std::string rtc_down; // why not
+  /// Microphone tracks voiced now, by track id, with their level; what
+  /// was last told of them, and whether a Speakers push is scheduled.
+  std::map<std::string, uint8_t> speaking;
+  signal::Speakers speakers_told;
+  bool speakers_timer = false;
   uint64_t next_id = 1;
   uint64_t timer_generation = 0;
   static inline const char* name = "lamplight.classroom";
@@ -177,5 +182,16 @@ caf::result<caf::ok_atom> on_layer(self_ptr self, const std::string& who,
 /// From the media room: members whose media died with a media node.
 void on_media_lost(self_ptr self, const std::vector<std::string>& members,
                    const std::vector<std::string>& lost);
+
+
+// classroom_speakers.cpp
+/// From the media room: a microphone started or stopped being voiced.
+void on_speaking(self_ptr self, const std::string& track_id, bool speaking, uint8_t level);
+/// A Speakers push is due (something changed): at most one per interval.
+void arm_speakers_timer(self_ptr self);
+/// The timer fired: members and watchers get who speaks, if it changed.
+void tell_speakers(self_ptr self);
+/// The model's snapshot for `viewer` ("": everything) with who speaks now.
+signal::ClassroomSnapshot snapshot_for(self_ptr self, const std::string& viewer);
 
 } // namespace lamplight::actors::classroom_detail

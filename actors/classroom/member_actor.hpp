@@ -35,6 +35,8 @@ using member_actor = caf::typed_actor<
   caf::replies_to<atoms::device, signal::DeviceRequest>::with<caf::ok_atom>,
   /// How a command this participant sent is doing.
   caf::reacts_to<atoms::outcome, signal::DeviceOutcome>,
+  /// Who is speaking now (at most every 300 ms): pushed to the client.
+  caf::reacts_to<atoms::speakers, signal::Speakers>,
   /// Removed from the classroom (replaced, closed): tell the session, quit.
   caf::reacts_to<atoms::kick, signal::Error>,
   /// Its media died with a media node (its tracks are unpublished): the

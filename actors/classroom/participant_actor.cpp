@@ -217,6 +217,7 @@ void on_timeout(self_ptr self, timer_kind kind, const std::string& subject, uint
       return;
     case timer_kind::absent_member:
     case timer_kind::journal_flush:
+    case timer_kind::speakers:
     case timer_kind::join_deadline:
       return;
   }
@@ -260,6 +261,11 @@ participant_actor::behavior_type participant_impl(self_ptr self, participant_con
     [=](atoms::outcome, const signal::DeviceOutcome& o) {
       signal::ServerMessage msg;
       *msg.mutable_device_outcome() = o;
+      push(self, std::move(msg));
+    },
+    [=](atoms::speakers, const signal::Speakers& x) {
+      signal::ServerMessage msg;
+      *msg.mutable_speakers() = x;
       push(self, std::move(msg));
     },
     [=](atoms::kick, const signal::Error& why) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <caf/actor_system.hpp>
+#include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <google/protobuf/struct.pb.h>
@@ -129,6 +130,10 @@ void janus_connection::open() {
   control = 0;
   // The feeds and handles of a previous session died with it.
   registry->clear();
+  if (spec.speech)
+    registry->on_speech([sink = spec.speech](const std::string& track, bool speaking, uint8_t level) {
+      caf::anon_send(sink, atoms::speaking::value, track, speaking, level);
+    });
   client = std::make_shared<transport::janus_client>();
   client->on_event([r = registry](const transport::janus_event& ev) { r->on_event(ev); });
   if (auto ok = client->connect(cfg.janus_host, cfg.janus_port, janus_timeout); !ok) {
@@ -150,6 +155,12 @@ void janus_connection::open() {
   f["videocodec"] = str("vp8");
   f["audiocodec"] = str("opus");
   f["notify_joining"] = boolean(false);
+  // Who is speaking, judged by Janus from the audio levels (RFC 6464) as
+  // our SFU judges it: louder than -50 dBov on average over half a second
+  // (25 Opus packets); Janus tells every publisher handle of the room.
+  f["audiolevel_event"] = boolean(true);
+  f["audio_active_packets"] = num(25);
+  f["audio_level_average"] = num(50);
   if (!cfg.janus_room_secret.empty())
     f["admin_key"] = str(cfg.janus_room_secret);
   auto created = client->message(control, create, "", "", janus_timeout);

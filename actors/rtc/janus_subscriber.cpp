@@ -54,6 +54,7 @@ void janus_registry::add(const std::string& track, janus_feed f) {
 void janus_registry::remove(const std::string& track) {
   std::lock_guard<std::mutex> guard(mtx_);
   feeds_.erase(track);
+  talking_.erase(track);
 }
 
 std::optional<janus_feed> janus_registry::feed_of(const std::string& track) const {
@@ -67,11 +68,70 @@ std::optional<janus_feed> janus_registry::feed_of(const std::string& track) cons
 void janus_registry::clear() {
   std::lock_guard<std::mutex> guard(mtx_);
   feeds_.clear();
+  talking_.clear();
   up_.clear();
   hung_up_.clear();
 }
 
+void janus_registry::on_speech(speech_handler f) {
+  std::lock_guard<std::mutex> guard(mtx_);
+  on_speech_ = std::move(f);
+}
+
+namespace {
+
+const pb::Value* field(const pb::Struct& s, const std::string& key) {
+  auto i = s.fields().find(key);
+  return i == s.fields().end() ? nullptr : &i->second;
+}
+
+} // namespace
+
+/// {"janus": "event", "plugindata": {"data": {"videoroom": "talking", "id":
+/// feed, "mid": mid, "audio-level-dBov-avg": level}}} (Janus 1.x, with
+/// audiolevel_event on the room).
+void janus_registry::on_talking(const transport::janus_event& ev) {
+  const auto* plugin = field(ev.message, "plugindata");
+  const auto* data = plugin && plugin->has_struct_value() ? field(plugin->struct_value(), "data") : nullptr;
+  if (!data || !data->has_struct_value())
+    return;
+  const auto& d = data->struct_value();
+  const auto* what = field(d, "videoroom");
+  if (!what || (what->string_value() != "talking" && what->string_value() != "stopped-talking"))
+    return;
+  bool talking = what->string_value() == "talking";
+  const auto* id = field(d, "id");
+  const auto* mid = field(d, "mid");
+  const auto* level = field(d, "audio-level-dBov-avg");
+  if (!id)
+    return;
+  auto feed = static_cast<uint64_t>(id->number_value());
+  speech_handler f;
+  std::string track;
+  {
+    std::lock_guard<std::mutex> guard(mtx_);
+    for (const auto& [t, x] : feeds_)
+      if (x.feed == feed && (x.mid.empty() || !mid || x.mid == mid->string_value()))
+        track = t;
+    if (track.empty() || talking == (talking_.count(track) > 0))
+      return;  // not ours, or told already through another handle
+    if (talking)
+      talking_.insert(track);
+    else
+      talking_.erase(track);
+    f = on_speech_;
+  }
+  if (f) {
+    double l = level ? level->number_value() : 127;
+    f(track, talking, static_cast<uint8_t>(l < 0 ? 0 : l > 127 ? 127 : l));
+  }
+}
+
 void janus_registry::on_event(const transport::janus_event& ev) {
+  if (ev.kind == "event") {
+    on_talking(ev);
+    return;
+  }
   if (ev.kind != "webrtcup" && ev.kind != "hangup")
     return;
   {

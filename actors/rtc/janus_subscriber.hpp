@@ -69,6 +69,13 @@ public:
   /// Janus restarted: its feeds and handles are gone with its session.
   void clear();
 
+  /// Where the VideoRoom's "talking" and "stopped-talking" events go, as
+  /// (track, speaking?, level): once per change of a track, however many
+  /// of the room's handles Janus tells (it tells every publisher). Called
+  /// on the client's reader thread: it must only hand over.
+  using speech_handler = std::function<void(const std::string&, bool, uint8_t)>;
+  void on_speech(speech_handler f);
+
   /// From the client's reader thread; never blocks.
   void on_event(const transport::janus_event& ev);
   /// Whether the handle's PeerConnection is up, waiting `timeout` at most.
@@ -79,9 +86,13 @@ public:
   void forget(uint64_t handle);
 
 private:
+  void on_talking(const transport::janus_event& ev);
+
   mutable std::mutex mtx_;
   std::condition_variable changed_;
   std::map<std::string, janus_feed> feeds_;
+  std::set<std::string> talking_;  // tracks Janus last said are talking
+  speech_handler on_speech_;
   std::set<uint64_t> up_;
   std::set<uint64_t> hung_up_;
 };

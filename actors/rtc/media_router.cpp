@@ -100,7 +100,8 @@ void open_leg(self_ptr self, const std::string& node, const media_host_actor& ho
   if (!wait_for_step(self->state.opening, node, std::move(then), std::move(fail)))
     return;  // under way
   auto finish = [=](caf::error err) { end_step(self->state.opening, node, node, std::move(err)); };
-  media_leg_spec spec{self->state.spec.tenant, self->state.spec.classroom_id, self->state.photos};
+  media_leg_spec spec{self->state.spec.tenant, self->state.spec.classroom_id, self->state.photos,
+                      self->state.spec.speech};
   self->request(host, leg_timeout, atoms::leg::value, spec)
     .then(
       [=](const media_leg_actor& leg) {

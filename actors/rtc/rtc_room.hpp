@@ -20,6 +20,15 @@ namespace lamplight::actors {
 /// so a sink sees a member's offers in order, one at a time.
 using offer_sink_actor = caf::typed_actor<caf::reacts_to<atoms::offer, signal::SubscribeOffer>>;
 
+/// Where a media room says that a published microphone started or stopped
+/// being voiced: track id, speaking?, its level (RFC 6464: 0-127 dB below
+/// overload, lower is louder). Judged by the provider from the audio levels
+/// clients write on their packets, never by decoding; at most one change
+/// per track every quarter second. The classroom, which knows whose track
+/// it is and tells its clients (classroom_actor.hpp).
+using speech_sink_actor
+  = caf::typed_actor<caf::reacts_to<atoms::speaking, std::string, bool, uint8_t>>;
+
 /// The RTC middleware: one media room per classroom, served by a provider
 /// (rtc_provider.hpp): lamplight's own SFU (sfu_room.hpp, or media_router.hpp
 /// in a cluster) or a Janus VideoRoom (janus_room.hpp). The classroom keeps
@@ -85,6 +94,8 @@ struct rtc_room_spec {
   /// tracks. Called in the room's actor; it must only send.
   std::function<void(const rtc_room_actor&, std::vector<std::string>, std::vector<std::string>)>
     on_media_lost;
+  /// Told who is speaking (invalid: nobody listens).
+  speech_sink_actor speech;
 };
 
 } // namespace lamplight::actors

@@ -71,6 +71,11 @@ media_leg_actor::behavior_type sfu_room_impl(sfu_self self,
       forwarded(tenant, classroom, bytes);
     };
   st.media = media::track_media(worker, std::move(meter));
+  if (spec.speech)
+    // Straight from the worker thread: the classroom checks the track.
+    st.media.on_speech([sink = spec.speech](const std::string& track, bool speaking, uint8_t level) {
+      caf::anon_send(sink, atoms::speaking::value, track, speaking, level);
+    });
   st.photos = spec.photos;
   st.owns_photos = owns_photos;
   if (st.photos) {
@@ -172,7 +177,7 @@ media_leg_actor::behavior_type sfu_room_impl(sfu_self self,
 
 rtc_room_actor spawn_sfu_room(caf::actor_system& sys, std::shared_ptr<media::media_worker> worker,
                               rtc_room_spec spec, forwarded_bytes_sink forwarded) {
-  media_leg_spec leg{spec.tenant, spec.classroom_id, {}};
+  media_leg_spec leg{spec.tenant, spec.classroom_id, {}, spec.speech};
   if (spec.photos)
     leg.photos = spawn_photo_receiver(sys, {spec.tenant, spec.classroom_id, spec.photos});
   bool owns = static_cast<bool>(leg.photos);

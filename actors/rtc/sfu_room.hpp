@@ -35,11 +35,13 @@ struct media_leg_spec {
   std::string tenant;
   std::string classroom_id;
   photo_receiver_actor photos;
+  speech_sink_actor speech;  // rtc_room_spec::speech
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, media_leg_spec& x) {
-  return f(caf::meta::type_name("lamplight.media_leg_spec"), x.tenant, x.classroom_id, x.photos);
+  return f(caf::meta::type_name("lamplight.media_leg_spec"), x.tenant, x.classroom_id, x.photos,
+           x.speech);
 }
 
 /// lamplight's own SFU as a media room provider on this node: a leg with

@@ -264,7 +264,7 @@ int run_fanout(int subscribers, int packets, int rate, std::size_t size) {
     return 1;
   }
   // Not VP8: the bench's payloads are stamps, and routes start at once.
-  auto track = worker.add_track({*pub_id, 90000, false, {{0x1234, ""}}, 0});
+  auto track = worker.add_track({*pub_id, 90000, false, {{0x1234, ""}}, 0, 0, {}});
   auto t_setup = clock_type::now();
   for (int i = 0; i < subscribers; ++i) {
     auto s = std::make_unique<transport::rtc_peer>();

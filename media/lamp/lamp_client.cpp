@@ -114,6 +114,8 @@ struct leg {
 struct lamp_client::impl {
   std::shared_ptr<const lamp_media> media;
   lamp_options opts;
+  /// What the microphone's packets say its level is (RFC 6464).
+  std::shared_ptr<std::atomic<uint8_t>> mic_level = std::make_shared<std::atomic<uint8_t>>(127);
   // The signaling socket, what was read from it and not asked for yet, and
   // the request counter: the caller's thread and the keeper's, under sig_mtx.
   std::mutex sig_mtx;
@@ -590,6 +592,8 @@ protocol::result<std::string> lamp_client::publish(sig::TrackSource source) {
   l->track_id = r->published().track_id();
   l->sender = std::make_unique<track_sender>(
     clip, ssrc, clip->kind == clip_kind::video ? vp8_payload_type : opus_payload_type);
+  if (auto ans = read_answer(r->published().sdp()); ans && ans->audio_level_extension != 0)
+    l->sender->write_audio_level(ans->audio_level_extension, impl_->mic_level);
   return impl_->connect_leg(std::move(l), r->published().sdp());
 }
 
@@ -623,6 +627,10 @@ protocol::result<std::string> lamp_client::subscribe(const sig::TrackInfo& track
       break;
   }
   return protocol::error{errc::timeout, "track " + track.track_id() + " did not come on the subscribe session"};
+}
+
+void lamp_client::set_mic_level(uint8_t level) {
+  impl_->mic_level->store(level & 0x7F, std::memory_order_relaxed);
 }
 
 std::size_t lamp_client::media_connections() const {

@@ -91,6 +91,11 @@ public:
   /// are received without a call.
   protocol::result<std::string> subscribe(const signal::v1::TrackInfo& track,
                                           signal::v1::Layer layer = signal::v1::LAYER_UNSPECIFIED);
+  /// The level the microphone's packets carry from now on (RFC 6464: 0-127
+  /// dB below overload; 127, the start, is silence): the clips are
+  /// pre-encoded, so this is what the firmware would have measured. The
+  /// node judges who is speaking from it.
+  void set_mic_level(uint8_t level);
   /// WebRTC connections this lamp holds: one per published track, and its
   /// subscribe session's one.
   std::size_t media_connections() const;

@@ -79,6 +79,13 @@ void track_sender::send_frame(std::vector<std::vector<uint8_t>>& out) {
     stats_.frame_sent_us[(frame_no_ % clip_->frames.size()) & 0xFF] = steady_us();
   for (std::size_t i = 0; i < payloads.size(); ++i) {
     auto pkt = rtp_header(payload_type_, i + 1 == payloads.size(), seq_, timestamp_, ssrc_);
+    if (level_ext_ != 0 && level_) {
+      // RFC 8285's one-byte form: one element (length 1) padded to a word.
+      pkt[0] |= 0x10;
+      auto level = static_cast<uint8_t>(level_->load(std::memory_order_relaxed) & 0x7F);
+      pkt.insert(pkt.end(), {0xBE, 0xDE, 0x00, 0x01, static_cast<uint8_t>(level_ext_ << 4), level,
+                             0x00, 0x00});
+    }
     pkt.insert(pkt.end(), payloads[i].begin(), payloads[i].end());
     history_[seq_ % history_size] = pkt;
     octets_ += payloads[i].size();

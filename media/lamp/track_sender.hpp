@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -48,6 +49,15 @@ public:
   /// what was sent; empty before the first frame.
   std::vector<uint8_t> sender_report(int64_t now_ms) const;
 
+  /// Audio: writes the client-to-mixer audio level (RFC 6464) on every
+  /// packet, as extension element `ext_id` of the answer, with `level`'s
+  /// value at the time (0-127 dB below overload). The clip is pre-encoded,
+  /// so its level is what the lamp's firmware says it measured.
+  void write_audio_level(uint8_t ext_id, std::shared_ptr<const std::atomic<uint8_t>> level) {
+    level_ext_ = ext_id;
+    level_ = std::move(level);
+  }
+
   uint32_t ssrc() const { return ssrc_; }
   const sender_stats& stats() const { return stats_; }
 
@@ -68,6 +78,8 @@ private:
   uint64_t octets_ = 0;
   int64_t next_ms_ = 0;
   bool started_ = false;
+  uint8_t level_ext_ = 0;
+  std::shared_ptr<const std::atomic<uint8_t>> level_;
   bool key_wanted_ = false;
   std::vector<std::vector<uint8_t>> history_ = std::vector<std::vector<uint8_t>>(history_size);
   sender_stats stats_;

@@ -41,8 +41,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   forwarder fwd(out, 1'000'000);
   // A simulcast VP8 track by rid (extension id 1), and an audio track whose
   // SSRC is learnt from its first packet.
-  fwd.add_track(1, {pub, 90000, true, {{0, "q"}, {0, "h"}, {0, "f"}}, 1});
-  fwd.add_track(2, {pub, 48000, false, {{0, ""}}, 0});
+  fwd.add_track(1, {pub, 90000, true, {{0, "q"}, {0, "h"}, {0, "f"}}, 1, 0, {}});
+  fwd.add_track(2, {pub, 48000, false, {{0, ""}}, 0, 2, [](bool, uint8_t) {}});  // audio levels judged
   fwd.add_route(1, sub_a, ssrc_a, 2);
   fwd.add_route(2, sub_b, ssrc_b, 0);
   int64_t now = 1;

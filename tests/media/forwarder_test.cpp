@@ -57,7 +57,7 @@ struct fixture {
 
   /// A simulcast track by rid, as Chrome offers it: q (low) and h (high).
   forwarder::track_id simulcast_track() {
-    fwd.add_track(7, {pub, 90000, true, {{0, "q"}, {0, "h"}}, rid_ext});
+    fwd.add_track(7, {pub, 90000, true, {{0, "q"}, {0, "h"}}, rid_ext, 0, {}});
     return 7;
   }
   /// One frame (one packet) of `layer`, 33 ms after the last.
@@ -208,8 +208,8 @@ BOOST_AUTO_TEST_CASE(a_layer_that_stops_is_left_for_one_that_arrives) {
 }
 
 BOOST_AUTO_TEST_CASE(video_routes_start_at_a_key_frame_and_audio_at_once) {
-  fwd.add_track(1, {pub, 90000, true, {{low_ssrc, ""}}, 0});
-  fwd.add_track(2, {pub, 48000, false, {{0, ""}}, 0});  // SSRC not in the SDP
+  fwd.add_track(1, {pub, 90000, true, {{low_ssrc, ""}}, 0, 0, {}});
+  fwd.add_track(2, {pub, 48000, false, {{0, ""}}, 0, 0, {}});  // SSRC not in the SDP
   fwd.add_route(1, sub, 0x5001);
   fwd.add_route(2, sub, 0x5002);
   frame(0, false, false);
@@ -349,4 +349,41 @@ BOOST_AUTO_TEST_CASE(a_departed_peer_takes_its_tracks_and_routes_with_it) {
   BOOST_TEST(fwd.current_layer(t, sub2) == -1);
 }
 
+
+BOOST_AUTO_TEST_CASE(a_microphone_is_judged_speaking_from_its_audio_levels) {
+  std::vector<std::pair<bool, uint8_t>> told;
+  constexpr uint8_t level_ext = 3;
+  fwd.add_track(5, {pub, 48000, false, {{0x0A0D, ""}}, 0, level_ext,
+                    [&](bool speaking, uint8_t level) { told.emplace_back(speaking, level); }});
+  fwd.add_route(5, sub, 0x7005);
+  uint16_t s = 1;
+  auto talk = [&](uint8_t level, int ms) {
+    for (int t = 0; t < ms; t += 20, now += 20) {
+      rtp_spec a;
+      a.seq = s++;
+      a.ts = s * 960u;
+      a.ssrc = 0x0A0D;
+      a.pt = 111;
+      a.audio_level_id = level_ext;
+      a.audio_level = level;
+      fwd.on_rtp(pub, build_rtp(a), now);
+      fwd.tick(now, 0);
+    }
+  };
+  talk(100, 600);
+  BOOST_TEST(told.empty());
+  talk(28, 400);
+  BOOST_REQUIRE(told.size() == 1u);
+  BOOST_TEST(told[0].first);
+  BOOST_TEST(told[0].second == 28);
+  // Forwarded as ever, the extension with it.
+  BOOST_TEST(received(sub).size() == 50u);
+  talk(100, 1200);
+  BOOST_REQUIRE(told.size() == 2u);
+  BOOST_TEST(!told[1].first);
+  // A track without the extension (or a removed one) is never judged.
+  fwd.remove_track(5);
+  talk(28, 600);
+  BOOST_TEST(told.size() == 2u);
+}
 BOOST_AUTO_TEST_SUITE_END()

@@ -81,7 +81,7 @@ BOOST_AUTO_TEST_CASE(forwards_rtp_from_publisher_to_subscribers) {
   BOOST_REQUIRE(pub.connect(worker.port(), worker.fingerprint()));
   BOOST_REQUIRE(sub1.connect(worker.port(), worker.fingerprint()));
   BOOST_REQUIRE(sub2.connect(worker.port(), worker.fingerprint()));
-  auto track = worker.add_track({*p, 90000, false, {{0x1111, ""}}, 0});
+  auto track = worker.add_track({*p, 90000, false, {{0x1111, ""}}, 0, 0, {}});
   worker.add_route(track, *s1, 0xA1);
   worker.add_route(track, *s2, 0xA2);
 
@@ -171,7 +171,7 @@ BOOST_AUTO_TEST_CASE(meters_what_it_sends_each_peer_when_the_peer_goes_and_when_
   BOOST_REQUIRE(pub.connect(worker->port(), worker->fingerprint()));
   BOOST_REQUIRE(sub1.connect(worker->port(), worker->fingerprint()));
   BOOST_REQUIRE(sub2.connect(worker->port(), worker->fingerprint()));
-  auto track = worker->add_track({*p, 90000, false, {{0x1111, ""}}, 0});
+  auto track = worker->add_track({*p, 90000, false, {{0x1111, ""}}, 0, 0, {}});
   worker->add_route(track, *s1, 0xA1);
   worker->add_route(track, *s2, 0xA2);
   for (int i = 0; i < 20; ++i) {
@@ -193,7 +193,7 @@ BOOST_AUTO_TEST_CASE(meters_what_it_sends_each_peer_when_the_peer_goes_and_when_
 }
 
 BOOST_FIXTURE_TEST_CASE(nack_recovers_losses_on_both_legs, pub_sub) {
-  worker.add_route(worker.add_track({*p, 90000, false, {{0x2222, ""}}, 0}), *s, 0xB2);
+  worker.add_route(worker.add_track({*p, 90000, false, {{0x2222, ""}}, 0, 0, {}}), *s, 0xB2);
   auto payload_and_seq = [&](const std::vector<uint8_t>& pkt) {
     auto v = rtp_packet::parse(const_cast<uint8_t*>(pkt.data()), pkt.size());
     return std::make_pair(v->payload()[0], v->sequence());
@@ -251,7 +251,7 @@ BOOST_FIXTURE_TEST_CASE(nack_recovers_losses_on_both_legs, pub_sub) {
 }
 
 BOOST_FIXTURE_TEST_CASE(reports_reception_upstream_and_sends_sender_reports_downstream, pub_sub) {
-  worker.add_route(worker.add_track({*p, 90000, false, {{0x3333, ""}}, 0}), *s, 0xC3);
+  worker.add_route(worker.add_track({*p, 90000, false, {{0x3333, ""}}, 0, 0, {}}), *s, 0xC3);
   // 20 packets, 7 never sent (lost for good).
   for (uint16_t seq = 1; seq <= 20; ++seq)
     if (seq != 7)
@@ -291,7 +291,7 @@ BOOST_FIXTURE_TEST_CASE(reports_reception_upstream_and_sends_sender_reports_down
 }
 
 BOOST_FIXTURE_TEST_CASE(a_subscribers_nack_for_what_never_arrived_goes_upstream, pub_sub) {
-  worker.add_route(worker.add_track({*p, 90000, false, {{0x4444, ""}}, 0}), *s, 0xD4);
+  worker.add_route(worker.add_track({*p, 90000, false, {{0x4444, ""}}, 0, 0, {}}), *s, 0xD4);
   pub.send_rtp(100, 0x4444, 1);
   auto a = sub.recv_rtp(std::chrono::seconds(2));
   BOOST_REQUIRE(a.has_value());
@@ -327,7 +327,7 @@ BOOST_FIXTURE_TEST_CASE(a_subscribers_nack_for_what_never_arrived_goes_upstream,
 }
 
 BOOST_FIXTURE_TEST_CASE(simulcast_by_rid_switches_layers_on_request, pub_sub) {
-  auto track = worker.add_track({*p, 90000, true, {{0, "q"}, {0, "f"}}, 10});
+  auto track = worker.add_track({*p, 90000, true, {{0, "q"}, {0, "f"}}, 10, 0, {}});
   worker.add_route(track, *s, 0xE5, 0);
   uint16_t seq[2] = {1, 30000};
   uint16_t pid[2] = {1, 700};
@@ -463,9 +463,9 @@ BOOST_AUTO_TEST_CASE(a_pipe_carries_a_track_to_another_worker_once_and_rtcp_back
   auto b_to_a = b.pipe_peer(a.pipe_self());
   BOOST_REQUIRE(a_to_b && b_to_a);
   BOOST_TEST(*a.pipe_peer(b.pipe_self()) == *a_to_b);  // one pipe per pair of workers
-  auto track = a.add_track({*p, 90000, false, {{0x1111, ""}}, 0});
+  auto track = a.add_track({*p, 90000, false, {{0x1111, ""}}, 0, 0, {}});
   a.add_route(track, *a_to_b, 0xB1);
-  auto piped = b.add_track({*b_to_a, 90000, false, {{0xB1, ""}}, 0});
+  auto piped = b.add_track({*b_to_a, 90000, false, {{0xB1, ""}}, 0, 0, {}});
   b.add_route(piped, *s1, 0xC1);
   b.add_route(piped, *s2, 0xC2);
   for (int i = 0; i < 20; ++i) {
@@ -526,8 +526,8 @@ BOOST_AUTO_TEST_CASE(a_pipe_from_a_worker_with_another_secret_or_no_secret_carri
   pretend.key_id = b.pipe_self().key_id;
   auto b_to_a = b.pipe_peer(pretend);
   BOOST_REQUIRE(a_to_b && b_to_a);
-  a.add_route(a.add_track({*p, 90000, false, {{0x1111, ""}}, 0}), *a_to_b, 0xB1);
-  b.add_route(b.add_track({*b_to_a, 90000, false, {{0xB1, ""}}, 0}), *s, 0xC1);
+  a.add_route(a.add_track({*p, 90000, false, {{0x1111, ""}}, 0, 0, {}}), *a_to_b, 0xB1);
+  b.add_route(b.add_track({*b_to_a, 90000, false, {{0xB1, ""}}, 0, 0, {}}), *s, 0xC1);
   for (int i = 0; i < 5; ++i)
     pub.send_rtp(static_cast<uint16_t>(i), 0x1111, 1);
   BOOST_TEST(!sub.recv_rtp(std::chrono::milliseconds(300)).has_value());

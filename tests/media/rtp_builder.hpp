@@ -1,6 +1,6 @@
 #pragma once
 // Builds RTP packets for the forwarding tests: a header, an optional RFC
-// 8285 one-byte extension (the rid), and a VP8 payload descriptor with a
+// 8285 one-byte extension (the rid, the audio level), and a VP8 payload descriptor with a
 // 15-bit picture id and TL0PICIDX, or a plain payload.
 #include <cstdint>
 #include <string>
@@ -23,11 +23,15 @@ struct rtp_spec {
   // rtp-stream-id extension (RFC 8852) when rid is non-empty.
   uint8_t rid_id = 0;
   std::string rid{};
+  // client-to-mixer audio level (RFC 6464) when audio_level_id is set:
+  // 0-127 dB below overload.
+  uint8_t audio_level_id = 0;
+  uint8_t audio_level = 127;
   uint8_t fill = 0;  // payload bytes after the descriptor
 };
 
 inline std::vector<uint8_t> build_rtp(const rtp_spec& s) {
-  bool ext = !s.rid.empty();
+  bool ext = !s.rid.empty() || s.audio_level_id != 0;
   std::vector<uint8_t> p = {static_cast<uint8_t>(ext ? 0x90 : 0x80),
                             static_cast<uint8_t>((s.marker ? 0x80 : 0) | s.pt),
                             static_cast<uint8_t>(s.seq >> 8), static_cast<uint8_t>(s.seq),
@@ -36,8 +40,13 @@ inline std::vector<uint8_t> build_rtp(const rtp_spec& s) {
                             static_cast<uint8_t>(s.ssrc >> 24), static_cast<uint8_t>(s.ssrc >> 16),
                             static_cast<uint8_t>(s.ssrc >> 8), static_cast<uint8_t>(s.ssrc)};
   if (ext) {
-    std::vector<uint8_t> elems = {static_cast<uint8_t>((s.rid_id << 4) | (s.rid.size() - 1))};
-    elems.insert(elems.end(), s.rid.begin(), s.rid.end());
+    std::vector<uint8_t> elems;
+    if (!s.rid.empty()) {
+      elems.push_back(static_cast<uint8_t>((s.rid_id << 4) | (s.rid.size() - 1)));
+      elems.insert(elems.end(), s.rid.begin(), s.rid.end());
+    }
+    if (s.audio_level_id != 0)
+      elems.insert(elems.end(), {static_cast<uint8_t>(s.audio_level_id << 4), s.audio_level});
     while (elems.size() % 4)
       elems.push_back(0);
     auto words = elems.size() / 4;

@@ -118,6 +118,17 @@ BOOST_AUTO_TEST_CASE(a_teacher_calls_a_lamp_snaps_a_photo_and_controls_it) {
   BOOST_TEST(lamp.min_decoded_video() >= 30u, "the lamp decodes the teacher's video");
   pages::shot(tb, teacher, "teacher-call.png");
 
+  // The lamp speaks (the level on its microphone's packets): the SFU
+  // judges it, the console marks the student, and unmarks it after.
+  // (The teacher's own Chromium may be marked too: its fake microphone beeps.)
+  const std::string marked = "(document.querySelector('#roster tr[data-identity=\"s1\"] .badge.speaking') !== null)";
+  lamp.client->set_mic_level(28);
+  pages::wait(tb, teacher, marked + " && " + state + ".speakers.includes('s1')", 20s,
+              "the console marks the speaking lamp");
+  pages::shot(tb, teacher, "teacher-speaking.png");
+  lamp.client->set_mic_level(127);
+  pages::wait(tb, teacher, "!" + marked, 20s, "the mark goes when the lamp is quiet");
+
   // A homework photo: stored by the node, shown by the page.
   pages::run(tb, teacher, "document.querySelector('[data-action=\"photo\"][data-identity=\"s1\"]').click()");
   pages::wait(tb, teacher, state + ".photos.length > 0", 30s, "the page shows the photo");
@@ -178,7 +189,7 @@ BOOST_AUTO_TEST_CASE(the_large_class_view_carries_200_members_on_the_right_layer
   auto teacher = tb.open(w.url("class.html", "t1", "&role=teacher&mode=large_class"));
   pages::wait(tb, teacher, state + ".joined", 20s, "the teacher joins");
   std::vector<std::unique_ptr<lamplight::transport::websocket_client>> crowd;
-  for (int i = 0; i < 197; ++i) {
+  for (int i = 0; i < 196; ++i) {  // with the lamp and two browsers: 200
     auto ws = std::make_unique<lamplight::transport::websocket_client>();
     BOOST_REQUIRE(ws->connect("127.0.0.1", w.node.http_port, "/signal"));
     auto token = w.node.token("m" + std::to_string(i), "student");
@@ -188,6 +199,9 @@ BOOST_AUTO_TEST_CASE(the_large_class_view_carries_200_members_on_the_right_layer
                           "member " << i << ": " << (reply ? reply->data : "no answer"));
     crowd.push_back(std::move(ws));
   }
+  // A lamp publishes before the browsers: the most recent faces come first
+  // among the thumbnails, so only speaking can put it in front.
+  running_lamp lamp(w.node, "lamp9");
   cdp_browser b1(w.node.dir.path / "s1-profile");
   auto s1 = b1.open(w.url("class.html", "s1", "&role=student"));
   cdp_browser b2(w.node.dir.path / "s2-profile");
@@ -200,6 +214,17 @@ BOOST_AUTO_TEST_CASE(the_large_class_view_carries_200_members_on_the_right_layer
   pages::wait(b1, s1,
               state + ".videos.some(v => v.owner === 's2' && v.layer === 'LAYER_LOW' && v.frameWidth > 0 && v.frameWidth <= 320)",
               40s, "s2 as a low-layer thumbnail");
+  // The lamp speaks: first among the thumbnails, named as speaking (beside
+  // the teacher, whose Chromium's fake microphone beeps).
+  pages::wait(b1, s1, state + ".active.length >= 2 && " + state + ".active[0] !== 'lamp9'", 20s,
+              "the lamp's face is not first while it is quiet");
+  lamp.client->set_mic_level(30);
+  pages::wait(b1, s1,
+              state + ".active[0] === 'lamp9' && " + state + ".speakers.includes('lamp9')"
+                      " && document.querySelector('#speakers').textContent.includes('lamp9')"
+                      " && document.querySelector('#thumbs .tile.speaking') !== null",
+              20s, "the speaking lamp comes first and is named");
+  lamp.client->set_mic_level(127);
   auto tiles = b1.eval(s1, state + ".rosterTiles");
   BOOST_REQUIRE(tiles.has_value());
   BOOST_TEST(tiles->number_value() <= 48);

@@ -73,7 +73,7 @@ struct publisher {
   }
 
   media_worker::track_id track(uint32_t ssrc, bool video) {
-    return worker.add_track({id, video ? 90000u : 48000u, video, {{ssrc, ""}}, 0});
+    return worker.add_track({id, video ? 90000u : 48000u, video, {{ssrc, ""}}, 0, 0, {}});
   }
 
   void run() {
@@ -262,7 +262,7 @@ BOOST_AUTO_TEST_CASE(chromium_publishes_tracks_come_and_go_on_one_connection) {
   std::map<uint32_t, std::string> out_of;  // out SSRC -> mid
   auto publish = [&](const publish_session::track& t) {
     bool video = t.stream.kind == "video";
-    auto id = worker.add_track({*pub, t.stream.clock_rate, video, {{t.stream.ssrc, ""}}, 0});
+    auto id = worker.add_track({*pub, t.stream.clock_rate, video, {{t.stream.ssrc, ""}}, 0, 0, {}});
     on_worker[t.mid] = id;
     out_of[next_out] = t.mid;
     worker.add_route(id, *sub, next_out++);

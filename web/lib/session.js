@@ -187,6 +187,7 @@ export class Session extends EventTarget {
       this.onJoined(body, true);
       return;
     }
+    if (kind === "speakers") this.state.setSpeakers(body);
     if (kind === "event") {
       if (!this.joined || this.resyncing) this.buffer.push(body);
       else this.state.apply(body);
@@ -258,6 +259,7 @@ export class Session extends EventTarget {
         identity: m.identity, displayName: m.displayName, role: m.role, presence: m.presence,
         handRaised: m.handRaised, camera: m.camera, screen: m.screen, callId: m.callId })),
       handQueue: [...s.handQueue],
+      speakers: s.speakers.map((x) => x.identity),
       calls: [...s.calls.values()].map((c) => ({ callId: c.callId, caller: c.caller, callee: c.callee, phase: c.phase })),
       tracks: [...s.tracks.values()].map((t) => ({ ...t })),
       events: [...this.log.entries],

@@ -5,7 +5,7 @@
 // "joined" comes unasked when the classroom was rebuilt on another node;
 // "subscribeOffer" is the node's offer for the page's subscribe session.
 export const PUSH_KINDS = ["event", "incomingCall", "callUpdate", "deviceRequest",
-  "deviceOutcome", "qnaUpdate", "joined", "subscribeOffer"];
+  "deviceOutcome", "qnaUpdate", "joined", "subscribeOffer", "speakers"];
 
 export class SignalError extends Error {
   constructor(code, message, request) {

@@ -60,6 +60,8 @@ export class ClassroomState extends EventTarget {
     this.tracks = new Map();   // trackId -> TrackInfo, publish order
     this.board = new Board();
     this.photos = [];          // PhotoTaken, oldest first
+    this.speakers = [];        // [{identity, trackId, level}] speaking now, loudest first
+    this.lastSpoke = new Map();  // identity -> Date.now() when last seen speaking
     this.seq = 0;
     this.mode = "MODE_UNSPECIFIED";
     this.closed = false;
@@ -80,6 +82,7 @@ export class ClassroomState extends EventTarget {
     this.tracks = new Map((snap.tracks || []).map((t) => [t.trackId, normalizeTrack(t)]));
     this.board.reset(snap.whiteboard || [], snap.whiteboardPage || 0);
     this.photos = (snap.photos || []).map(normalizePhoto);
+    this.noteSpeakers(snap.speakers);
     this.emit("snapshot", null);
   }
 
@@ -181,6 +184,22 @@ export class ClassroomState extends EventTarget {
     }
     return "unknown";
   }
+
+  // Who speaks now (the node's Speakers push, or a snapshot's): live state,
+  // not an event of the journal, so it has no seq and replaces the last.
+  setSpeakers(speakers) {
+    this.noteSpeakers(speakers);
+    this.emit("speakers", speakers);
+  }
+
+  noteSpeakers(speakers) {
+    this.speakers = ((speakers && speakers.speakers) || []).map((s) => ({
+      identity: s.identity || "", trackId: s.trackId || "", level: Number(s.level || 0) }));
+    const now = Date.now();
+    for (const s of this.speakers) this.lastSpoke.set(s.identity, now);
+  }
+
+  speaking(identity) { return this.speakers.some((s) => s.identity === identity); }
 
   emit(kind, event) {
     this.dispatchEvent(new CustomEvent("change", { detail: { kind, event } }));

@@ -441,6 +441,72 @@ BOOST_AUTO_TEST_CASE(the_tenants_backend_mutes_any_track) {
   BOOST_TEST((code_of(backend_asks<caf::ok_atom>(mute)) == errc::not_found));
 }
 
+BOOST_AUTO_TEST_CASE(who_is_speaking_is_told_at_a_bounded_rate_and_ends_with_the_track) {
+  auto mic = [&](client& who) {
+    sig::ClientMessage pub;
+    pub.mutable_publish()->set_kind(sig::TRACK_KIND_AUDIO);
+    pub.mutable_publish()->set_source(sig::TRACK_SOURCE_MICROPHONE);
+    auto r = request(who, pub);
+    BOOST_REQUIRE_MESSAGE(r.has_published(), r.DebugString());
+    return r.published().track_id();
+  };
+  auto student_mic = mic(*student);
+  auto teacher_mic = mic(*teacher);
+  auto room = classroom("room-1");
+  auto speaking = [&](const std::string& track, bool on, uint8_t level) {
+    caf::anon_send(room, atoms::speaking::value, track, on, level);
+    run();
+  };
+  auto told = [&](client& c) {
+    std::vector<std::string> out;  // each push as "a,b", loudest first
+    for (auto& m : c.pushes(sig::ServerMessage::kSpeakers)) {
+      out.emplace_back();
+      for (auto& s : m.speakers().speakers())
+        out.back() += (out.back().empty() ? "" : ",") + s.identity();
+    }
+    return out;
+  };
+  using lists = std::vector<std::string>;
+  // Both start within one interval: one push, loudest first.
+  speaking(student_mic, true, 40);
+  speaking(teacher_mic, true, 25);
+  BOOST_TEST(told(*teacher).empty());
+  advance(std::chrono::milliseconds(300));
+  BOOST_TEST(told(*teacher) == (lists{"t-ann,s-cy"}), boost::test_tools::per_element());
+  BOOST_TEST(told(*student) == (lists{"t-ann,s-cy"}), boost::test_tools::per_element());
+  // Flapping within an interval that ends as it began is not told.
+  speaking(teacher_mic, false, 25);
+  speaking(teacher_mic, true, 25);
+  advance(std::chrono::milliseconds(300));
+  BOOST_TEST(told(*teacher).size() == 1u);
+  // A late joiner finds the speakers in its snapshot.
+  auto& parent = join([] {
+    auto c = claims("p-cy", sig::ROLE_PARENT);
+    c.child = "s-cy";
+    return c;
+  }());
+  auto joined = parent.reply(1);
+  BOOST_REQUIRE(joined && joined->has_joined());
+  BOOST_TEST(joined->joined().snapshot().speakers().speakers_size() == 2);
+  // Unknown tracks and video tracks are not speakers.
+  speaking("no-such-track", true, 10);
+  advance(std::chrono::milliseconds(300));
+  BOOST_TEST(told(*teacher).size() == 1u);
+  // The student's microphone goes: it stops speaking at once, not when its
+  // media would have stopped arriving.
+  sig::ClientMessage unpub;
+  unpub.mutable_unpublish()->set_track_id(student_mic);
+  BOOST_TEST(request(*student, unpub).has_ack());
+  advance(std::chrono::milliseconds(300));
+  BOOST_TEST(told(*teacher) == (lists{"t-ann,s-cy", "t-ann"}),
+             boost::test_tools::per_element());
+  // Nobody speaks: an empty list.
+  speaking(teacher_mic, false, 25);
+  advance(std::chrono::milliseconds(300));
+  BOOST_TEST(told(*teacher).back().empty());
+  BOOST_TEST(told(parent).size() == 2u);
+}
+
 BOOST_AUTO_TEST_CASE(the_tenants_backend_sends_a_device_command_as_a_teacher) {
   sig::DeviceCommand cmd;
   cmd.set_target("s-cy");

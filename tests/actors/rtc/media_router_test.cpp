@@ -218,7 +218,7 @@ struct router_fixture : actor_fixture {
   }
 
   actors::rtc_room_actor spawn_router() {
-    actors::rtc_room_spec spec{"acme", "room-1", nullptr, {}};
+    actors::rtc_room_spec spec{"acme", "room-1", nullptr, {}, {}};
     spec.on_media_lost = [this](const actors::rtc_room_actor&, std::vector<std::string> members,
                                 std::vector<std::string> tracks) {
       lost.emplace_back(std::move(members), std::move(tracks));

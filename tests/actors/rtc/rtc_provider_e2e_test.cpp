@@ -86,6 +86,22 @@ void check_received(lamp_client& lamp, const std::string& who,
   BOOST_TEST(subscribed == legs, who << " has " << subscribed << " subscribed legs");
 }
 
+/// Waits for a Speakers push that lists exactly `who` (comma-separated,
+/// loudest first; "" for nobody).
+bool speakers_told(lamp_client& lamp, const std::string& who) {
+  auto m = lamp.wait_for(
+    [&](const sig::ServerMessage& x) {
+      if (!x.has_speakers())
+        return false;
+      std::string list;
+      for (const auto& s : x.speakers().speakers())
+        list += (list.empty() ? "" : ",") + s.identity();
+      return list == who;
+    },
+    15s);
+  return m.has_value();
+}
+
 const sig::TrackSource all_sources[] = {sig::TRACK_SOURCE_MICROPHONE, sig::TRACK_SOURCE_FACE_CAMERA,
                                         sig::TRACK_SOURCE_DESK_CAMERA};
 
@@ -149,6 +165,13 @@ void small_group(const std::string& provider) {
     check_received(*kids[i], "student-" + std::to_string(i), source_of, 2, 45, 75);
   // The teacher watches twelve tracks on one connection.
   BOOST_TEST(teacher->media_connections() == 2u + 1u);
+  // Who is speaking, from the audio levels the lamps write on their
+  // microphones' packets: judged by the provider, told to everyone.
+  kids[2]->set_mic_level(30);
+  BOOST_TEST(speakers_told(*teacher, "student-2"));
+  BOOST_TEST(speakers_told(*kids[4], "student-2"));
+  kids[2]->set_mic_level(127);
+  BOOST_TEST(speakers_told(*teacher, ""));
 }
 
 } // namespace
