@@ -170,6 +170,7 @@ private:
   std::multimap<peer_id, track_id> tracks_of_;
   /// Tracks whose speaking is judged: tick() visits these only.
   std::vector<track_id> speech_tracks_;
+  int64_t next_speech_ms_ = 0;
   std::map<source_key, source> sources_;  // ordered by publisher: one RR each
   std::map<source_key, track_id> routes_by_out_;  // (subscriber, out SSRC)
   counters st_;
