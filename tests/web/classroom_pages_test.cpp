@@ -68,7 +68,8 @@ struct running_lamp {
 struct pages {
   lamplight::test::node_process node;
   std::string base;
-  explicit pages() : base("http://127.0.0.1:" + std::to_string(node.http_port)) {}
+  explicit pages(std::vector<std::string> node_args = {})
+    : node(std::move(node_args)), base("http://127.0.0.1:" + std::to_string(node.http_port)) {}
 
   std::string url(const std::string& page, const std::string& identity, const std::string& extra) {
     return base + "/" + page + "?tenant=acme&classroom=room-1&identity=" + identity + extra;
@@ -184,7 +185,10 @@ BOOST_AUTO_TEST_CASE(strokes_reach_the_parent_and_hands_reach_the_teacher) {
 // small (a paged roster) and watches the teacher on the high layer, the
 // active students as low-layer thumbnails, and a focused one high.
 BOOST_AUTO_TEST_CASE(the_large_class_view_carries_200_members_on_the_right_layers) {
-  pages w;
+  // The crowd below never reads its sockets, so it never answers the node's
+  // keep-alive pings: a loaded machine must not see it dropped as dead
+  // (after 20 s by default) before the pages have counted it.
+  pages w({"--ws-idle-seconds", "600"});
   cdp_browser tb(w.node.dir.path / "teacher-profile");
   auto teacher = tb.open(w.url("class.html", "t1", "&role=teacher&mode=large_class"));
   pages::wait(tb, teacher, state + ".joined", 20s, "the teacher joins");
