@@ -11,7 +11,33 @@ bool same_streams(const offered_stream& a, const offered_stream& b) {
          && a.layer_ssrcs == b.layer_ssrcs && a.rid_extension == b.rid_extension;
 }
 
+/// The transport the offer's accepted sections share; nullopt when it has
+/// none, error when they differ.
+protocol::result<std::optional<session_remote>> offered_transport(const session_description& offer) {
+  std::optional<session_remote> seen;
+  for (const auto& m : offer.media) {
+    if (m.port == 0)
+      continue;
+    session_remote r{m.ice_ufrag, m.ice_pwd, m.fingerprint};
+    if (!seen)
+      seen = r;
+    else if (r != *seen)
+      return protocol::error{errc::bad_request, "the offer's sections do not share one transport"};
+  }
+  return seen;
+}
+
 } // namespace
+
+bool publish_session::other_connection(const std::string& sdp) const {
+  if (!client_)
+    return false;
+  auto parsed = parse_sdp(sdp);
+  if (!parsed)
+    return false;
+  auto seen = offered_transport(*parsed);
+  return seen && *seen && **seen != *client_;
+}
 
 publish_session::publish_session(session_endpoint ours, bool accept_data_channels)
   : ours_(std::move(ours)), accept_data_channels_(accept_data_channels) {}
@@ -27,16 +53,10 @@ protocol::result<publish_session::negotiated> publish_session::offer(const std::
     if (offer.media[i].mid != mids_[i])
       return protocol::error{errc::bad_request, "section " + std::to_string(i) + " was mid "
                                                   + mids_[i] + ", not " + offer.media[i].mid};
-  std::optional<session_remote> seen;
-  for (const auto& m : offer.media) {
-    if (m.port == 0)
-      continue;
-    session_remote r{m.ice_ufrag, m.ice_pwd, m.fingerprint};
-    if (!seen)
-      seen = r;
-    else if (r != *seen)
-      return protocol::error{errc::bad_request, "the offer's sections do not share one transport"};
-  }
+  auto transport = offered_transport(offer);
+  if (!transport)
+    return transport.err();
+  auto seen = *transport;
   if (!seen)
     return protocol::error{errc::bad_request, "the offer has no section to accept"};
   if (client_ && *seen != *client_)

@@ -48,6 +48,13 @@ public:
   /// is a new session).
   protocol::result<negotiated> offer(const std::string& sdp);
 
+  /// Whether `sdp` comes from another connection than the session's (other
+  /// ICE credentials or certificate): a new session, not an offer of this
+  /// one. False before the first offer, and for what is not SDP.
+  bool other_connection(const std::string& sdp) const;
+
+  const session_endpoint& ours() const { return ours_; }
+
   /// What each sending section publishes now, by mid.
   const std::map<std::string, track>& tracks() const { return tracks_; }
 

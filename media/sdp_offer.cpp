@@ -50,47 +50,52 @@ sdp_codec offered_codec(const std::string& kind) {
 }
 
 session_description make_offer(const offer_params& p) {
+  std::vector<offered_section> sections{
+    {"0", p.kind, p.send ? sdp_direction::sendonly : sdp_direction::recvonly, p.ssrc, p.track_id}};
+  if (p.data_channel)
+    sections.push_back({"1", "application", sdp_direction::sendrecv, 0, ""});
+  return make_session_offer(sections, p);
+}
+
+session_description make_session_offer(const std::vector<offered_section>& sections,
+                                       const offer_params& p) {
   session_description s;
-  s.bundle = {"0"};
   s.extmap_allow_mixed = true;
   s.msid_semantic = "WMS " + p.stream_id;
-  sdp_media m;
-  m.kind = p.kind;
-  m.protocol = "UDP/TLS/RTP/SAVPF";
-  m.mid = "0";
-  m.direction = p.send ? sdp_direction::sendonly : sdp_direction::recvonly;
-  m.rtcp_mux = true;
-  m.rtcp_rsize = true;
-  m.ice_ufrag = p.ice_ufrag;
-  m.ice_pwd = p.ice_pwd;
-  m.fingerprint = p.fingerprint;
-  m.setup = "actpass";
-  m.extmaps.push_back({4, "urn:ietf:params:rtp-hdrext:sdes:mid"});
-  if (p.kind == "audio")
-    m.extmaps.push_back({1, audio_level_uri});  // Chromium's id
-  sdp_codec c = offered_codec(p.kind);
-  m.formats = {std::to_string(c.payload_type)};
-  m.codecs.push_back(std::move(c));
-  if (p.send) {
-    m.msid = p.stream_id + " " + p.track_id;
-    m.ssrcs.push_back({p.ssrc, "cname", p.cname});
-    m.ssrcs.push_back({p.ssrc, "msid", m.msid});
-  }
-  s.media.push_back(std::move(m));
-  if (p.data_channel) {
-    sdp_media d;
-    d.kind = "application";
-    d.protocol = "UDP/DTLS/SCTP";
-    d.formats = {"webrtc-datachannel"};
-    d.mid = "1";
-    d.ice_ufrag = p.ice_ufrag;
-    d.ice_pwd = p.ice_pwd;
-    d.fingerprint = p.fingerprint;
-    d.setup = "actpass";
-    d.sctp_port = 5000;
-    d.max_message_size = 256 * 1024;
-    s.bundle.push_back(d.mid);
-    s.media.push_back(std::move(d));
+  for (const auto& x : sections) {
+    sdp_media m;
+    m.mid = x.mid;
+    m.ice_ufrag = p.ice_ufrag;
+    m.ice_pwd = p.ice_pwd;
+    m.fingerprint = p.fingerprint;
+    m.setup = "actpass";
+    s.bundle.push_back(m.mid);
+    if (x.kind == "application") {
+      m.kind = "application";
+      m.protocol = "UDP/DTLS/SCTP";
+      m.formats = {"webrtc-datachannel"};
+      m.sctp_port = 5000;
+      m.max_message_size = 256 * 1024;
+      s.media.push_back(std::move(m));
+      continue;
+    }
+    m.kind = x.kind;
+    m.protocol = "UDP/TLS/RTP/SAVPF";
+    m.direction = x.direction;
+    m.rtcp_mux = true;
+    m.rtcp_rsize = true;
+    m.extmaps.push_back({4, "urn:ietf:params:rtp-hdrext:sdes:mid"});
+    if (x.kind == "audio")
+      m.extmaps.push_back({1, audio_level_uri});  // Chromium's id
+    sdp_codec c = offered_codec(x.kind);
+    m.formats = {std::to_string(c.payload_type)};
+    m.codecs.push_back(std::move(c));
+    if (x.direction == sdp_direction::sendonly || x.direction == sdp_direction::sendrecv) {
+      m.msid = p.stream_id + " " + x.track_id;
+      m.ssrcs.push_back({x.ssrc, "cname", p.cname});
+      m.ssrcs.push_back({x.ssrc, "msid", m.msid});
+    }
+    s.media.push_back(std::move(m));
   }
   return s;
 }

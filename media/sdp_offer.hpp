@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "media/sdp.hpp"
 
@@ -35,6 +36,24 @@ inline constexpr uint8_t opus_payload_type = 111;
 sdp_codec offered_codec(const std::string& kind);
 
 session_description make_offer(const offer_params& p);
+
+/// One section of a lamp's publish session offer: "audio" or "video" (its
+/// direction: sendonly with `ssrc` while it publishes, inactive once it
+/// stopped, since RFC 8829 keeps sections for good) or "application" (the
+/// data channels).
+struct offered_section {
+  std::string mid;
+  std::string kind;
+  sdp_direction direction = sdp_direction::sendonly;
+  uint32_t ssrc = 0;
+  std::string track_id;  // the msid's track part
+};
+
+/// A lamp's publish session offer: `sections` in order, each written as
+/// make_offer writes its one, all on `p`'s transport (BUNDLE; `p.kind`,
+/// the send fields and `p.data_channel` are not used).
+session_description make_session_offer(const std::vector<offered_section>& sections,
+                                       const offer_params& p);
 
 /// A lamp's answer to a server's offer for a subscription (Janus's VideoRoom
 /// offers to subscribers, RFC 8829 section 5.3): the first offered section

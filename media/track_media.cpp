@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <set>
 
 #include <openssl/rand.h>
 
@@ -28,115 +29,164 @@ track_media::~track_media() {
       worker_->remove_peer(w.peer);
   for (auto& [id, t] : tracks_)
     release(t);
+  for (auto& [who, p] : publishers_)
+    if (p.peer != 0)
+      worker_->remove_peer(p.peer);
 }
 
 void track_media::release(const published& t) {
-  if (t.piped_in)
-    worker_->remove_track(t.track);
-  else
-    worker_->remove_peer(t.peer);  // its track and that track's routes (pipes included) go too
+  // The track and its routes (pipes included); the connection stays, for
+  // the session's other tracks or the pipe's.
+  worker_->remove_track(t.track);
 }
 
-protocol::result<track_media::negotiated>
-track_media::negotiate(const std::string& offer_sdp, uint32_t send_ssrc,
-                       const std::string& track_id, const std::string& data_owner) {
-  bool serve_data = !data_owner.empty();
-  if (!worker_)
-    return protocol::error{errc::unavailable, "no media worker on this node"};
-  auto offer = parse_sdp(offer_sdp);
-  if (!offer)
-    return offer.err();
-  const sdp_media* first = nullptr;
-  for (const auto& m : offer->media)
-    if (m.port != 0 && !m.ice_ufrag.empty()) {
-      first = &m;
-      break;
-    }
-  if (!first || first->fingerprint.empty())
-    return protocol::error{errc::bad_request, "offer without ICE credentials or fingerprint"};
-  answer_params ap;
-  ap.ice_ufrag = transport::random_ice_string(8);
-  ap.ice_pwd = transport::random_ice_string(24);
-  ap.fingerprint = worker_->fingerprint();
-  ap.candidate_ip = worker_->address();
-  ap.candidate_port = worker_->port();
-  ap.data_channels = serve_data;
-  if (send_ssrc != 0)
-    ap.send.push_back({send_ssrc, "lamplight", "lamplight", track_id});
-  auto answer = make_answer(*offer, ap);
-  if (!answer)
-    return answer.err();
-  media_worker::peer_params pp{ap.ice_ufrag,
-                                      ap.ice_pwd,
-                                      first->ice_ufrag,
-                                      first->fingerprint,
-                                      transport::dtls_role::server,
-                                      serve_data && offers_data_channels(*offer),
-                                      data_group_};
+media_worker::peer_params track_media::peer_params_for(const session_endpoint& ours,
+                                                      const session_remote& client,
+                                                      bool data_channels,
+                                                      const std::string& data_owner) const {
+  media_worker::peer_params pp{ours.ice_ufrag,         ours.ice_pwd,  client.ice_ufrag,
+                               client.fingerprint,     transport::dtls_role::server,
+                               data_channels,          data_group_};
   pp.meter = meter_;
-  if (on_photo_ && pp.data_channels)
+  if (on_photo_ && data_channels)
     pp.on_node_channel = [f = on_photo_, data_owner](media_worker::peer_id peer,
                                                      const transport::data_channel_message& m) {
       if (m.label == protocol::photo_channel)
         f(peer, data_owner, m.binary, std::string(m.data.begin(), m.data.end()));
     };
-  auto peer = worker_->add_peer(pp);
-  if (!peer)
-    return protocol::error{errc::internal, "the media worker refused the peer"};
-  return negotiated{*peer, write_sdp(*answer), std::move(*offer)};
+  return pp;
 }
 
-protocol::result<std::string> track_media::publish(const std::string& track_id,
-                                                   const std::string& owner,
-                                                   const std::string& offer_sdp) {
-  auto n = negotiate(offer_sdp, 0, track_id, owner);
-  if (!n)
-    return n.err();
-  auto stream = first_offered_stream(n->offer);
-  if (!stream) {
-    worker_->remove_peer(n->peer);
-    return protocol::error{errc::bad_request, "the offer sends no VP8 video or Opus audio"};
-  }
+protocol::result<media_worker::track_params>
+track_media::track_params_of(const offered_stream& stream, media_worker::peer_id peer,
+                             const std::string& track_id) const {
   media_worker::track_params tp;
-  tp.publisher = n->peer;
-  tp.clock_rate = stream->clock_rate;
-  tp.vp8 = stream->codec == "VP8";
-  tp.rid_extension = stream->rid_extension;
-  if (on_speech_ && stream->audio_level_extension != 0) {
-    tp.audio_level_extension = stream->audio_level_extension;
+  tp.publisher = peer;
+  tp.clock_rate = stream.clock_rate;
+  tp.vp8 = stream.codec == "VP8";
+  tp.rid_extension = stream.rid_extension;
+  if (on_speech_ && stream.audio_level_extension != 0) {
+    tp.audio_level_extension = stream.audio_level_extension;
     tp.on_speech = [f = on_speech_, track_id](bool speaking, uint8_t level) {
       f(track_id, speaking, level);
     };
   }
-  if (!stream->rids.empty()) {
-    if (stream->rid_extension == 0) {
-      worker_->remove_peer(n->peer);
+  if (!stream.rids.empty()) {
+    if (stream.rid_extension == 0)
       return protocol::error{errc::bad_request,
                              "a simulcast offer by rid must offer the rtp-stream-id extension"};
-    }
-    for (const auto& r : stream->rids)
+    for (const auto& r : stream.rids)
       tp.layers.push_back({0, r});
-  } else if (!stream->layer_ssrcs.empty()) {
-    for (auto s : stream->layer_ssrcs)
+  } else if (!stream.layer_ssrcs.empty()) {
+    for (auto s : stream.layer_ssrcs)
       tp.layers.push_back({s, ""});
   } else {
     // Without an SSRC in the offer, the first one the publisher sends.
-    tp.layers.push_back({stream->ssrc, ""});
+    tp.layers.push_back({stream.ssrc, ""});
   }
-  if (auto old = tracks_.find(track_id); old != tracks_.end())
-    unpublish(track_id);
-  auto layers = static_cast<int>(tp.layers.size());
-  auto clock_rate = tp.clock_rate;
-  auto vp8 = tp.vp8;
-  auto track = worker_->add_track(std::move(tp));
+  return tp;
+}
+
+protocol::error track_media::serve(const std::string& track_id, const std::string& owner,
+                                   const offered_stream& stream, media_worker::peer_id peer) {
+  auto tp = track_params_of(stream, peer, track_id);
+  if (!tp)
+    return tp.err();
+  auto layers = static_cast<int>(tp->layers.size());
+  // Its streams changed (the same section, or another connection): the old
+  // worker track goes first (it may share SSRCs with the new one), and its
+  // watchers are routed to the new one with the SSRCs their sessions know.
+  // So are the pipes it went into: the other workers keep their copies.
+  bool replaced = false;
+  decltype(published::pipes_out) pipes;
+  if (auto old = tracks_.find(track_id); old != tracks_.end()) {
+    release(old->second);
+    pipes = std::move(old->second.pipes_out);
+    replaced = true;
+  }
+  auto track = worker_->add_track(std::move(*tp));
+  if (replaced)
+    for (auto& [who, w] : watchers_)
+      if (auto x = w.tracks.find(track_id); x != w.tracks.end() && x->second.routed)
+        worker_->add_route(track, w.peer, x->second.ssrc, layer_index(x->second.layer, layers));
+  for (const auto& [name, p] : pipes)
+    if (auto pipe = worker_->pipe_peer(p.first))
+      for (std::size_t layer = 0; layer < p.second.ssrcs.size(); ++layer)
+        worker_->add_route(track, *pipe, p.second.ssrcs[layer],
+                           std::min(static_cast<int>(layer), layers - 1));
   auto& t = tracks_[track_id] = published{};
+  t.pipes_out = std::move(pipes);
   t.owner = owner;
-  t.peer = n->peer;
+  t.peer = peer;
   t.track = track;
   t.layers = layers;
-  t.clock_rate = clock_rate;
-  t.vp8 = vp8;
-  return n->answer;
+  t.clock_rate = stream.clock_rate;
+  t.vp8 = stream.codec == "VP8";
+  return {};
+}
+
+protocol::result<track_media::publish_outcome>
+track_media::publish_offer(const std::string& owner, const std::string& offer_sdp,
+                           const std::map<std::string, std::string>& track_of_mid) {
+  if (!worker_)
+    return protocol::error{errc::unavailable, "no media worker on this node"};
+  auto p = publishers_.find(owner);
+  // Another connection (a page that reloaded, a lamp that reconnected)
+  // starts the session anew; its tracks move to the new connection.
+  bool anew = p == publishers_.end() || p->second.model.other_connection(offer_sdp);
+  // Offered to a copy: a refused offer leaves the session as it was.
+  auto model = anew ? publish_session(session_endpoint{transport::random_ice_string(8),
+                                                       transport::random_ice_string(24),
+                                                       worker_->fingerprint(), worker_->address(),
+                                                       worker_->port()},
+                                      true)
+                    : p->second.model;
+  auto n = model.offer(offer_sdp);
+  if (!n)
+    return n.err();
+  for (const auto& [mid, id] : track_of_mid) {
+    auto t = model.tracks().find(mid);
+    if (t == model.tracks().end())
+      return protocol::error{errc::bad_request, "section " + mid + " of the offer sends nothing"};
+    if (auto tp = track_params_of(t->second.stream, 0, id); !tp)
+      return tp.err();
+  }
+  auto peer = anew ? worker_->add_peer(peer_params_for(model.ours(), n->client, n->data_channels, owner))
+                   : std::optional<media_worker::peer_id>(p->second.peer);
+  if (!peer)
+    return protocol::error{errc::internal, "the media worker refused the session's connection"};
+  std::set<std::string> restreamed;  // sections that send other streams than before
+  for (const auto& t : n->added)
+    restreamed.insert(t.mid);
+  for (const auto& t : n->changed)
+    restreamed.insert(t.mid);
+  std::map<std::string, std::string> before;
+  media_worker::peer_id old_peer = 0;
+  if (p != publishers_.end()) {
+    before = p->second.track_of;
+    old_peer = anew ? p->second.peer : 0;
+  }
+  publish_outcome out{std::move(n->answer), {}, {}};
+  std::set<std::string> served;
+  for (const auto& [mid, id] : track_of_mid) {
+    served.insert(id);
+    auto was = before.find(mid);
+    if (!anew && was != before.end() && was->second == id && !restreamed.count(mid))
+      continue;  // the same streams as before: nothing to program
+    (void) serve(id, owner, model.tracks().at(mid).stream, *peer);  // checked above
+    out.added.push_back(id);
+  }
+  publishers_.insert_or_assign(owner, publisher{std::move(model), *peer, track_of_mid});
+  for (const auto& [mid, id] : before) {
+    if (served.count(id))
+      continue;
+    for (auto& who : unpublish(id))
+      if (std::find(out.to_offer.begin(), out.to_offer.end(), who) == out.to_offer.end())
+        out.to_offer.push_back(who);
+  }
+  if (old_peer != 0)
+    worker_->remove_peer(old_peer);  // what it still carried moved above
+  return out;
 }
 
 namespace {
@@ -281,6 +331,10 @@ std::vector<std::string> track_media::unpublish(const std::string& track_id) {
     }
   auto t = tracks_.find(track_id);
   if (t != tracks_.end()) {
+    // Its section stays in the owner's session, unforwarded.
+    if (auto p = publishers_.find(t->second.owner); p != publishers_.end())
+      for (auto i = p->second.track_of.begin(); i != p->second.track_of.end();)
+        i = i->second == track_id ? p->second.track_of.erase(i) : std::next(i);
     release(t->second);
     tracks_.erase(t);
   }
@@ -300,7 +354,7 @@ protocol::result<piped_track> track_media::pipe_out(const std::string& track_id,
   if (!pipe)
     return protocol::error{errc::unavailable, "no pipe to media worker " + name + ": the nodes do not share a secret"};
   if (auto known = t->second.pipes_out.find(name); known != t->second.pipes_out.end())
-    return known->second;
+    return known->second.second;
   piped_track out{worker_->pipe_self(), {}, t->second.clock_rate, t->second.vp8};
   // One stream per layer, each its own route: the other worker picks a
   // layer per subscriber as this one does. (A route whose layer stops
@@ -310,7 +364,7 @@ protocol::result<piped_track> track_media::pipe_out(const std::string& track_id,
     out.ssrcs.push_back(ssrc);
     worker_->add_route(t->second.track, *pipe, ssrc, layer);
   }
-  t->second.pipes_out[name] = out;
+  t->second.pipes_out[name] = {to, out};
   return out;
 }
 
@@ -360,6 +414,11 @@ std::vector<std::string> track_media::drop_member(const std::string& identity) {
     for (auto& who : unpublish(id))
       if (std::find(affected.begin(), affected.end(), who) == affected.end())
         affected.push_back(who);
+  if (auto p = publishers_.find(identity); p != publishers_.end()) {
+    if (p->second.peer != 0)
+      worker_->remove_peer(p->second.peer);
+    publishers_.erase(p);
+  }
   return affected;
 }
 

@@ -9,6 +9,7 @@
 
 #include "lamplight/signal/v1/stream.pb.h"
 #include "media/media_worker.hpp"
+#include "media/publish_session.hpp"
 #include "media/sdp.hpp"
 #include "media/subscribe_session.hpp"
 #include "protocol/errc.hpp"
@@ -65,9 +66,34 @@ public:
   using speech_handler = std::function<void(const std::string&, bool, uint8_t)>;
   void on_speech(speech_handler f) { on_speech_ = std::move(f); }
 
-  /// A publisher's offer for `track_id`; returns our answer.
-  protocol::result<std::string> publish(const std::string& track_id, const std::string& owner,
-                                        const std::string& offer_sdp);
+  /// What one offer of a publish session did.
+  struct publish_outcome {
+    std::string answer;  // SDP
+    /// Tracks whose streams start now (new, or on other streams or another
+    /// connection: their watchers stay routed to them).
+    std::vector<std::string> added;
+    /// Subscribers whose sessions lost a track the session no longer
+    /// publishes (each has an offer due).
+    std::vector<std::string> to_offer;
+  };
+  /// One offer of `owner`'s publish session: every track it sends, and its
+  /// data channels, on one connection (media::publish_session; the client
+  /// the offerer, so no glare with its subscribe session). The first offer
+  /// opens the connection; later ones renegotiate it. `track_of_mid` names
+  /// the track each sending section publishes (the classroom admitted it);
+  /// a sending section it does not name is answered but not forwarded, and
+  /// a track the session published before that it does not name any more
+  /// is unpublished. A track whose streams changed (other SSRCs, codec,
+  /// section, or connection: an offer with other ICE credentials starts
+  /// the session anew) keeps its id and its watchers, who notice nothing
+  /// but a new stream start. Data channels are those of the connection's
+  /// first offer. bad_request (an offer the session refuses, a named
+  /// section that sends nothing or cannot be forwarded) leaves everything
+  /// as it was.
+  protocol::result<publish_outcome>
+  publish_offer(const std::string& owner, const std::string& offer_sdp,
+                const std::map<std::string, std::string>& track_of_mid);
+
   /// One offer of a member's subscribe session, for its client.
   struct session_offer {
     uint64_t session = 0;
@@ -130,8 +156,9 @@ private:
     /// unpublishing removes the track, not the shared pipe.
     bool piped_in = false;
     std::vector<uint32_t> pipe_ssrcs;  // its streams on that pipe
-    /// The pipes it is sent into, by the remote worker's "address:port".
-    std::map<std::string, piped_track> pipes_out;
+    /// The pipes it is sent into, by the remote worker's "address:port":
+    /// where, and what the remote worker was told.
+    std::map<std::string, std::pair<media_worker::pipe_endpoint, piped_track>> pipes_out;
   };
   /// A member's subscribe session: the offer/answer model and, once its
   /// first answer came, its connection on the worker with a route per
@@ -151,16 +178,25 @@ private:
     /// track only if it is still watched with that SSRC.
     std::map<std::string, uint32_t> offered;
   };
-  struct negotiated {
-    media_worker::peer_id peer;
-    std::string answer;
-    session_description offer;
+  /// A member's publish session: the offer/answer model, its connection
+  /// (made by the first offer) and the track each sending section carries.
+  struct publisher {
+    publish_session model;
+    media_worker::peer_id peer = 0;
+    std::map<std::string, std::string> track_of;  // mid -> track id
   };
-  /// `data_owner`: whose data channels the peer carries (publishers), or
-  /// empty for none.
-  protocol::result<negotiated> negotiate(const std::string& offer_sdp, uint32_t send_ssrc,
-                                         const std::string& track_id,
-                                         const std::string& data_owner);
+  /// The worker's description of what `stream` sends from `peer`, or why
+  /// it cannot be forwarded.
+  protocol::result<media_worker::track_params> track_params_of(const offered_stream& stream,
+                                                               media_worker::peer_id peer,
+                                                               const std::string& track_id) const;
+  /// Serves `track_id` from `stream` of `owner`'s `peer` (replacing what
+  /// it was: watchers routed to it stay routed).
+  protocol::error serve(const std::string& track_id, const std::string& owner,
+                        const offered_stream& stream, media_worker::peer_id peer);
+  media_worker::peer_params peer_params_for(const session_endpoint& ours,
+                                            const session_remote& client, bool data_channels,
+                                            const std::string& data_owner) const;
   /// Removes what a track holds on the worker.
   void release(const published& t);
   /// A protocol layer as an index into a track's layers (lowest first);
@@ -173,6 +209,7 @@ private:
   uint64_t data_group_;
   std::map<std::string, published> tracks_;
   std::map<std::string, watcher> watchers_;
+  std::map<std::string, publisher> publishers_;  // by owner
   photo_handler on_photo_;
   speech_handler on_speech_;
   byte_meter meter_;

@@ -3,7 +3,7 @@
 // roster whose DOM never grows past one page.
 
 import { Session } from "./lib/session.js";
-import { Subscriptions, mediaElement, localMedia, Publisher } from "./lib/media.js";
+import { Subscriptions, mediaElement, localMedia, Publisher, openConnections } from "./lib/media.js";
 import { h, $, short, batched, unlockAudioOnGesture, swapButtons } from "./lib/ui.js";
 
 const MAX_ACTIVE = 8;
@@ -245,6 +245,7 @@ window.lamplightTest = {
       rosterPage: page,
       rosterTiles: $("#roster").children.length,
       published: publisher.describe(),
+      connections: openConnections(),
     };
   },
   focus: (identityOrTrack) => {

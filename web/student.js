@@ -5,7 +5,7 @@
 
 import { Session } from "./lib/session.js";
 import { CALL_OUTCOME_TEXT } from "./lib/state.js";
-import { Subscriptions, mediaElement, localMedia, Publisher, waitConnected } from "./lib/media.js";
+import { Subscriptions, mediaElement, localMedia, Publisher, waitConnected, openConnections } from "./lib/media.js";
 import { WhiteboardView } from "./lib/whiteboard.js";
 import { PhotoUploader, PHOTO_CHANNEL } from "./lib/photo.js";
 import { DeskCamera } from "./lib/sources.js";
@@ -141,7 +141,7 @@ function onCallUpdate(u) {
 // Ready once our own tracks reach the node and the teacher's reach us.
 async function mediaUp(call) {
   await Promise.race([publisher.ready, sleep(8000)]);
-  await Promise.all(publisher.published.map((p) => waitConnected(p.pc, 10000)));
+  if (publisher.pc) await waitConnected(publisher.pc, 10000);
   reconcile();
   await subs.allConnected(10000);
   if (myCall !== call || call.readySent || call.phase !== "CALL_PHASE_CONNECTING") return;
@@ -153,10 +153,7 @@ async function mediaUp(call) {
 // -- device requests (this page is the lamp) ----------------------------------
 
 const uploader = new PhotoUploader({
-  channel: () => {
-    const p = publisher.published.find((x) => x.channels.has(PHOTO_CHANNEL));
-    return p ? p.channels.get(PHOTO_CHANNEL) : null;
-  },
+  channel: () => publisher.channel(PHOTO_CHANNEL),
   picture: (w, hh) => (desk || (desk = new DeskCamera(session.identity))).picture(w, hh),
 });
 
@@ -178,7 +175,7 @@ async function onDeviceRequest(req) {
   if (req.capturePhoto) {
     const { width = 0, height = 0 } = req.capturePhoto;
     log(`photo requested ${width}x${height}`);
-    // The channel rides on the first published track: wait for publishing.
+    // The channel rides on the publish session: wait for publishing.
     await Promise.race([publisher.ready, sleep(5000)]);
     const r = await uploader.capture(id, { width, height }, req.deadlineMs);
     if (r.ok) {
@@ -208,7 +205,7 @@ async function onDeviceRequest(req) {
 // -- own media ---------------------------------------------------------------
 
 // Face camera (the real one), desk camera (the homework page) and voice;
-// the first track's PC carries the photo channel.
+// the publish session's connection carries the photo channel.
 const publisher = new Publisher(session, {
   log,
   channels: [PHOTO_CHANNEL],
@@ -291,6 +288,7 @@ window.lamplightTest = {
       photos: [],
       uploads: uploads.map((u) => ({ ...u })),
       published: publisher.describe(),
+      connections: openConnections(),
     };
   },
   drawStroke: (points, style) => wb.drawStroke(points, style),

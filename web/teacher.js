@@ -4,7 +4,7 @@
 
 import { Session } from "./lib/session.js";
 import { CALL_OUTCOME_TEXT } from "./lib/state.js";
-import { Subscriptions, mediaElement, localMedia, Publisher } from "./lib/media.js";
+import { Subscriptions, mediaElement, localMedia, Publisher, openConnections } from "./lib/media.js";
 import { WhiteboardView } from "./lib/whiteboard.js";
 import { PhotoGallery, photoUrl } from "./lib/photo.js";
 import { h, $, short, batched, unlockAudioOnGesture } from "./lib/ui.js";
@@ -378,6 +378,7 @@ window.lamplightTest = {
       photos: gallery.urls(),
       commands: [...commands.entries()].map(([id, c]) => ({ commandId: id, target: c.target, what: c.what, state: c.state })),
       published: publisher.describe(),
+      connections: openConnections(),
     };
   },
   drawStroke: (points, style) => board.drawStroke(points, style),

@@ -59,6 +59,7 @@ LAMPLIGHT_ATOM(leg);       // a classroom's share of a media node's worker
 LAMPLIGHT_ATOM(photo);     // a message of a lamp's photo channel
 LAMPLIGHT_ATOM(place);     // choose a media node for a member
 LAMPLIGHT_ATOM(speaking);  // a published microphone is voiced, or no longer
+LAMPLIGHT_ATOM(refeed);    // these tracks may come from another Janus feed now
 
 // -- Q&A
 LAMPLIGHT_ATOM(qna);       // a question's update for a student

@@ -76,6 +76,10 @@ using classroom_actor = caf::typed_actor<
   /// permission_denied, not_found (no such track, or one the sender may
   /// not see), already_exists (that source is published), bad_request,
   /// unavailable (no media here), and the media room's.
+  /// sender, an offer of its publish session (stream.proto's Publish):
+  /// negotiated with the media room first, then the tracks its sections no
+  /// longer publish are unpublished and the new ones published (journaled).
+  /// Also wrong_state while the sender's previous Publish is under way.
   caf::replies_to<atoms::publish, std::string, signal::Publish>::with<signal::Published>,
   caf::replies_to<atoms::unpublish, std::string, signal::Unpublish>::with<caf::ok_atom>,
   /// The track goes into the sender's subscribe session (one connection

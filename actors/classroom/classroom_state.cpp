@@ -157,6 +157,7 @@ void remove_member(self_ptr self, const std::string& identity, const std::string
   for (auto i = st.commands.begin(); i != st.commands.end();)
     i = i->second.target == identity || i->second.requester == identity ? st.commands.erase(i)
                                                                         : std::next(i);
+  st.sections.erase(identity);
   if (st.rtc)
     caf::anon_send(st.rtc, atoms::drop::value, identity);
   st.participants.erase(identity);

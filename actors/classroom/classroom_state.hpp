@@ -8,6 +8,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,11 @@ struct classroom_state {
   std::map<std::string, call_record> calls;
   std::map<std::string, pending_command> commands;
   std::map<std::string, track_actor> tracks;
+  /// Each member's publish session: the track each of its sections
+  /// publishes (mid -> track id), and whose Publish is under way (one at a
+  /// time: each is the whole session).
+  std::map<std::string, std::map<std::string, std::string>> sections;
+  std::set<std::string> publishing;
   std::map<std::string, uint64_t> absent_timers; // identity -> generation
   rtc_room_actor rtc;  // invalid: no media provider for this classroom
   std::string rtc_down; // why not

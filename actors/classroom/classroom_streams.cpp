@@ -1,8 +1,11 @@
 // Stream control: the classroom checks roles and what the sender may see,
-// journals what members see of tracks (published, muted, unpublished), and
-// asks each track's own actor (track_actor.hpp), which owns its subscribers
-// and programs its media in the classroom's media room.
+// journals what members see of tracks (published, muted, unpublished),
+// negotiates each member's publish session with the media room (which
+// tracks its sections publish), and asks each track's own actor
+// (track_actor.hpp), which owns its subscribers and programs them in the
+// classroom's media room.
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 
@@ -17,7 +20,8 @@ namespace {
 
 /// A track negotiates with the media room for at most 15 s (Janus waits for
 /// a publisher's PeerConnection before it takes a subscription); its own
-/// timeout error comes back before this one fires.
+/// timeout error comes back before this one fires. A publish session's
+/// offer takes no longer.
 constexpr auto track_timeout = std::chrono::seconds(16);
 
 caf::error no_media(self_ptr self) {
@@ -26,26 +30,6 @@ caf::error no_media(self_ptr self) {
 
 caf::error source_taken() {
   return make_error(errc::already_exists, "that source is already published");
-}
-
-bool source_published(self_ptr self, const std::string& owner, signal::TrackSource source) {
-  for (const auto& t : self->state.model.snapshot().tracks())
-    if (t.owner() == owner && t.source() == source)
-      return true;
-  return false;
-}
-
-/// The control side of a publish, once its media (if any) is negotiated:
-/// journaled, then `track` is the track's actor.
-caf::error finish_publish(self_ptr self, const signal::TrackInfo& info, const track_actor& track) {
-  if (source_published(self, info.owner(), info.source()))
-    return source_taken();
-  signal::ClassroomEvent ev;
-  *ev.mutable_track_published()->mutable_track() = info;
-  if (auto err = commit(self, std::move(ev)); err.code != errc::none)
-    return to_caf(err);
-  self->state.tracks.emplace(info.track_id(), track);
-  return {};
 }
 
 /// The track's owner, or a teacher or assistant, may unpublish or mute it.
@@ -66,14 +50,109 @@ caf::error no_track(const std::string& track_id) {
   return make_error(errc::not_found, "no track " + track_id);
 }
 
-/// Closes a track: its actor (which takes its media out of the room) and
-/// its record here.
+/// Closes a track: its actor (which takes its media out of the room), its
+/// section's record (the section stays in its owner's session, unforwarded)
+/// and its record here.
 void end_track(self_ptr self, const std::string& track_id) {
   auto& s = self->state;
   if (auto i = s.tracks.find(track_id); i != s.tracks.end()) {
     caf::anon_send(i->second, atoms::close::value);
     s.tracks.erase(i);
   }
+  for (auto& [who, mids] : s.sections)
+    for (auto i = mids.begin(); i != mids.end();)
+      i = i->second == track_id ? mids.erase(i) : std::next(i);
+}
+
+/// What a Publish changes in its member's session.
+struct publish_plan {
+  signal::Publish to_room;              // the offer, each track named
+  std::vector<signal::TrackInfo> added;  // new tracks, by their sections
+  std::vector<std::string> removed;     // tracks whose sections no longer publish them
+};
+
+/// Checks a Publish of `who` against its session so far and names its
+/// tracks: a section that publishes the same source as before keeps its
+/// track, any other is a new track.
+caf::expected<publish_plan> plan_publish(self_ptr self, const std::string& who,
+                                         const signal::Publish& x) {
+  auto& s = self->state;
+  publish_plan plan{x, {}, {}};
+  std::set<std::string> mids;
+  std::set<int> sources;
+  const auto& had = s.sections[who];
+  for (auto& t : *plan.to_room.mutable_tracks()) {
+    if (t.kind() == signal::TRACK_KIND_UNSPECIFIED || t.source() == signal::TRACK_SOURCE_UNSPECIFIED)
+      return make_error(errc::bad_request, "each published track needs a kind and a source");
+    if (t.mid().empty() || !mids.insert(t.mid()).second)
+      return make_error(errc::bad_request, "each published track needs a mid of its own");
+    if (!sources.insert(t.source()).second)
+      return make_error(errc::bad_request, "a source is published once");
+    auto i = had.find(t.mid());
+    const auto* before = i == had.end() ? nullptr : s.model.track(i->second);
+    if (before && before->source() == t.source() && before->kind() == t.kind()) {
+      t.set_track_id(before->track_id());
+      continue;
+    }
+    signal::TrackInfo info;
+    info.set_track_id(who + "/" + next_id(self, "t"));
+    info.set_owner(who);
+    info.set_kind(t.kind());
+    info.set_source(t.source());
+    info.set_simulcast(t.simulcast());
+    t.set_track_id(info.track_id());
+    plan.added.push_back(std::move(info));
+  }
+  std::set<std::string> kept;
+  for (const auto& t : plan.to_room.tracks())
+    kept.insert(t.track_id());
+  for (const auto& [mid, id] : had)
+    if (!kept.count(id))
+      plan.removed.push_back(id);
+  // A source this session adds must not be published by another track
+  // that stays (one published before the session, or by the shell).
+  for (const auto& t : s.model.snapshot().tracks())
+    if (t.owner() == who && !kept.count(t.track_id())
+        && std::find(plan.removed.begin(), plan.removed.end(), t.track_id()) == plan.removed.end()
+        && sources.count(t.source()))
+      return source_taken();
+  return plan;
+}
+
+/// The classroom side of a publish whose media (if any) the room took:
+/// tracks no longer published go, new ones are journaled with their actors.
+void apply_publish(self_ptr self, const std::string& who, const publish_plan& plan, bool media) {
+  auto& s = self->state;
+  for (const auto& id : plan.removed) {
+    if (!s.model.track(id))
+      continue;  // unpublished by staff meanwhile
+    signal::ClassroomEvent ev;
+    ev.mutable_track_unpublished()->set_track_id(id);
+    commit(self, std::move(ev));
+    end_track(self, id);
+  }
+  for (const auto& info : plan.added) {
+    signal::ClassroomEvent ev;
+    *ev.mutable_track_published()->mutable_track() = info;
+    if (commit(self, std::move(ev)).code != errc::none)
+      continue;  // not journaled, so not published (its media goes with its session)
+    s.tracks.emplace(info.track_id(), spawn_track(self->system(), info,
+                                                  media ? s.rtc : rtc_room_actor{}));
+  }
+  auto& mids = s.sections[who];
+  mids.clear();
+  for (const auto& t : plan.to_room.tracks())
+    mids[t.mid()] = t.track_id();
+}
+
+signal::Published published_of(const publish_plan& plan) {
+  signal::Published out;
+  for (const auto& t : plan.to_room.tracks()) {
+    auto* st = out.add_tracks();
+    st->set_mid(t.mid());
+    st->set_track_id(t.track_id());
+  }
+  return out;
 }
 
 } // namespace
@@ -83,46 +162,35 @@ caf::result<signal::Published> on_publish(self_ptr self, const std::string& who,
   auto& s = self->state;
   if (auto err = check_sender(self, who, action::publish))
     return err;
-  if (x.kind() == signal::TRACK_KIND_UNSPECIFIED || x.source() == signal::TRACK_SOURCE_UNSPECIFIED)
-    return make_error(errc::bad_request, "publish needs a kind and a source");
-  if (source_published(self, who, x.source()))
-    return source_taken();
+  if (s.publishing.count(who))
+    return make_error(errc::wrong_state, "your previous publish is still under way");
   if (!x.sdp().empty() && !s.rtc)
     return no_media(self);
-  signal::TrackInfo info;
-  info.set_track_id(who + "/" + next_id(self, "t"));
-  info.set_owner(who);
-  info.set_kind(x.kind());
-  info.set_source(x.source());
-  info.set_simulcast(x.simulcast());
-  signal::Published out;
-  out.set_track_id(info.track_id());
-  auto track = spawn_track(self->system(), info, s.rtc);
+  auto plan = plan_publish(self, who, x);
+  if (!plan)
+    return std::move(plan.error());
   if (x.sdp().empty()) {
-    if (auto err = finish_publish(self, info, track)) {
-      caf::anon_send(track, atoms::close::value);
-      return err;
-    }
-    return out;
+    apply_publish(self, who, *plan, false);
+    return published_of(*plan);
   }
-  // Negotiate first: a refused offer publishes nothing.
+  // Negotiate first: a refused offer changes nothing.
+  s.publishing.insert(who);
   auto rp = self->make_response_promise<signal::Published>();
-  self->request(track, track_timeout, atoms::publish::value, x.sdp())
+  self->request(s.rtc, track_timeout, atoms::publish::value, who, plan->to_room)
     .then(
-      [=](std::string& answer) mutable {
-        out.set_sdp(std::move(answer));
-        // The member may have left, or published that source, meanwhile.
-        auto err = self->state.participants.count(who) ? finish_publish(self, info, track)
-                                                       : make_error(errc::wrong_state, who + " left");
-        if (err) {
-          caf::anon_send(track, atoms::close::value);
-          rp.deliver(std::move(err));
+      [=](signal::Published& answer) mutable {
+        auto& st = self->state;
+        st.publishing.erase(who);
+        // The member may have left meanwhile (the room dropped its media).
+        if (!st.participants.count(who)) {
+          rp.deliver(make_error(errc::wrong_state, who + " left"));
           return;
         }
-        rp.deliver(out);
+        apply_publish(self, who, *plan, true);
+        rp.deliver(std::move(answer));
       },
       [=](caf::error& err) mutable {
-        caf::anon_send(track, atoms::close::value);
+        self->state.publishing.erase(who);
         rp.deliver(std::move(err));
       });
   return rp;

@@ -23,7 +23,8 @@ constexpr auto rtc_timeout = std::chrono::seconds(15);
 struct track_state {
   signal::TrackInfo info;
   rtc_room_actor room;
-  /// The room took the publisher's offer: closing unpublishes it there.
+  /// The room forwards its media (it took its owner's publish session
+  /// offer): subscriptions go to the room, closing unpublishes it there.
   bool has_media = false;
   /// subscriber identity -> preferred layer. Ordered: stable listings.
   std::map<std::string, signal::Layer> subscribers;
@@ -43,21 +44,8 @@ const std::string& id_of(self_ptr self) {
 track_actor::behavior_type track_impl(self_ptr self, signal::TrackInfo info, rtc_room_actor room) {
   self->state.info = std::move(info);
   self->state.room = std::move(room);
+  self->state.has_media = static_cast<bool>(self->state.room);
   return {
-    [=](atoms::publish, const std::string& offer) -> caf::result<std::string> {
-      auto& s = self->state;
-      if (!s.room)
-        return make_error(errc::unavailable, "no media room for this track");
-      auto rp = self->make_response_promise<std::string>();
-      self->request(s.room, rtc_timeout, atoms::publish::value, id_of(self), s.info.owner(), offer)
-        .then(
-          [=](std::string& answer) mutable {
-            self->state.has_media = true;
-            rp.deliver(std::move(answer));
-          },
-          [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
-      return rp;
-    },
     [=](atoms::subscribe, const std::string& who, signal::Layer layer,
         offer_sink_actor& sink) -> caf::result<caf::ok_atom> {
       auto& s = self->state;

@@ -12,20 +12,18 @@
 
 namespace lamplight::actors {
 
-/// One per published track, spawned by its classroom: the one owner of the
-/// track's live state, its subscribers and the layer each prefers, and the
-/// only actor that programs the track's media, which it does through the
-/// classroom's media room (track -> room -> provider: for lamplight's SFU,
-/// the leg's media::track_media -> media worker -> forwarder). What members
+/// One per published track, spawned by its classroom once the media room
+/// forwards it (its owner's publish session, which the classroom
+/// negotiates with the room, carries it): the one owner of the track's
+/// subscribers and the layer each prefers, which it programs in the room
+/// (track -> room -> provider: for lamplight's SFU, the leg's
+/// media::track_media -> media worker -> forwarder), and the one that
+/// takes the track's media out of the room when it closes. What members
 /// see of a track (published, muted, unpublished) is the classroom's
 /// journaled model; the classroom checks roles before it asks the track.
 /// A track published without media (no room, or no SDP) keeps its
 /// subscribers as control state only.
 using track_actor = caf::typed_actor<
-  /// The publisher's offer -> the room's answer. errc::unavailable without
-  /// a room; the room's errors as they come (bad_request, unavailable,
-  /// timeout). Asked once, before the classroom journals the track.
-  caf::replies_to<atoms::publish, std::string>::with<std::string>,
   /// subscriber, preferred layer, where its session's offers go -> ok
   /// once the track is in the subscriber's subscribe session (the room
   /// offers it to the sink). Subscribing again changes the layer only. A
@@ -44,8 +42,8 @@ using track_actor = caf::typed_actor<
   /// Unpublished: its media leaves the room, subscribers are dropped, quit.
   caf::replies_to<atoms::close>::with<caf::ok_atom>>;
 
-/// Spawns the track actor for `info` (owner, kind, source, ...) in the
-/// classroom's media room `room` (invalid: no media for it).
+/// Spawns the track actor for `info` (owner, kind, source, ...) whose media
+/// the classroom's media room `room` forwards (invalid: no media for it).
 track_actor spawn_track(caf::actor_system& sys, signal::TrackInfo info, rtc_room_actor room);
 
 } // namespace lamplight::actors

@@ -2,6 +2,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "actors/base/errors.hpp"
 #include "actors/rtc/janus_room.hpp"
 #include "actors/rtc/janus_subscriber.hpp"
+#include "media/sdp.hpp"
 #include "protocol/fnv1a.hpp"
 #include "transport/janus_client.hpp"
 
@@ -27,14 +29,15 @@ using namespace janus_json;
 namespace pb = google::protobuf;
 
 /// Janus's VideoRoom as a provider (https://janus.conf.meetecho.com/docs/videoroom).
-/// One Janus session per classroom, one VideoRoom room, one Janus publisher
-/// per published track (our tracks are one leg each) and one multistream
-/// subscriber handle per member: its subscribe session, every track it
-/// watches (janus_subscriber.hpp). VideoRoom offers to subscribers, as the
-/// session contract wants. The room hands each publisher to a shard by its
-/// track and each subscriber's session to a shard by the member; shards
-/// are detached actors whose calls to Janus block (each with a deadline,
-/// janus_timeout), sharing the published feeds through a registry.
+/// One Janus session per classroom, one VideoRoom room, and per member one
+/// multistream publisher handle (its publish session: every track it sends,
+/// a renegotiation "configure"d with each new offer) and one multistream
+/// subscriber handle (its subscribe session, janus_subscriber.hpp).
+/// VideoRoom offers to subscribers, as the session contract wants. The
+/// room hands a member's publisher and subscriber to the shard of the
+/// member; shards are detached actors whose calls to Janus block (each
+/// with a deadline, janus_timeout), sharing the published feeds (a track
+/// is a feed and its stream's mid) through a registry.
 ///
 /// Janus takes a subscription to a feed only once the publisher's
 /// PeerConnection is up ("No such feed" before); a subscriber that asks
@@ -82,17 +85,32 @@ private:
   void open();  // with mtx held
 };
 
+/// A member's publish session in Janus: one publisher handle (one feed)
+/// for every track it sends.
+struct janus_publisher {
+  uint64_t handle = 0;
+  uint64_t feed = 0;
+  std::string connection;  // the offer's ICE ufrag and fingerprint
+  std::set<std::string> tracks;
+};
+
 struct janus_shard_state {
   std::shared_ptr<janus_connection> conn;
   std::size_t index = 0;
   uint64_t generation = 0;  // of conn, when the handles below were made
   std::shared_ptr<transport::janus_client> client;  // for this request
-  std::map<std::string, janus_feed> publishers;     // by track id
-  std::unique_ptr<janus_subscribers> subscribers;   // the sessions of the members here
+  std::map<std::string, janus_publisher> publishers;  // by member
+  std::unique_ptr<janus_subscribers> subscribers;     // the sessions of the members here
   static inline const char* name = "lamplight.janus_shard";
 };
 
-using janus_self = rtc_room_actor::stateful_pointer<janus_shard_state>;
+/// A shard: the room protocol, and one more message from the room: these
+/// tracks were published again, maybe on another feed (a publish session
+/// on a new connection); the sessions here that watch them follow.
+using janus_shard_actor
+  = rtc_room_actor::extend<caf::reacts_to<atoms::refeed, std::vector<std::string>>>;
+
+using janus_self = janus_shard_actor::stateful_pointer<janus_shard_state>;
 
 double number_field(const pb::Struct& s, const std::string& key) {
   auto i = s.fields().find(key);
@@ -170,24 +188,22 @@ void janus_connection::open() {
 
 // -- publishers ---------------------------------------------------------------
 
-/// The mid of the publisher's media stream, from the streams list Janus
-/// answered its publish with; empty if it named none (subscribers then
-/// take the whole feed).
-std::string media_mid(const transport::janus_reply& r) {
-  for (auto& s : transport::videoroom_streams(r.data))
-    if (!s.disabled && (s.type == "audio" || s.type == "video"))
-      return s.mid;
-  return {};
+/// Which connection an offer comes from (its first section's ICE ufrag and
+/// certificate), or bad_request for what is not SDP.
+caf::expected<std::string> connection_of(const std::string& sdp) {
+  auto parsed = media::parse_sdp(sdp);
+  if (!parsed)
+    return make_error(errc::bad_request, parsed.err().message);
+  for (const auto& m : parsed->media)
+    if (m.port != 0)
+      return m.ice_ufrag + " " + m.fingerprint;
+  return make_error(errc::bad_request, "the offer has no section to accept");
 }
 
-/// A publisher's handle goes, and with it what Janus said about it.
-void detach_publisher(janus_self self, const janus_feed& p) {
-  self->state.client->detach(p.handle);
-  self->state.conn->registry->forget(p.handle);
-}
-
-caf::result<std::string> publish(janus_self self, const std::string& track,
-                                 const std::string& owner, const std::string& offer) {
+/// A new publisher handle for `owner`, joined and published with `offer`;
+/// Janus's answer.
+caf::expected<transport::janus_reply> open_publisher(janus_self self, const std::string& owner,
+                                                     const std::string& offer, janus_publisher& p) {
   auto& st = self->state;
   auto handle = st.client->attach("janus.plugin.videoroom", janus_timeout);
   if (!handle)
@@ -196,43 +212,107 @@ caf::result<std::string> publish(janus_self self, const std::string& track,
   auto& f = *join.mutable_fields();
   f["ptype"] = str("publisher");
   f["room"] = num(static_cast<double>(st.conn->room));
-  f["display"] = str(track);
+  f["display"] = str(owner);
   auto joined = st.client->message(*handle, join, "", "", janus_timeout);
   if (!joined) {
     st.client->detach(*handle);
     return janus_error(joined.err());
   }
-  auto feed = static_cast<uint64_t>(number_field(joined->data, "id"));
-  auto pub = request("publish");
-  auto answer = st.client->message(*handle, pub, "offer", offer, janus_timeout);
+  auto answer = st.client->message(*handle, request("publish"), "offer", offer, janus_timeout);
   if (!answer || answer->jsep_type != "answer") {
     st.client->detach(*handle);
     return answer ? make_error(errc::bad_request, "janus: publish came back without an answer")
                   : janus_error(answer.err());
   }
-  // Our offers carry no candidates: Janus learns the lamp's address from its
-  // checks (peer-reflexive), and must not wait for trickled ones.
+  // Our offers carry no candidates: Janus learns the client's address from
+  // its checks (peer-reflexive), and must not wait for trickled ones.
   st.client->trickle_completed(*handle, janus_timeout);
-  if (auto old = st.publishers.find(track); old != st.publishers.end())
-    detach_publisher(self, old->second);
-  janus_feed p{owner, *handle, feed, media_mid(*answer)};
-  st.publishers[track] = p;
-  // Subscribers' shards find the feed here from now on.
-  st.conn->registry->add(track, std::move(p));
-  return answer->jsep_sdp;
+  p.handle = *handle;
+  p.feed = static_cast<uint64_t>(number_field(joined->data, "id"));
+  return std::move(*answer);
 }
 
-/// The track leaves the sessions here that watch it, then its publisher
-/// goes (if it is this shard's).
+/// A publisher's handle goes, and with it what Janus said about it.
+void detach_publisher(janus_self self, const janus_publisher& p) {
+  self->state.client->detach(p.handle);
+  self->state.conn->registry->forget(p.handle);
+}
+
+/// An offer of `owner`'s publish session: the first (or one on another
+/// connection) opens a publisher handle, the others renegotiate it
+/// ("configure" with the offer). The tracks it names are registered as
+/// (feed, mid); those it no longer names leave the registry (the
+/// classroom unpublishes them, which reaches every shard).
+caf::result<signal::Published> publish(janus_self self, const std::string& owner,
+                                       const signal::Publish& offer) {
+  auto& st = self->state;
+  auto conn = connection_of(offer.sdp());
+  if (!conn)
+    return std::move(conn.error());
+  auto p = st.publishers.find(owner);
+  bool anew = p == st.publishers.end() || p->second.connection != *conn;
+  janus_publisher next;
+  if (!anew)
+    next = p->second;
+  auto answer = [&]() -> caf::expected<transport::janus_reply> {
+    if (anew)
+      return open_publisher(self, owner, offer.sdp(), next);
+    auto r = st.client->message(next.handle, request("configure"), "offer", offer.sdp(), janus_timeout);
+    if (!r)
+      return janus_error(r.err());
+    if (r->jsep_type != "answer")
+      return make_error(errc::bad_request, "janus: the renegotiation came back without an answer");
+    return std::move(*r);
+  }();
+  if (!answer)
+    return std::move(answer.error());
+  next.connection = *conn;
+  auto& reg = *st.conn->registry;
+  next.tracks.clear();
+  for (const auto& t : offer.tracks()) {
+    next.tracks.insert(t.track_id());
+    reg.add(t.track_id(), janus_feed{owner, next.handle, next.feed, t.mid()});
+  }
+  if (p != st.publishers.end()) {
+    for (const auto& id : p->second.tracks)
+      if (!next.tracks.count(id))
+        reg.remove(id);
+    if (anew)
+      detach_publisher(self, p->second);
+  }
+  st.publishers[owner] = std::move(next);
+  return published_answer(offer, answer->jsep_sdp);
+}
+
+/// The track leaves the sessions here that watch it, and the registry if
+/// its publisher is this shard's.
 void unpublish(janus_self self, const std::string& track) {
   auto& st = self->state;
   st.subscribers->unpublish(track);
-  auto p = st.publishers.find(track);
+  for (auto& [owner, p] : st.publishers)
+    if (p.tracks.erase(track))
+      st.conn->registry->remove(track);
+}
+
+/// A member's publisher goes (it left).
+void drop_publisher(janus_self self, const std::string& owner) {
+  auto& st = self->state;
+  auto p = st.publishers.find(owner);
   if (p == st.publishers.end())
     return;
-  st.conn->registry->remove(track);
+  for (const auto& id : p->second.tracks) {
+    st.subscribers->unpublish(id);
+    st.conn->registry->remove(id);
+  }
   detach_publisher(self, p->second);
   st.publishers.erase(p);
+}
+
+uint32_t tracks_published(const janus_shard_state& st) {
+  std::size_t n = 0;
+  for (const auto& [owner, p] : st.publishers)
+    n += p.tracks.size();
+  return static_cast<uint32_t>(n);
 }
 
 /// `track` into `who`'s session, once its publisher is up.
@@ -260,8 +340,7 @@ caf::result<caf::ok_atom> subscribe(janus_self self, const std::string& track,
 void publish_counts(janus_self self) {
   auto& st = self->state;
   std::lock_guard<std::mutex> guard(st.conn->mtx);
-  st.conn->counts[st.index] = {static_cast<uint32_t>(st.publishers.size()),
-                               st.subscribers->watched()};
+  st.conn->counts[st.index] = {tracks_published(st), st.subscribers->watched()};
 }
 
 /// One shard of a classroom's Janus room: the publishers of the tracks
@@ -269,8 +348,9 @@ void publish_counts(janus_self self) {
 /// identity does. Its calls to Janus block (each with a deadline), so it
 /// runs detached; shards negotiate in parallel, and a track's or a
 /// member's requests stay in order because they all reach the same shard.
-rtc_room_actor::behavior_type janus_shard(janus_self self, std::shared_ptr<janus_connection> conn,
-                                          std::size_t index) {
+janus_shard_actor::behavior_type janus_shard(janus_self self,
+                                             std::shared_ptr<janus_connection> conn,
+                                             std::size_t index) {
   self->state.conn = std::move(conn);
   self->state.index = index;
   // Offers go out as Janus makes them; the sink (the member's
@@ -308,13 +388,16 @@ rtc_room_actor::behavior_type janus_shard(janus_self self, std::shared_ptr<janus
     publish_counts(self);
   };
   return {
-    [=](atoms::publish, const std::string& track, const std::string& owner,
-        const std::string& offer) -> caf::result<std::string> {
+    [=](atoms::publish, const std::string& owner,
+        const signal::Publish& offer) -> caf::result<signal::Published> {
       if (auto err = janus_down())
         return err;
-      auto r = publish(self, track, owner, offer);
+      auto r = publish(self, owner, offer);
       publish_counts(self);
       return r;
+    },
+    [=](atoms::refeed, const std::vector<std::string>& tracks) {
+      with_janus([&] { self->state.subscribers->refeed(tracks); });
     },
     [=](atoms::subscribe, const std::string& track, const std::string& who, signal::Layer layer,
         offer_sink_actor& sink) -> caf::result<caf::ok_atom> {
@@ -348,20 +431,13 @@ rtc_room_actor::behavior_type janus_shard(janus_self self, std::shared_ptr<janus
     },
     [=](atoms::drop, const std::string& who) {
       with_janus([&] {
-        auto& st = self->state;
-        std::vector<std::string> owned;
-        for (auto& [track, p] : st.publishers)
-          if (p.owner == who)
-            owned.push_back(track);
-        for (auto& track : owned)
-          unpublish(self, track);
-        st.subscribers->drop(who);
+        drop_publisher(self, who);
+        self->state.subscribers->drop(who);
       });
     },
     [=](caf::get_atom) {
       auto& st = self->state;
-      return rtc_room_stats{to_string(rtc_provider_kind::janus),
-                            static_cast<uint32_t>(st.publishers.size()),
+      return rtc_room_stats{to_string(rtc_provider_kind::janus), tracks_published(st),
                             st.subscribers->watched()};
     },
     [=](atoms::close) { self->quit(); },
@@ -375,16 +451,16 @@ constexpr std::size_t shards_per_room = 4;
 
 struct janus_room_state {
   std::shared_ptr<janus_connection> conn;
-  std::vector<rtc_room_actor> shards;
+  std::vector<janus_shard_actor> shards;
   /// Who published each track: a member's drop takes its tracks out of
-  /// every shard's sessions, not only out of its publishers' shards.
+  /// every shard's sessions, not only out of its publisher's shard.
   std::map<std::string, std::string> owners;
   static inline const char* name = "lamplight.janus_room";
 };
 
-/// The classroom's room: hands publishers to the shard of their track and
-/// subscribe sessions to the shard of their member; what leaves every
-/// session (unpublish, drop) goes to all shards.
+/// The classroom's room: hands a member's publish and subscribe sessions
+/// to the shard of the member; what leaves every session (unpublish,
+/// drop) or may come from another feed (a publish) goes to all shards.
 rtc_room_actor::behavior_type janus_room_impl(rtc_room_actor::stateful_pointer<janus_room_state> self,
                                               rtc_provider_config cfg, rtc_room_spec spec) {
   auto& st = self->state;
@@ -393,19 +469,31 @@ rtc_room_actor::behavior_type janus_room_impl(rtc_room_actor::stateful_pointer<j
     st.shards.push_back(self->system().spawn<caf::detached>(janus_shard, st.conn, i));
     self->link_to(st.shards.back());
   }
-  // Tracks and members hash alike: a track id or a member identity.
-  auto shard = [=](const std::string& key) {
-    return self->state.shards[std::hash<std::string>{}(key) % shards_per_room];
+  auto shard = [=](const std::string& member) {
+    return self->state.shards[std::hash<std::string>{}(member) % shards_per_room];
   };
   auto to_all = [=](auto... xs) {
     for (auto& s : self->state.shards)
       self->send(s, xs...);
   };
   return {
-    [=](atoms::publish a, const std::string& track, const std::string& owner,
-        const std::string& offer) {
-      self->state.owners[track] = owner;
-      return self->delegate(shard(track), a, track, owner, offer);
+    [=](atoms::publish a, const std::string& owner,
+        const signal::Publish& offer) -> caf::result<signal::Published> {
+      auto rp = self->make_response_promise<signal::Published>();
+      self->request(shard(owner), caf::infinite, a, owner, offer)
+        .then(
+          [=](signal::Published& out) mutable {
+            std::vector<std::string> tracks;
+            for (const auto& t : out.tracks()) {
+              self->state.owners[t.track_id()] = owner;
+              tracks.push_back(t.track_id());
+            }
+            for (auto& s : self->state.shards)
+              self->send(s, atoms::refeed::value, tracks);
+            rp.deliver(std::move(out));
+          },
+          [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      return rp;
     },
     [=](atoms::subscribe a, const std::string& track, const std::string& who, signal::Layer layer,
         offer_sink_actor& sink) {

@@ -294,6 +294,15 @@ void janus_subscribers::unpublish(const std::string& track) {
   }
 }
 
+void janus_subscribers::refeed(const std::vector<std::string>& tracks) {
+  for (auto& [who, s] : sessions_)
+    for (const auto& t : tracks)
+      if (s.wanted.count(t)) {
+        sync(s);
+        break;
+      }
+}
+
 void janus_subscribers::drop(const std::string& who) {
   auto i = sessions_.find(who);
   if (i == sessions_.end())

@@ -25,6 +25,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <caf/error.hpp>
 
@@ -128,6 +129,10 @@ public:
   void unsub(const std::string& track, const std::string& who);
   /// The track leaves every session here that watched it.
   void unpublish(const std::string& track);
+  /// These tracks were published again, maybe on another feed: the
+  /// sessions here that watch one follow it (an update, if its feed or
+  /// mid changed; nothing otherwise).
+  void refeed(const std::vector<std::string>& tracks);
   /// `who`'s session ends (its handle detached).
   void drop(const std::string& who);
   /// Janus restarted: every handle went with it.

@@ -207,6 +207,27 @@ void drop_track(self_ptr self, const std::string& track) {
     i = i->first.first == track ? st.subs.erase(i) : std::next(i);
 }
 
+/// What `owner`'s publish session on `node` publishes now: tracks it
+/// publishes again keep their pipes (their leg re-routed them), those it
+/// no longer names go with their copies.
+void track_session(self_ptr self, const std::string& owner, const std::string& node,
+                   const signal::Published& now) {
+  auto& st = self->state;
+  std::set<std::string> named;
+  for (const auto& t : now.tracks()) {
+    named.insert(t.track_id());
+    auto& r = st.tracks[t.track_id()];
+    if (r.home != node)
+      r = {node, owner, {}};
+  }
+  std::vector<std::string> gone;
+  for (const auto& [id, t] : st.tracks)
+    if (t.owner == owner && !named.count(id))
+      gone.push_back(id);
+  for (const auto& id : gone)
+    drop_track(self, id);
+}
+
 /// A media node's leg died (its node did): what was there is gone.
 void leg_down(self_ptr self, const std::string& node) {
   auto& st = self->state;
@@ -258,9 +279,9 @@ rtc_room_actor::behavior_type media_router_impl(self_ptr self, media_placer_acto
     leg_down(self, node);
   });
   return {
-    [=](atoms::publish, const std::string& track, const std::string& owner,
-        const std::string& offer) -> caf::result<std::string> {
-      auto rp = self->make_response_promise<std::string>();
+    [=](atoms::publish, const std::string& owner,
+        const signal::Publish& offer) -> caf::result<signal::Published> {
+      auto rp = self->make_response_promise<signal::Published>();
       on_error fail = [=](caf::error& err) mutable { rp.deliver(err); };
       with_leg(
         self, owner,
@@ -270,14 +291,14 @@ rtc_room_actor::behavior_type media_router_impl(self_ptr self, media_placer_acto
             rp.deliver(leg_gone(node));
             return;
           }
-          self->request(l->leg, leg_timeout, atoms::publish::value, track, owner, offer)
+          self->request(l->leg, leg_timeout, atoms::publish::value, owner, offer)
             .then(
-              [=](std::string& answer) mutable {
+              [=](signal::Published& answer) mutable {
                 if (!self->state.legs.count(node)) {
                   rp.deliver(leg_gone(node));  // it died meanwhile
                   return;
                 }
-                self->state.tracks[track] = {node, owner, {}};
+                track_session(self, owner, node, answer);
                 rp.deliver(std::move(answer));
               },
               fail);

@@ -8,6 +8,17 @@
 
 namespace lamplight::actors {
 
+signal::Published published_answer(const signal::Publish& offer, std::string answer) {
+  signal::Published out;
+  out.set_sdp(std::move(answer));
+  for (const auto& t : offer.tracks()) {
+    auto* st = out.add_tracks();
+    st->set_mid(t.mid());
+    st->set_track_id(t.track_id());
+  }
+  return out;
+}
+
 const char* to_string(rtc_provider_kind x) {
   switch (x) {
     case rtc_provider_kind::sfu: return "sfu";

@@ -42,8 +42,16 @@ using speech_sink_actor
 /// are fire-and-forget and ordered after what the same classroom sent
 /// before them.
 using rtc_room_actor = caf::typed_actor<
-  /// track id, owner, the publisher's offer -> the provider's answer.
-  caf::replies_to<atoms::publish, std::string, std::string, std::string>::with<std::string>,
+  /// owner, an offer of its publish session (one connection for every
+  /// track it sends, the client its offerer) naming each sending
+  /// section's track (PublishTrack.track_id, set by the classroom) -> the
+  /// provider's answer and those tracks. Tracks the owner's session
+  /// published before and this offer does not name are unpublished (their
+  /// watchers' sessions get offers); a track named again keeps its
+  /// watchers, on whatever streams or connection it comes now.
+  /// bad_request (nothing changed) for SDP the provider refuses or a named
+  /// section that sends nothing.
+  caf::replies_to<atoms::publish, std::string, signal::Publish>::with<signal::Published>,
   /// track id, subscriber, preferred layer, where the subscriber's session
   /// offers go -> ok once the track is in the subscriber's subscribe
   /// session (one connection for every track it watches, the provider its
@@ -74,6 +82,9 @@ using rtc_room_actor = caf::typed_actor<
   caf::reacts_to<atoms::near, std::string, std::string>,
   /// The classroom is gone: release everything and quit.
   caf::reacts_to<atoms::close>>;
+
+/// What a room answers a publish: its answer, and the tracks `offer` named.
+signal::Published published_answer(const signal::Publish& offer, std::string answer);
 
 /// Where a node's media rooms report the bytes its SFU sent a classroom's
 /// clients (usage, for billing): tenant, classroom, bytes since the last

@@ -97,12 +97,16 @@ media_leg_actor::behavior_type sfu_room_impl(sfu_self self,
     self->set_down_handler([=](caf::down_msg&) { self->quit(); });
   }
   return {
-    [=](atoms::publish, const std::string& track, const std::string& owner_id,
-        const std::string& offer) -> caf::result<std::string> {
-      auto answer = self->state.media.publish(track, owner_id, offer);
-      if (!answer)
-        return make_error(answer.err().code, answer.err().message);
-      return *answer;
+    [=](atoms::publish, const std::string& owner_id,
+        const signal::Publish& offer) -> caf::result<signal::Published> {
+      std::map<std::string, std::string> named;
+      for (const auto& t : offer.tracks())
+        named[t.mid()] = t.track_id();
+      auto out = self->state.media.publish_offer(owner_id, offer.sdp(), named);
+      if (!out)
+        return make_error(out.err().code, out.err().message);
+      offer_to(self, out->to_offer);
+      return published_answer(offer, std::move(out->answer));
     },
     [=](atoms::subscribe, const std::string& track, const std::string& who, signal::Layer layer,
         offer_sink_actor& sink) -> caf::result<caf::ok_atom> {

@@ -86,14 +86,18 @@ constexpr int64_t consent_interval_ms = 5000;
 constexpr std::chrono::milliseconds keeper_interval{200};
 constexpr std::size_t max_kept = 10000;
 
-/// One media connection: a published track's (its sender), or the
-/// subscribe session's (a receiver per watched track, by SSRC).
+/// One media connection: the publish session's (a sender per section that
+/// publishes), or the subscribe session's (a receiver per watched track, by
+/// SSRC).
 struct leg {
-  std::string track_id;  // a published track's
-  bool publishing = false;
-  clip_kind kind = clip_kind::video;
   std::unique_ptr<transport::rtc_peer> peer;
-  std::unique_ptr<track_sender> sender;
+  struct sent {
+    std::string mid;
+    std::string track_id;
+    sig::TrackSource source = sig::TRACK_SOURCE_UNSPECIFIED;
+    std::unique_ptr<track_sender> sender;
+  };
+  std::vector<sent> senders;
   struct watched {
     std::string track_id;
     std::unique_ptr<track_receiver> receiver;
@@ -102,7 +106,6 @@ struct leg {
   /// A session the node replaced (its media was lost): kept, silent, so
   /// that the media thread never sees a leg vanish under it.
   bool retired = false;
-  bool offers_data = false;
   std::unique_ptr<transport::data_channel_endpoint> data;
   int64_t last_feedback_ms = 0;
   int64_t last_report_ms = 0;
@@ -146,6 +149,23 @@ struct lamp_client::impl {
   std::set<uint64_t> unawaited;
   uint64_t answer_errors = 0;
 
+  /// The publish session (the caller's thread: publish and replace): its
+  /// connection, made by the first offer and connected by its answer, and
+  /// its sections in offer order (RFC 8829 keeps them for good).
+  struct publish_session {
+    std::unique_ptr<leg> pending;  // until the first answer connected it
+    leg* connected = nullptr;      // then in `legs`
+    std::vector<offered_section> sections;
+    std::map<std::string, sig::TrackSource> source_of;  // sending sections, by mid
+    int next_mid = 0;
+  } pub;
+  /// Under sig_mtx: the tracks the publish session published, and whether
+  /// a Joined (a rejoin's, or the node's resync after media was lost) came
+  /// without any of them: the node lost them, so the next publish starts
+  /// a session on a new connection.
+  std::set<std::string> pub_tracks;
+  bool pub_lost = false;
+
   mutable std::mutex mtx;  // legs, their stats and data channels, with the media thread
   std::condition_variable data_changed;
   std::vector<std::unique_ptr<leg>> legs;
@@ -169,6 +189,12 @@ struct lamp_client::impl {
     }
     if (msg->has_subscribe_offer())
       on_offer(msg->subscribe_offer());
+    if (msg->has_joined() && !pub_tracks.empty()) {
+      bool kept = false;
+      for (const auto& t : msg->joined().snapshot().tracks())
+        kept = kept || pub_tracks.count(t.track_id()) > 0;
+      pub_lost = pub_lost || !kept;
+    }
     return *msg;
   }
 
@@ -361,9 +387,10 @@ struct lamp_client::impl {
     return protocol::error{errc::timeout, "no reply to request " + std::to_string(rid)};
   }
 
-  /// ICE, DTLS and SRTP for a published track's leg, then hands it to the
-  /// media thread. `remote_sdp`: the node's answer to our offer.
-  protocol::result<std::string> connect_leg(std::unique_ptr<leg> l, const std::string& remote_sdp) {
+  /// ICE, DTLS and SRTP for the publish session's connection, then hands
+  /// it to the media thread. `remote_sdp`: the node's answer to our offer.
+  protocol::result<leg*> connect_leg(std::unique_ptr<leg> l, const std::string& remote_sdp,
+                                     bool offers_data) {
     auto ans = read_answer(remote_sdp);
     if (!ans)
       return ans.err();
@@ -375,10 +402,10 @@ struct lamp_client::impl {
     auto role = ans->setup == "active" ? transport::dtls_role::server : transport::dtls_role::client;
     if (!l->peer->connect(via ? opts.media_via_ip : ans->ip, via ? opts.media_via_port : ans->port,
                           ans->fingerprint, opts.timeout, role))
-      return protocol::error{errc::timeout, "ICE/DTLS for track " + l->track_id + " did not complete"};
-    auto id = l->track_id;
+      return protocol::error{errc::timeout, "ICE/DTLS of the publish session did not complete"};
     l->last_consent_ms = now_ms();
-    if (l->offers_data && read_answer_accepts_data(remote_sdp)) {
+    leg* out = l.get();
+    if (offers_data && read_answer_accepts_data(remote_sdp)) {
       l->data = std::make_unique<transport::data_channel_endpoint>(role == transport::dtls_role::client);
       l->data->start();
     }
@@ -391,7 +418,110 @@ struct lamp_client::impl {
     }
     if (!media_thread.joinable())
       media_thread = std::thread([this] { run_media(); });
-    return id;
+    return out;
+  }
+
+  /// The node lost the publish session's tracks: the session starts over
+  /// on a new connection with the next publish (the old one goes quiet).
+  void restart_if_lost() {
+    {
+      std::lock_guard<std::mutex> guard(sig_mtx);
+      if (!pub_lost)
+        return;
+      pub_lost = false;
+      pub_tracks.clear();
+    }
+    if (pub.connected) {
+      std::lock_guard<std::mutex> guard(mtx);
+      pub.connected->retired = true;
+      if (data_leg == pub.connected)
+        data_leg = nullptr;
+    }
+    pub = {};
+  }
+
+  /// One offer of the publish session with `sections` (what each one
+  /// publishes: `source_of`): the node's Published, the session unchanged
+  /// if it refused.
+  protocol::result<sig::Published> offer_sections(const std::vector<offered_section>& sections,
+                                                  const std::map<std::string, sig::TrackSource>& source_of) {
+    leg* l = pub.connected ? pub.connected : pub.pending.get();
+    offer_params op;
+    op.ice_ufrag = l->peer->local_ufrag;
+    op.ice_pwd = l->peer->local_pwd;
+    op.fingerprint = l->peer->fingerprint();
+    sig::ClientMessage m;
+    auto* p = m.mutable_publish();
+    p->set_sdp(write_sdp(make_session_offer(sections, op)));
+    for (const auto& x : sections) {
+      auto src = source_of.find(x.mid);
+      if (src == source_of.end())
+        continue;
+      auto* t = p->add_tracks();
+      t->set_mid(x.mid);
+      t->set_kind(x.kind == "video" ? sig::TRACK_KIND_VIDEO : sig::TRACK_KIND_AUDIO);
+      t->set_source(src->second);
+    }
+    auto r = request(std::move(m));
+    if (!r)
+      return r.err();
+    if (!r->has_published())
+      return protocol::error{errc::internal, "the node answered Publish with something else"};
+    return r->published();
+  }
+
+  /// Sends `clip` on section `mid` (replacing what it sent), as the track
+  /// the node named; connects the session on its first answer.
+  protocol::result<std::string> take_published(const sig::Published& answer, const std::string& mid,
+                                               sig::TrackSource source,
+                                               std::shared_ptr<const media_clip> clip, uint32_t ssrc,
+                                               bool offers_data) {
+    std::string track_id;
+    for (const auto& t : answer.tracks())
+      if (t.mid() == mid)
+        track_id = t.track_id();
+    if (track_id.empty())
+      return protocol::error{errc::internal, "the node did not name the track of section " + mid};
+    leg::sent out{mid, track_id, source,
+                  std::make_unique<track_sender>(clip, ssrc, clip->kind == clip_kind::video
+                                                               ? vp8_payload_type
+                                                               : opus_payload_type)};
+    if (auto a = parse_sdp(answer.sdp()))
+      for (const auto& m : a->media)
+        if (m.mid == mid && m.port != 0)
+          if (auto id = m.extmap_id(audio_level_uri); id != 0)
+            out.sender->write_audio_level(static_cast<uint8_t>(id), mic_level);
+    {
+      std::unique_lock<std::mutex> guard(mtx, std::defer_lock);
+      if (pub.connected)
+        guard.lock();  // the media thread sends the connected session's
+      leg* l = pub.connected ? pub.connected : pub.pending.get();
+      for (auto& x : l->senders)
+        for (const auto& t : answer.tracks())
+          if (t.mid() == x.mid)
+            x.track_id = t.track_id();
+      auto same = std::find_if(l->senders.begin(), l->senders.end(),
+                               [&](const auto& x) { return x.mid == mid; });
+      if (same != l->senders.end())
+        *same = std::move(out);
+      else
+        l->senders.push_back(std::move(out));
+    }
+    {
+      std::lock_guard<std::mutex> guard(sig_mtx);
+      pub_tracks.clear();
+      for (const auto& t : answer.tracks())
+        pub_tracks.insert(t.track_id());
+    }
+    if (!pub.connected) {
+      auto c = connect_leg(std::move(pub.pending), answer.sdp(), offers_data);
+      if (!c) {
+        pub = {};
+        return c.err();
+      }
+      pub.connected = *c;
+    }
+    return track_id;
   }
 
   static bool read_answer_accepts_data(const std::string& answer_sdp) {
@@ -432,10 +562,11 @@ struct lamp_client::impl {
     if (d.size() < 12 || d[0] < 128 || d[0] > 191)
       return;
     if (looks_like_rtcp(d.data(), d.size())) {
-      if (!l.peer->unprotect_rtcp(d) || !l.sender)
+      if (l.senders.empty() || !l.peer->unprotect_rtcp(d))
         return;
       if (auto msgs = parse_rtcp(d.data(), d.size()))
-        l.sender->on_rtcp(*msgs, out);
+        for (auto& x : l.senders)
+          x.sender->on_rtcp(*msgs, out);
       return;
     }
     if (l.receivers.empty() || !l.peer->unprotect_rtp(d))
@@ -461,8 +592,9 @@ struct lamp_client::impl {
             continue;
           active.push_back(l.get());
           fds.push_back({l->peer->fd(), POLLIN, 0});
-          if (l->sender && l->sender->next_due_ms() != 0)
-            wait = std::min(wait, std::max<int64_t>(0, l->sender->next_due_ms() - now));
+          for (const auto& x : l->senders)
+            if (x.sender->next_due_ms() != 0)
+              wait = std::min(wait, std::max<int64_t>(0, x.sender->next_due_ms() - now));
         }
       }
       ::poll(fds.data(), fds.size(), static_cast<int>(wait));
@@ -474,14 +606,14 @@ struct lamp_client::impl {
         if (fds[i].revents & POLLIN)
           while (auto d = l.peer->recv(milliseconds(0)))
             on_datagram(l, *d, now, out);
-        if (l.sender) {
-          l.sender->due(now, out);
-          if (now - l.last_report_ms >= report_interval_ms) {
-            l.last_report_ms = now;
-            auto sr = l.sender->sender_report(now);
-            if (!sr.empty())
+        bool report = !l.senders.empty() && now - l.last_report_ms >= report_interval_ms;
+        if (report)
+          l.last_report_ms = now;
+        for (auto& x : l.senders) {
+          x.sender->due(now, out);
+          if (report)
+            if (auto sr = x.sender->sender_report(now); !sr.empty())
               l.peer->send_rtcp(std::move(sr));
-          }
         }
         for (auto& p : out)
           l.peer->send_rtp(std::move(p));
@@ -558,43 +690,71 @@ protocol::result<std::string> lamp_client::publish(sig::TrackSource source) {
   auto clip = impl_->media ? impl_->media->clip_for(source) : nullptr;
   if (!clip)
     return protocol::error{errc::bad_request, "this lamp has no such source"};
-  auto l = std::make_unique<leg>();
-  l->publishing = true;
-  l->kind = clip->kind;
-  l->peer = std::make_unique<transport::rtc_peer>(impl_->opts.ice, impl_->opts.media_ip);
-  if (!l->peer->usable())
-    return protocol::error{errc::internal, "no ICE agent (libnice) could be set up"};
-  auto ssrc = random_ssrc();
-  offer_params op;
-  op.kind = to_string(clip->kind);
-  op.send = true;
-  op.ssrc = ssrc;
-  op.ice_ufrag = l->peer->local_ufrag;
-  op.ice_pwd = l->peer->local_pwd;
-  op.fingerprint = l->peer->fingerprint();
-  op.track_id = sig::TrackSource_Name(source);
-  {
-    std::lock_guard<std::mutex> guard(impl_->mtx);
-    bool first = std::none_of(impl_->legs.begin(), impl_->legs.end(),
-                              [](const auto& x) { return x->publishing; });
-    l->offers_data = op.data_channel = impl_->opts.data_channels && first;
+  auto& d = *impl_;
+  d.restart_if_lost();
+  for (const auto& [mid, src] : d.pub.source_of)
+    if (src == source)
+      return protocol::error{errc::already_exists, "this lamp publishes that source already"};
+  bool first = !d.pub.connected && !d.pub.pending;
+  if (first) {
+    d.pub.pending = std::make_unique<leg>();
+    d.pub.pending->peer = std::make_unique<transport::rtc_peer>(d.opts.ice, d.opts.media_ip);
+    if (!d.pub.pending->peer->usable()) {
+      d.pub = {};
+      return protocol::error{errc::internal, "no ICE agent (libnice) could be set up"};
+    }
   }
-  sig::ClientMessage m;
-  auto* p = m.mutable_publish();
-  p->set_kind(clip->kind == clip_kind::video ? sig::TRACK_KIND_VIDEO : sig::TRACK_KIND_AUDIO);
-  p->set_source(source);
-  p->set_sdp(write_sdp(make_offer(op)));
-  auto r = impl_->request(std::move(m));
+  auto sections = d.pub.sections;
+  auto source_of = d.pub.source_of;
+  auto next_mid = d.pub.next_mid;
+  auto mid = std::to_string(next_mid++);
+  auto ssrc = random_ssrc();
+  sections.push_back({mid, to_string(clip->kind), sdp_direction::sendonly, ssrc,
+                      sig::TrackSource_Name(source)});
+  source_of[mid] = source;
+  bool offers_data = first && d.opts.data_channels;
+  if (offers_data)
+    sections.push_back({std::to_string(next_mid++), "application", sdp_direction::sendrecv, 0, ""});
+  auto r = d.offer_sections(sections, source_of);
+  if (!r) {
+    if (first)
+      d.pub = {};
+    return r.err();
+  }
+  d.pub.sections = std::move(sections);
+  d.pub.source_of = std::move(source_of);
+  d.pub.next_mid = next_mid;
+  return d.take_published(*r, mid, source, clip, ssrc, offers_data);
+}
+
+protocol::result<std::string> lamp_client::replace(sig::TrackSource from, sig::TrackSource to) {
+  auto clip = impl_->media ? impl_->media->clip_for(to) : nullptr;
+  if (!clip)
+    return protocol::error{errc::bad_request, "this lamp has no such source"};
+  auto& d = *impl_;
+  d.restart_if_lost();
+  auto at = std::find_if(d.pub.source_of.begin(), d.pub.source_of.end(),
+                         [&](const auto& x) { return x.second == from; });
+  if (at == d.pub.source_of.end() || !d.pub.connected)
+    return protocol::error{errc::not_found, "this lamp does not publish that source"};
+  auto mid = at->first;
+  auto sections = d.pub.sections;
+  auto source_of = d.pub.source_of;
+  auto ssrc = random_ssrc();
+  for (auto& x : sections)
+    if (x.mid == mid) {
+      if (x.kind != to_string(clip->kind))
+        return protocol::error{errc::bad_request, "a section carries one kind of media"};
+      x.ssrc = ssrc;
+      x.track_id = sig::TrackSource_Name(to);
+    }
+  source_of[mid] = to;
+  auto r = d.offer_sections(sections, source_of);
   if (!r)
     return r.err();
-  if (!r->has_published())
-    return protocol::error{errc::internal, "the node answered Publish with something else"};
-  l->track_id = r->published().track_id();
-  l->sender = std::make_unique<track_sender>(
-    clip, ssrc, clip->kind == clip_kind::video ? vp8_payload_type : opus_payload_type);
-  if (auto ans = read_answer(r->published().sdp()); ans && ans->audio_level_extension != 0)
-    l->sender->write_audio_level(ans->audio_level_extension, impl_->mic_level);
-  return impl_->connect_leg(std::move(l), r->published().sdp());
+  d.pub.sections = std::move(sections);
+  d.pub.source_of = std::move(source_of);
+  return d.take_published(*r, mid, to, clip, ssrc, false);
 }
 
 protocol::result<std::string> lamp_client::subscribe(const sig::TrackInfo& track,
@@ -758,12 +918,12 @@ std::vector<leg_report> lamp_client::report() const {
   std::lock_guard<std::mutex> guard(impl_->mtx);
   std::vector<leg_report> out;
   for (const auto& l : impl_->legs) {
-    if (l->sender) {
+    for (const auto& x : l->senders) {
       leg_report r;
-      r.track_id = l->track_id;
+      r.track_id = x.track_id;
       r.publishing = true;
-      r.kind = l->kind;
-      r.sent = l->sender->stats();
+      r.kind = x.sender->kind();
+      r.sent = x.sender->stats();
       out.push_back(std::move(r));
     }
     for (const auto& [ssrc, w] : l->receivers) {

@@ -44,7 +44,7 @@ struct lamp_options {
   transport::rtc_peer::ice_mode ice = transport::rtc_peer::ice_mode::libnice;
   /// The lamp's own address for media (its ICE host candidate).
   std::string media_ip = "127.0.0.1";
-  /// Offer data channels with the first published track.
+  /// Offer data channels with the publish session's first offer.
   bool data_channels = true;
 };
 
@@ -58,11 +58,13 @@ struct leg_report {
 };
 
 /// A lamp in C++: signaling over a WebSocket in binary protobuf, as lamps
-/// speak it; one WebRTC leg per published track and one subscribe session
-/// for every track it watches (ICE as the
-/// controlling agent, libnice by default, DTLS client, SRTP); replayed VP8/Opus clips out,
-/// decoded and checked media in; data channels (SCTP over the DTLS of the
-/// first published track). Signaling calls block with deadlines on
+/// speak it; two WebRTC connections at most, its publish session (every
+/// track it sends, and its data channels: the lamp offers) and its
+/// subscribe session (every track it watches: the node offers), each with
+/// ICE as the controlling agent (libnice by default), DTLS and SRTP;
+/// replayed VP8/Opus clips out, decoded and checked media in; data
+/// channels (SCTP over the publish session's DTLS). Signaling calls block
+/// with deadlines on
 /// the caller's thread; between them a thread of the client reads the
 /// signaling socket (pongs for the node's pings, pushes kept for wait_for).
 /// Media runs on a thread of its own, started by the first leg and stopped
@@ -82,8 +84,13 @@ public:
   /// `port` and a join with `token`, while the media legs go on (they run
   /// to the classroom's media node, not through the gateway).
   protocol::result<signal::v1::Joined> rejoin(uint16_t port, const std::string& token);
-  /// Publishes the microphone or a camera; returns the track id.
+  /// Publishes the microphone or a camera: a new section of the publish
+  /// session (its first offer connects it); returns the track id.
   protocol::result<std::string> publish(signal::v1::TrackSource source);
+  /// Sends `to` instead of `from` on `from`'s section (the face camera
+  /// for the desk camera): a renegotiation of the same connection, a new
+  /// track for the others. not_found if `from` is not published.
+  protocol::result<std::string> replace(signal::v1::TrackSource from, signal::v1::TrackSource to);
   /// Watches a track: it joins the lamp's one subscribe session (the node
   /// offers, the lamp answers; the first offer connects it). Returns the
   /// track id once the track is on the connected session. Tracks the node
@@ -96,8 +103,8 @@ public:
   /// pre-encoded, so this is what the firmware would have measured. The
   /// node judges who is speaking from it.
   void set_mic_level(uint8_t level);
-  /// WebRTC connections this lamp holds: one per published track, and its
-  /// subscribe session's one.
+  /// WebRTC connections this lamp holds: its publish session's and its
+  /// subscribe session's (two at most).
   std::size_t media_connections() const;
 
   /// Sends a request and waits for the reply with its request id; an
@@ -109,8 +116,8 @@ public:
   wait_for(const std::function<bool(const signal::v1::ServerMessage&)>& pred,
            std::chrono::milliseconds timeout);
 
-  /// Opens a data channel on the connection of the first published track
-  /// and waits (bounded) until the node acknowledged it; its stream id.
+  /// Opens a data channel on the publish session's connection and waits
+  /// (bounded) until the node acknowledged it; its stream id.
   protocol::result<uint16_t> open_channel(const std::string& label);
   /// Whether a channel with that label is open.
   bool has_channel(const std::string& label) const;

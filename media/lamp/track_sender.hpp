@@ -59,6 +59,7 @@ public:
   }
 
   uint32_t ssrc() const { return ssrc_; }
+  clip_kind kind() const { return clip_->kind; }
   const sender_stats& stats() const { return stats_; }
 
 private:

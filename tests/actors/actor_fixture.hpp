@@ -286,6 +286,27 @@ inline sig::ClientMessage media_ready(const std::string& id) {
   return with_call(id, [](auto& m) { return m.mutable_call_media_ready(); });
 }
 
+/// A Publish of a session without media: each (mid, source) a section.
+inline sig::ClientMessage publish(std::vector<std::pair<std::string, sig::TrackSource>> sections) {
+  sig::ClientMessage m;
+  auto* p = m.mutable_publish();
+  for (const auto& [mid, source] : sections) {
+    auto* t = p->add_tracks();
+    t->set_mid(mid);
+    t->set_source(source);
+    t->set_kind(source == sig::TRACK_SOURCE_MICROPHONE ? sig::TRACK_KIND_AUDIO : sig::TRACK_KIND_VIDEO);
+  }
+  return m;
+}
+
+/// The track a Published names for section `mid` ("" if none).
+inline std::string track_of(const sig::ServerMessage& r, const std::string& mid) {
+  for (const auto& t : r.published().tracks())
+    if (t.mid() == mid)
+      return t.track_id();
+  return "";
+}
+
 inline sig::ClientMessage raise_hand() {
   sig::ClientMessage m;
   m.mutable_raise_hand();

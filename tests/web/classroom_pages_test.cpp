@@ -117,6 +117,12 @@ BOOST_AUTO_TEST_CASE(a_teacher_calls_a_lamp_snaps_a_photo_and_controls_it) {
   while (lamp.min_decoded_video() < 30 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(100ms);  // a bounded poll of the lamp's decoder
   BOOST_TEST(lamp.min_decoded_video() >= 30u, "the lamp decodes the teacher's video");
+  // Each side sends all it publishes on one connection and watches the
+  // other on another: two media connections each.
+  BOOST_TEST(lamp.client->media_connections() == 2u);
+  auto held = tb.eval(teacher, state + ".connections");
+  BOOST_REQUIRE(held.has_value());
+  BOOST_TEST(held->number_value() == 2);
   pages::shot(tb, teacher, "teacher-call.png");
 
   // The lamp speaks (the level on its microphone's packets): the SFU
@@ -178,6 +184,9 @@ BOOST_AUTO_TEST_CASE(strokes_reach_the_parent_and_hands_reach_the_teacher) {
   pages::wait(pb, parent, state + ".videos.some(v => v.owner === 's2' && v.framesDecoded > 10)", 40s,
               "the parent watches the child");
   pages::shot(pb, parent, "parent.png");
+  // The student page sends its cameras and microphone on one connection.
+  pages::wait(sb, student, state + ".published.length === 3 && " + state + ".connections <= 2", 20s,
+              "the student publishes three tracks on one connection");
 }
 
 // A class of 200: one teacher and two students publishing simulcast in
@@ -229,6 +238,10 @@ BOOST_AUTO_TEST_CASE(the_large_class_view_carries_200_members_on_the_right_layer
                       " && document.querySelector('#thumbs .tile.speaking') !== null",
               20s, "the speaking lamp comes first and is named");
   lamp.client->set_mic_level(127);
+  // Watching a dozen tracks and sending two: two connections.
+  auto held = b1.eval(s1, state + ".connections");
+  BOOST_REQUIRE(held.has_value());
+  BOOST_TEST(held->number_value() == 2);
   auto tiles = b1.eval(s1, state + ".rosterTiles");
   BOOST_REQUIRE(tiles.has_value());
   BOOST_TEST(tiles->number_value() <= 48);

@@ -22,6 +22,7 @@
 #include "media/sdp_offer.hpp"
 #include "media/publish_session.hpp"
 #include "media/subscribe_session.hpp"
+#include "media/track_media.hpp"
 #include "tests/support/cdp_browser.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "transport/ice_lite.hpp"
@@ -119,6 +120,46 @@ struct receiver {
       true)"));
   }
 
+  /// As the sending end: about:blank has no camera (not a secure
+  /// context), so a painted canvas (`ll.camera(hue)`) and an oscillator
+  /// (`ll.microphone()`) stand in for them.
+  void add_sources() {
+    BOOST_REQUIRE(browser.eval(page, R"(
+      ll.camera = (hue) => {
+        const canvas = document.createElement('canvas');
+        canvas.width = 320; canvas.height = 240;
+        const g = canvas.getContext('2d');
+        setInterval(() => { g.fillStyle = `hsl(${(hue + Date.now() / 10) % 360}, 80%, 50%)`; g.fillRect(0, 0, 320, 240); }, 33);
+        return canvas.captureStream(30).getVideoTracks()[0];
+      };
+      ll.microphone = () => {
+        const ctx = new AudioContext();
+        const tone = ctx.createOscillator();
+        const out = ctx.createMediaStreamDestination();
+        tone.connect(out);
+        tone.start();
+        return out.stream.getAudioTracks()[0];
+      };
+      true)"));
+  }
+
+  /// Runs `js` (which adds, stops or changes senders), then returns
+  /// Chromium's offer for its connection.
+  std::string offer(const std::string& js) {
+    auto sdp = browser.eval(page, "(async () => { " + js
+                                    + "; await ll.pc.setLocalDescription(); return ll.pc.localDescription.sdp; })()",
+                            20s);
+    BOOST_REQUIRE_MESSAGE(sdp.has_value(), browser.last_error());
+    return sdp->string_value();
+  }
+
+  /// Takes our answer to its offer.
+  void accept(const std::string& answer) {
+    BOOST_REQUIRE_MESSAGE(browser.eval(page, "ll.pc.setRemoteDescription({type: 'answer', sdp: "
+                                               + json_quote(answer) + "}).then(() => true)"),
+                          "Chromium refused the answer: " << browser.last_error() << "\n" << answer);
+  }
+
   std::string answer(const std::string& offer) {
     auto a = browser.eval(page, "(async () => { await ll.pc.setRemoteDescription({type: 'offer', sdp: "
                                   + json_quote(offer)
@@ -213,36 +254,11 @@ BOOST_AUTO_TEST_CASE(chromium_publishes_tracks_come_and_go_on_one_connection) {
                         worker.fingerprint(), "127.0.0.1", worker.port()};
   publish_session session(ours, false);
   auto offer = [&](const std::string& js) {
-    auto sdp = page.browser.eval(page.page, "(async () => { " + js
-                                              + "; await ll.pc.setLocalDescription(); return ll.pc.localDescription.sdp; })()",
-                                 20s);
-    BOOST_REQUIRE_MESSAGE(sdp.has_value(), page.browser.last_error());
-    auto n = must(session.offer(sdp->string_value()));
-    BOOST_REQUIRE_MESSAGE(page.browser.eval(page.page, "ll.pc.setRemoteDescription({type: 'answer', sdp: "
-                                                         + json_quote(n.answer) + "}).then(() => true)"),
-                          "Chromium refused the answer: " << page.browser.last_error() << "\n"
-                                                          << n.answer);
+    auto n = must(session.offer(page.offer(js)));
+    page.accept(n.answer);
     return n;
   };
-  // about:blank has no camera (not a secure context): a painted canvas and
-  // an oscillator stand in for them.
-  BOOST_REQUIRE(page.browser.eval(page.page, R"(
-    ll.camera = (hue) => {
-      const canvas = document.createElement('canvas');
-      canvas.width = 320; canvas.height = 240;
-      const g = canvas.getContext('2d');
-      setInterval(() => { g.fillStyle = `hsl(${(hue + Date.now() / 10) % 360}, 80%, 50%)`; g.fillRect(0, 0, 320, 240); }, 33);
-      return canvas.captureStream(30).getVideoTracks()[0];
-    };
-    ll.microphone = () => {
-      const ctx = new AudioContext();
-      const tone = ctx.createOscillator();
-      const out = ctx.createMediaStreamDestination();
-      tone.connect(out);
-      tone.start();
-      return out.stream.getAudioTracks()[0];
-    };
-    true)"));
+  page.add_sources();
   auto first = offer(R"(
     ll.face = ll.pc.addTransceiver(ll.camera(0), { direction: 'sendonly' });
     ll.mic = ll.pc.addTransceiver(ll.microphone(), { direction: 'sendonly' }))");
@@ -297,6 +313,91 @@ BOOST_AUTO_TEST_CASE(chromium_publishes_tracks_come_and_go_on_one_connection) {
   BOOST_TEST(mids.count(next.added[0].mid) == 1u, "the desk camera arrives");
   BOOST_TEST(page.number("new Set(ll.pc.getTransceivers().map((t) => t.sender.transport)).size") == 1);
   BOOST_TEST(worker.peer_count() == 2u);  // Chromium's one connection, and the watcher
+}
+
+// The same through media::track_media, as the SFU's media rooms use it: one
+// publish session for Chromium's camera and microphone, a C++ member
+// watching through its subscribe session; the camera swapped for another
+// renegotiates the one connection and the watcher's session follows.
+BOOST_AUTO_TEST_CASE(chromium_publishes_on_one_session_through_track_media) {
+  BOOST_REQUIRE_MESSAGE(std::filesystem::exists("/usr/bin/chromium"),
+                        "Debian's chromium is needed: bash scripts/install-deps.sh --browser");
+  auto worker = std::make_shared<media_worker>(media_worker::config{});
+  track_media media(worker);
+  receiver page;
+  page.add_sources();
+  // Chromium numbers its sections in order: face "0", microphone "1".
+  auto first = must(media.publish_offer("s1", page.offer(R"(
+    ll.face = ll.pc.addTransceiver(ll.camera(0), { direction: 'sendonly' });
+    ll.mic = ll.pc.addTransceiver(ll.microphone(), { direction: 'sendonly' }))"),
+                                        {{"0", "face"}, {"1", "mic"}}));
+  page.accept(first.answer);
+  BOOST_TEST(first.added == (std::vector<std::string>{"face", "mic"}), boost::test_tools::per_element());
+
+  transport::rtc_peer watcher;
+  offer_params mine;
+  mine.ice_ufrag = watcher.local_ufrag;
+  mine.ice_pwd = watcher.local_pwd;
+  mine.fingerprint = watcher.fingerprint();
+  /// Answers the watcher's next offer; the SSRC it carries `track` as.
+  auto answer_next = [&](const std::string& track) {
+    auto o = media.next_offer("t1");
+    BOOST_REQUIRE(o.has_value());
+    auto parsed = must(parse_sdp(o->sdp));
+    BOOST_REQUIRE(ok(media.answer("t1", o->session, o->version,
+                                  write_sdp(must(make_session_answer(parsed, mine))))));
+    watcher.server_ufrag = parsed.media.front().ice_ufrag;
+    watcher.server_pwd = parsed.media.front().ice_pwd;
+    for (const auto& [mid, id] : o->tracks)
+      if (id == track)
+        for (const auto& m : parsed.media)
+          if (m.mid == mid && !m.ssrcs.empty())
+            return m.ssrcs.front().ssrc;
+    BOOST_FAIL("the offer does not carry " + track);
+    return uint32_t{0};
+  };
+  auto arrives = [&](uint32_t ssrc) {
+    for (auto end = std::chrono::steady_clock::now() + 5s; std::chrono::steady_clock::now() < end;)
+      if (auto pkt = watcher.recv_rtp(100ms))
+        if (auto v = rtp_packet::parse(pkt->data(), pkt->size()); v && v->ssrc() == ssrc)
+          return true;
+    return false;
+  };
+  BOOST_REQUIRE(ok(media.watch("face", "t1")));
+  auto face_ssrc = answer_next("face");
+  BOOST_REQUIRE(watcher.connect("127.0.0.1", worker->port(), worker->fingerprint()));
+  BOOST_TEST(arrives(face_ssrc), "the face camera arrives");
+
+  // The face camera stops and the desk's starts: one renegotiation of the
+  // same connection; the watcher's session drops the face.
+  auto next = must(media.publish_offer("s1", page.offer(R"(
+    ll.face.sender.replaceTrack(null);
+    ll.face.direction = 'inactive';
+    ll.desk = ll.pc.addTransceiver(ll.camera(180), { direction: 'sendonly' }))"),
+                                       {{"1", "mic"}, {"2", "desk"}}));
+  page.accept(next.answer);
+  BOOST_TEST(next.added == (std::vector<std::string>{"desk"}), boost::test_tools::per_element());
+  BOOST_TEST(next.to_offer == (std::vector<std::string>{"t1"}), boost::test_tools::per_element());
+  BOOST_REQUIRE(ok(media.watch("desk", "t1")));
+  auto desk_ssrc = answer_next("desk");
+  BOOST_TEST(arrives(desk_ssrc), "the desk camera arrives on the same session");
+  BOOST_TEST(page.number("new Set(ll.pc.getTransceivers().map((t) => t.sender.transport)).size") == 1);
+  BOOST_TEST(media.counts().first == 2u);  // microphone and desk camera
+  (void)worker->stats();  // the worker has run every command so far
+  BOOST_TEST(worker->peer_count() == 2u);  // Chromium's publish session and the watcher's
+
+  // An offer that is not SDP, or one naming a section that sends nothing,
+  // changes nothing.
+  BOOST_TEST(!media.publish_offer("s1", "v=0\r\n", {}));
+  BOOST_TEST(!media.publish_offer("s1", page.offer(""), {{"0", "face"}, {"1", "mic"}, {"2", "desk"}}));
+  BOOST_TEST(media.counts().first == 2u);
+  BOOST_TEST(arrives(desk_ssrc), "the desk camera still arrives");
+
+  // The member goes: its tracks and its one connection with it.
+  BOOST_TEST(media.drop_member("s1") == (std::vector<std::string>{"t1"}), boost::test_tools::per_element());
+  (void)worker->stats();
+  BOOST_TEST(worker->peer_count() == 1u);
+  BOOST_TEST(media.counts().first == 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,13 +1,27 @@
-// Media through the node: one RTCPeerConnection per published track (the
-// browser offers, the node answers), and one for everything the page
-// watches (its subscribe session: the node offers, the page answers). The
-// node is ICE-lite and names its own candidate, so no STUN/TURN and no
-// trickle are needed.
+// Media through the node: two RTCPeerConnections per page at most, its
+// publish session (everything it sends, and its data channels: the page
+// offers, the node answers) and its subscribe session (everything it
+// watches: the node offers, the page answers); each side only ever offers
+// its own, so they never collide. The node is ICE-lite and names its own
+// candidate, so no STUN/TURN and no trickle are needed.
 
 import { cameraFallback, silentAudioTrack } from "./sources.js";
 import { short } from "./ui.js";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Every RTCPeerConnection the page makes, so that it can say how many it
+// holds open (two at most: its publish and subscribe sessions).
+const connections = new Set();
+function newConnection(config) {
+  const pc = new RTCPeerConnection(config);
+  connections.add(pc);
+  return pc;
+}
+export function openConnections() {
+  for (const pc of connections) if (pc.connectionState === "closed") connections.delete(pc);
+  return connections.size;
+}
 
 export function waitConnected(pc, ms = 10000) {
   if (pc.connectionState === "connected") return Promise.resolve(true);
@@ -49,38 +63,6 @@ export async function localMedia({ video = true, audio = true, label = "camera",
   if (video && !out.video) { out.video = cameraFallback(label).track; out.fallback.push("camera"); }
   if (audio && !out.audio) { out.audio = silentAudioTrack(); out.fallback.push("microphone"); }
   return out;
-}
-
-// Publishes one track. `channels`: data channel labels to open on this PC
-// (they must exist before the offer for it to carry an application section).
-// Resolves with {trackId, pc, channels: Map(label -> RTCDataChannel)}.
-export async function publishTrack(session, { kind, source, track, simulcast = false, channels = [] }) {
-  const pc = new RTCPeerConnection();
-  const init = { direction: "sendonly", streams: [new MediaStream([track])] };
-  if (simulcast && kind === "TRACK_KIND_VIDEO")
-    init.sendEncodings = [{ rid: "q", scaleResolutionDownBy: 2 }, { rid: "f" }];
-  pc.addTransceiver(track, init);
-  const open = new Map();
-  for (const label of channels) {
-    const ch = pc.createDataChannel(label, { ordered: true });
-    ch.binaryType = "arraybuffer";
-    open.set(label, ch);
-  }
-  try {
-    await pc.setLocalDescription(await pc.createOffer());
-    const msg = await session.request({ publish: { kind, source, sdp: pc.localDescription.sdp,
-      simulcast: simulcast && kind === "TRACK_KIND_VIDEO" } });
-    await pc.setRemoteDescription({ type: "answer", sdp: msg.published.sdp });
-    return { trackId: msg.published.trackId, pc, channels: open, track, kind, source };
-  } catch (err) {
-    pc.close();
-    throw err;
-  }
-}
-
-export async function unpublishTrack(session, pub) {
-  try { await session.request({ unpublish: { trackId: pub.trackId } }); } catch { /* gone already */ }
-  pub.pc.close();
 }
 
 // What a page watches rides its one subscribe session: a single
@@ -321,7 +303,7 @@ export class Subscriptions {
       this.pc.close();
     }
     this.slots = new Map();
-    this.pc = new RTCPeerConnection();
+    this.pc = newConnection();
     this.sessionId = session;
     this.answered = null;
   }
@@ -419,33 +401,27 @@ export function mediaElement(e, label) {
   return el;
 }
 
-// Publishes `sources` ({kind, source, track}) one after the other; the first
-// carries the data channels. Failures are reported per source and skipped.
-export async function publishAll(session, sources, { simulcast = false, channels = [], onError = () => {} } = {}) {
-  const out = [];
-  for (const src of sources) {
-    try {
-      out.push(await publishTrack(session, { ...src, simulcast, channels: out.length ? [] : channels }));
-    } catch (err) {
-      onError(src, err);
-    }
-  }
-  return out;
-}
-
-// A page's own tracks. `sources()` is called once (cameras are asked for
-// once); after a rejoin whose snapshot lost our tracks (a node restart, a
-// seat that expired) everything is published again from the same sources.
+// A page's own tracks on its publish session: one RTCPeerConnection (one
+// transceiver per source, the data channels beside them) whose whole offer
+// goes in each `publish` with what each section publishes (mid, kind,
+// source); the node answers and names each section's track. Adding,
+// removing or replacing a source renegotiates the same connection.
+// `sources()` is called once (cameras are asked for once); after a rejoin
+// whose snapshot lost our tracks (a node restart, a seat that expired)
+// the session starts over on a new connection from the same sources.
 export class Publisher {
   constructor(session, { sources, simulcast = () => false, channels = [], log = () => {}, onPublished = () => {} }) {
     this.session = session;
     this.sourcesFn = sources;
     this.simulcast = simulcast;
-    this.channels = channels;
+    this.labels = channels;
     this.log = log;
     this.onPublished = onPublished;
     this.sources = null;
-    this.published = [];
+    this.pc = null;
+    this.channels = new Map();  // label -> RTCDataChannel
+    this.sections = [];         // {src, transceiver, simulcast}
+    this.published = [];        // {trackId, kind, source, track}
     this.ready = Promise.resolve();
     session.addEventListener("rejoined", () => this.recover());
   }
@@ -458,13 +434,69 @@ export class Publisher {
   async run() {
     if (!this.sources) this.sources = await this.sourcesFn();
     const simulcast = this.simulcast();
-    this.published = await publishAll(this.session, this.sources, { simulcast, channels: this.channels,
-      onError: (src, err) => this.log(`error: publish ${short(src.source)}: ${err.message}`) });
+    const pc = this.pc = newConnection({ bundlePolicy: "max-bundle" });
+    this.channels = new Map();
+    for (const label of this.labels) {
+      const ch = pc.createDataChannel(label, { ordered: true });
+      ch.binaryType = "arraybuffer";
+      this.channels.set(label, ch);
+    }
+    this.sections = this.sources.map((src) => this.section(src, simulcast));
+    await this.negotiate();
     for (const p of this.published)
       this.log(`published ${short(p.source)}`
         + (simulcast && p.kind === "TRACK_KIND_VIDEO" ? " (simulcast)" : ""));
     this.onPublished(this.published);
   }
+
+  section(src, simulcast) {
+    const init = { direction: "sendonly", streams: [new MediaStream([src.track])] };
+    const layered = simulcast && src.kind === "TRACK_KIND_VIDEO";
+    if (layered) init.sendEncodings = [{ rid: "q", scaleResolutionDownBy: 2 }, { rid: "f" }];
+    return { src, transceiver: this.pc.addTransceiver(src.track, init), simulcast: layered };
+  }
+
+  // One offer of the session, with what each live section publishes.
+  async negotiate() {
+    const pc = this.pc;
+    await pc.setLocalDescription(await pc.createOffer());
+    const live = this.sections.filter((x) => x.transceiver.direction === "sendonly");
+    const tracks = live.map((x) => ({ mid: x.transceiver.mid, kind: x.src.kind, source: x.src.source,
+      simulcast: x.simulcast }));
+    const msg = await this.session.request({ publish: { sdp: pc.localDescription.sdp, tracks } });
+    if (pc !== this.pc) return;  // started over meanwhile
+    await pc.setRemoteDescription({ type: "answer", sdp: msg.published.sdp });
+    const ids = new Map((msg.published.tracks || []).map((t) => [t.mid, t.trackId]));
+    this.published = live.filter((x) => ids.has(x.transceiver.mid)).map((x) => ({
+      trackId: ids.get(x.transceiver.mid), kind: x.src.kind, source: x.src.source, track: x.src.track }));
+  }
+
+  // Replaces what `source` sends with `src` ({kind, source, track}) on the
+  // same section (a new track for the others), or adds it.
+  async replace(source, src) {
+    await this.ready;
+    const x = this.sections.find((s) => s.src.source === source && s.transceiver.direction === "sendonly");
+    if (x && x.src.kind === src.kind) {
+      await x.transceiver.sender.replaceTrack(src.track);
+      x.src = src;
+    } else {
+      this.sections.push(this.section(src, this.simulcast()));
+    }
+    this.ready = this.negotiate();
+    return this.ready;
+  }
+
+  // Stops sending `source`: its section goes inactive, its track is unpublished.
+  async remove(source) {
+    await this.ready;
+    const x = this.sections.find((s) => s.src.source === source && s.transceiver.direction === "sendonly");
+    if (!x) return;
+    x.transceiver.direction = "inactive";
+    this.ready = this.negotiate();
+    return this.ready;
+  }
+
+  channel(label) { return this.channels.get(label) || null; }
 
   // Always from scratch: a lost socket may mean a restarted node, whose
   // rebuilt classroom still lists our tracks though nothing forwards them
@@ -473,9 +505,9 @@ export class Publisher {
     if (!this.sources) return;
     await this.ready;
     const tracks = this.session.state.tracks;
-    const old = this.published;
+    if (this.pc) this.pc.close();
+    this.pc = null;
     this.published = [];
-    for (const p of old) p.pc.close();
     const stale = [...tracks.values()].filter((t) => t.owner === this.session.identity);
     await Promise.all(stale.map((t) => this.session.request({ unpublish: { trackId: t.trackId } }).catch(() => {})));
     this.log("publishing again");
@@ -484,9 +516,11 @@ export class Publisher {
 
   // The test hook's `published`.
   describe() {
-    return this.published.map((p) => {
-      const d = { trackId: p.trackId, source: p.source, connection: p.pc.connectionState };
-      for (const [label, ch] of p.channels) d[label === "lamplight.photo" ? "photoChannel" : label] = ch.readyState;
+    const connection = this.pc ? this.pc.connectionState : "closed";
+    return this.published.map((p, i) => {
+      const d = { trackId: p.trackId, source: p.source, connection };
+      if (i === 0)
+        for (const [label, ch] of this.channels) d[label === "lamplight.photo" ? "photoChannel" : label] = ch.readyState;
       return d;
     });
   }

@@ -1,5 +1,5 @@
 // Browser end of the media loopback test: signaling in the JSON mapping over
-// /signal, one PeerConnection publishing its track, and the page's subscribe
+// /signal, one PeerConnection publishing its track (its publish session), and the page's subscribe
 // session (the node offers, the page answers) watching it again.
 "use strict";
 (() => {
@@ -144,15 +144,17 @@
         ? [{ rid: "q", scaleResolutionDownBy: 2 }, { rid: "f" }] : undefined,
     });
     await pub.setLocalDescription(await pub.createOffer());
-    const published = await request({ publish: {
-      kind: "TRACK_KIND_VIDEO", source: "TRACK_SOURCE_FACE_CAMERA", sdp: pub.localDescription.sdp } });
+    // The publish session's offer, naming what its one section publishes.
+    const published = await request({ publish: { sdp: pub.localDescription.sdp, tracks: [{
+      mid: pub.getTransceivers()[0].mid, kind: "TRACK_KIND_VIDEO", source: "TRACK_SOURCE_FACE_CAMERA",
+      simulcast }] } });
     if (published.error) throw new Error("publish: " + published.error.message);
     await pub.setRemoteDescription({ type: "answer", sdp: published.published.sdp });
-    log("published " + published.published.trackId);
+    const trackId = published.published.tracks[0].trackId;
+    log("published " + trackId);
 
     // Watching it: the track goes into this page's subscribe session,
     // whose next offer (before or after the Ack) carries it.
-    const trackId = published.published.trackId;
     const subscribed = await request({ subscribe: { trackId, layer: simulcast ? "LAYER_LOW" : undefined } });
     if (subscribed.error) throw new Error("subscribe: " + subscribed.error.message);
     const tr = await session.receiving(trackId, 20000);

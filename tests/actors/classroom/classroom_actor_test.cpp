@@ -366,14 +366,55 @@ BOOST_AUTO_TEST_CASE(whiteboard_ops_in_order_for_late_joiners) {
   BOOST_TEST(board[0].author() == "s-cy");
 }
 
+BOOST_AUTO_TEST_CASE(a_publish_session_adds_keeps_replaces_and_drops_tracks_by_section) {
+  auto published = [&](const sig::ClientMessage& m) {
+    auto r = request(*student, m);
+    BOOST_REQUIRE_MESSAGE(r.has_published(), r.DebugString());
+    return r;
+  };
+  auto count = [&](sig::ClassroomEvent::KindCase e) { return teacher->events(e).size(); };
+  auto desk = track_of(published(publish({{"0", sig::TRACK_SOURCE_DESK_CAMERA}})), "0");
+  BOOST_TEST(!desk.empty());
+  // The same offer again (a renegotiation that changed nothing): the same track.
+  BOOST_TEST(track_of(published(publish({{"0", sig::TRACK_SOURCE_DESK_CAMERA}})), "0") == desk);
+  BOOST_TEST(count(sig::ClassroomEvent::kTrackPublished) == 1u);
+  // A section added: a new track beside the old one.
+  auto r = published(publish({{"0", sig::TRACK_SOURCE_DESK_CAMERA}, {"1", sig::TRACK_SOURCE_MICROPHONE}}));
+  auto mic = track_of(r, "1");
+  BOOST_TEST(track_of(r, "0") == desk);
+  BOOST_TEST((!mic.empty() && mic != desk));
+  // The desk camera replaced by the face camera on its section: a new track.
+  r = published(publish({{"0", sig::TRACK_SOURCE_FACE_CAMERA}, {"1", sig::TRACK_SOURCE_MICROPHONE}}));
+  auto face = track_of(r, "0");
+  BOOST_TEST((face != desk && track_of(r, "1") == mic));
+  BOOST_TEST(count(sig::ClassroomEvent::kTrackUnpublished) == 1u);
+  BOOST_TEST(count(sig::ClassroomEvent::kTrackPublished) == 3u);
+  auto snap = snapshot("room-1");
+  BOOST_REQUIRE(snap.tracks_size() == 2);
+  // Refused, and nothing changes: a mid twice, a source twice, no kind.
+  auto twice_mid = publish({{"0", sig::TRACK_SOURCE_FACE_CAMERA}, {"0", sig::TRACK_SOURCE_MICROPHONE}});
+  auto twice_source = publish({{"0", sig::TRACK_SOURCE_FACE_CAMERA}, {"2", sig::TRACK_SOURCE_FACE_CAMERA}});
+  auto no_kind = publish({{"0", sig::TRACK_SOURCE_FACE_CAMERA}});
+  no_kind.mutable_publish()->mutable_tracks(0)->set_kind(sig::TRACK_KIND_UNSPECIFIED);
+  for (const auto* bad : {&twice_mid, &twice_source, &no_kind})
+    BOOST_TEST((code_of(request(*student, *bad)) == errc::bad_request));
+  BOOST_TEST(snapshot("room-1").tracks_size() == 2);
+  // A parent may not publish.
+  auto pc = claims("p-cy", sig::ROLE_PARENT);
+  pc.child = "s-cy";
+  auto& parent = join(pc);
+  BOOST_TEST((code_of(request(parent, publish({{"0", sig::TRACK_SOURCE_FACE_CAMERA}})))
+              == errc::permission_denied));
+  // No section any more: everything the session published goes.
+  published(publish({}));
+  BOOST_TEST(snapshot("room-1").tracks_size() == 0);
+  BOOST_TEST(count(sig::ClassroomEvent::kTrackUnpublished) == 3u);
+}
+
 BOOST_AUTO_TEST_CASE(stream_control_keeps_tracks_in_state) {
-  sig::ClientMessage pub;
-  pub.mutable_publish()->set_kind(sig::TRACK_KIND_VIDEO);
-  pub.mutable_publish()->set_source(sig::TRACK_SOURCE_DESK_CAMERA);
-  auto r = request(*student, pub);
+  auto r = request(*student, publish({{"0", sig::TRACK_SOURCE_DESK_CAMERA}}));
   BOOST_REQUIRE_MESSAGE(r.has_published(), r.DebugString());
-  auto track = r.published().track_id();
-  BOOST_TEST((code_of(request(*student, pub)) == errc::already_exists));
+  auto track = track_of(r, "0");
   sig::ClientMessage sub;
   sub.mutable_subscribe()->set_track_id(track);
   sub.mutable_subscribe()->set_layer(sig::LAYER_HIGH);
@@ -425,13 +466,10 @@ BOOST_AUTO_TEST_CASE(the_tenants_backend_removes_a_member) {
 }
 
 BOOST_AUTO_TEST_CASE(the_tenants_backend_mutes_any_track) {
-  sig::ClientMessage pub;
-  pub.mutable_publish()->set_kind(sig::TRACK_KIND_AUDIO);
-  pub.mutable_publish()->set_source(sig::TRACK_SOURCE_MICROPHONE);
-  auto r = request(*student, pub);
+  auto r = request(*student, publish({{"0", sig::TRACK_SOURCE_MICROPHONE}}));
   BOOST_REQUIRE_MESSAGE(r.has_published(), r.DebugString());
   sig::Mute mute;
-  mute.set_track_id(r.published().track_id());
+  mute.set_track_id(track_of(r, "0"));
   mute.set_muted(true);
   BOOST_TEST((code_of(backend_asks<caf::ok_atom>(mute)) == errc::none));
   BOOST_TEST(snapshot("room-1").tracks(0).muted());
@@ -443,12 +481,9 @@ BOOST_AUTO_TEST_CASE(the_tenants_backend_mutes_any_track) {
 
 BOOST_AUTO_TEST_CASE(who_is_speaking_is_told_at_a_bounded_rate_and_ends_with_the_track) {
   auto mic = [&](client& who) {
-    sig::ClientMessage pub;
-    pub.mutable_publish()->set_kind(sig::TRACK_KIND_AUDIO);
-    pub.mutable_publish()->set_source(sig::TRACK_SOURCE_MICROPHONE);
-    auto r = request(who, pub);
+    auto r = request(who, publish({{"0", sig::TRACK_SOURCE_MICROPHONE}}));
     BOOST_REQUIRE_MESSAGE(r.has_published(), r.DebugString());
-    return r.published().track_id();
+    return track_of(r, "0");
   };
   auto student_mic = mic(*student);
   auto teacher_mic = mic(*teacher);

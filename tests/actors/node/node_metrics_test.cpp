@@ -189,10 +189,7 @@ BOOST_AUTO_TEST_CASE(status_lists_each_classroom_with_its_members_and_tracks) {
   auto bc = claims("t-bo", sig::ROLE_TEACHER, "lab", "beta");
   bc.mode = sig::MODE_LARGE_CLASS;
   join(bc);
-  sig::ClientMessage pub;
-  pub.mutable_publish()->set_kind(sig::TRACK_KIND_VIDEO);
-  pub.mutable_publish()->set_source(sig::TRACK_SOURCE_FACE_CAMERA);
-  BOOST_REQUIRE(request(s, pub).has_published());
+  BOOST_REQUIRE(request(s, publish({{"0", sig::TRACK_SOURCE_FACE_CAMERA}})).has_published());
   auto st = status();
   BOOST_TEST(st.classrooms == 2u);
   BOOST_TEST(st.members == 3u);

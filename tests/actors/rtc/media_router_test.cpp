@@ -126,14 +126,60 @@ media::offer_params lamp_params(const std::string& ufrag) {
   return p;
 }
 
-/// A lamp's offer to publish one video track, as lamplight-lamp writes it.
-std::string offer(uint32_t ssrc, const std::string& ufrag) {
-  auto p = lamp_params(ufrag);
-  p.kind = "video";
-  p.send = true;
-  p.ssrc = ssrc;
-  return media::write_sdp(media::make_offer(p));
+/// A lamp's publish session offer, as lamplight-lamp writes it: one video
+/// section per SSRC (mids "0", "1", ...).
+std::string session_offer(const std::vector<uint32_t>& ssrcs, const std::string& ufrag) {
+  std::vector<media::offered_section> sections;
+  for (auto ssrc : ssrcs)
+    sections.push_back({std::to_string(sections.size()), "video", media::sdp_direction::sendonly,
+                        ssrc, "cam"});
+  return media::write_sdp(media::make_session_offer(sections, lamp_params(ufrag)));
 }
+
+/// A client's publish session so far: each section's SSRC and the track
+/// it publishes ("" for none), and a generation that makes its
+/// connection's ICE credentials (a new one is a new connection).
+struct client_session {
+  std::vector<std::pair<uint32_t, std::string>> sections;
+  int generation = 0;
+
+  /// Adds a section publishing `track` from `ssrc` (or moves the track to
+  /// `ssrc` if it has a section): the whole offer, each track named.
+  sig::Publish offer(const std::string& owner, const std::string& track, uint32_t ssrc,
+                     sig::TrackSource source = sig::TRACK_SOURCE_FACE_CAMERA) {
+    auto at = std::find_if(sections.begin(), sections.end(),
+                           [&](const auto& x) { return x.second == track; });
+    if (at == sections.end())
+      sections.emplace_back(ssrc, track);
+    else
+      at->first = ssrc;
+    std::vector<uint32_t> ssrcs;
+    sig::Publish p;
+    for (const auto& [x, id] : sections) {
+      ssrcs.push_back(x);
+      if (id.empty())
+        continue;
+      auto* t = p.add_tracks();
+      t->set_mid(std::to_string(ssrcs.size() - 1));
+      t->set_kind(sig::TRACK_KIND_VIDEO);
+      t->set_source(source);
+      t->set_track_id(id);
+    }
+    p.set_sdp(session_offer(ssrcs, "u" + owner + std::to_string(generation)));
+    return p;
+  }
+  /// The track's section stays, publishing nothing.
+  void forget(const std::string& track) {
+    for (auto& x : sections)
+      if (x.second == track)
+        x.second.clear();
+  }
+  /// A new connection: no sections yet.
+  void restart() {
+    sections.clear();
+    ++generation;
+  }
+};
 
 /// The UDP port an answer tells the client to send to.
 uint16_t answer_port(const std::string& sdp) {
@@ -247,12 +293,17 @@ struct router_fixture : actor_fixture {
     return x ? std::string{} : actors::to_protocol_error(x.error()).message;
   }
 
+  /// Each owner's publish session.
+  std::map<std::string, client_session> sessions;
+
+  /// `track` from `ssrc` on `owner`'s publish session: the room's answer.
   std::string publish(const actors::rtc_room_actor& room, const std::string& track,
                       const std::string& owner, uint32_t ssrc) {
-    auto answer = ask<std::string>(room, atoms::publish::value, track, owner,
-                                   offer(ssrc, "u" + owner));
+    auto answer = ask<sig::Published>(room, atoms::publish::value, owner,
+                                      sessions[owner].offer(owner, track, ssrc));
     BOOST_REQUIRE_MESSAGE(bool(answer), "publish: " << why(answer));
-    return *answer;
+    BOOST_TEST(answer->tracks_size() > 0);
+    return answer->sdp();
   }
 
   actors::offer_sink_actor sink(const std::string& who) {
@@ -333,8 +384,10 @@ BOOST_AUTO_TEST_CASE(members_on_one_media_node_share_one_leg_there) {
   // The track is unpublished: it leaves the subscriber's session, which
   // gets an offer without it and stays (one connection, reused).
   caf::anon_send(room, atoms::unpublish::value, std::string("t/1"));
+  sessions["t"].forget("t/1");
   run();
-  BOOST_TEST(peers(worker_a()) == 1u);
+  // The publish session's connection stays, for its other sections.
+  BOOST_TEST(peers(worker_a()) == 2u);
   BOOST_TEST(stats(room).subscriptions == 0u);
   BOOST_TEST((*offers)["s"].size() == 2u);
   BOOST_TEST(tracks_in(last_offer("s")).empty());
@@ -454,7 +507,9 @@ BOOST_AUTO_TEST_CASE(a_dead_media_node_takes_its_media_and_is_not_placed_on_agai
   auto st = stats(room);
   BOOST_TEST(st.publishers == 0u);
   BOOST_TEST(st.subscriptions == 0u);
-  // The owner publishes again: placed anew, never on the dead node.
+  // The owner publishes again on a new connection: placed anew, never on
+  // the dead node.
+  sessions["t"].restart();
   auto answer = publish(room, "t/2", "t", 3334);
   BOOST_TEST(answer_port(answer) == worker_b().port());
   BOOST_TEST((log->excluded.back() == std::vector<std::string>{"node-a"}));
@@ -465,8 +520,8 @@ BOOST_AUTO_TEST_CASE(a_dead_media_node_takes_its_media_and_is_not_placed_on_agai
 BOOST_AUTO_TEST_CASE(no_media_node_is_a_typed_error_and_nothing_is_held) {
   auto room = spawn_router();
   log->refuse = true;
-  auto answer = ask<std::string>(room, atoms::publish::value, std::string("t/1"), std::string("t"),
-                                 offer(4444, "ut"));
+  auto answer = ask<sig::Published>(room, atoms::publish::value, std::string("t"),
+                                    sessions["t"].offer("t", "t/1", 4444));
   BOOST_REQUIRE(!answer);
   BOOST_TEST((actors::to_protocol_error(answer.error()).code == errc::unavailable));
   // A subscription to a track without media is refused before any placement.
@@ -497,13 +552,44 @@ struct classroom_media_fixture : router_fixture {
     run();
   }
 
-  sig::ServerMessage publish(client& c, uint32_t ssrc, const std::string& ufrag,
-                               sig::TrackSource source = sig::TRACK_SOURCE_FACE_CAMERA) {
+  /// Each client's publish session: the sources its sections send, by
+  /// SSRC, and the ICE ufrag of its connection.
+  struct session_state {
+    std::string ufrag;
+    std::vector<std::pair<uint32_t, sig::TrackSource>> sections;
+  };
+  std::map<const client*, session_state> sessions;
+
+  struct published_source {
+    sig::ServerMessage reply;
+    std::string track;  // the id of the source just added ("" if refused)
+  };
+
+  /// Adds `source` from `ssrc` to `c`'s publish session (made with
+  /// `ufrag` by its first offer): the whole offer, each section named.
+  published_source publish(client& c, uint32_t ssrc, const std::string& ufrag,
+                           sig::TrackSource source = sig::TRACK_SOURCE_FACE_CAMERA) {
+    auto& st = sessions[&c];
+    if (st.ufrag.empty())
+      st.ufrag = ufrag;
+    auto sections = st.sections;
+    sections.emplace_back(ssrc, source);
+    std::vector<uint32_t> ssrcs;
     sig::ClientMessage m;
-    m.mutable_publish()->set_kind(sig::TRACK_KIND_VIDEO);
-    m.mutable_publish()->set_source(source);
-    m.mutable_publish()->set_sdp(offer(ssrc, ufrag));
-    return request(c, m);
+    for (const auto& [x, src] : sections) {
+      auto* t = m.mutable_publish()->add_tracks();
+      t->set_mid(std::to_string(ssrcs.size()));
+      t->set_kind(sig::TRACK_KIND_VIDEO);
+      t->set_source(src);
+      ssrcs.push_back(x);
+    }
+    m.mutable_publish()->set_sdp(session_offer(ssrcs, st.ufrag));
+    published_source out{request(c, m), {}};
+    if (out.reply.has_published()) {
+      st.sections = std::move(sections);
+      out.track = track_of(out.reply, std::to_string(st.sections.size() - 1));
+    }
+    return out;
   }
 
   static std::vector<sig::ServerMessage> offers_to(const client& c) {
@@ -554,9 +640,9 @@ BOOST_AUTO_TEST_CASE(a_track_actor_programs_its_media_and_forgets_who_left) {
   auto& p = join(claims("s2", sig::ROLE_STUDENT));
 
   auto pub = publish(t, 5555, "ut");
-  BOOST_REQUIRE_MESSAGE(pub.has_published(), pub.error().message());
-  BOOST_TEST(answer_port(pub.published().sdp()) == worker_a().port());
-  auto track = pub.published().track_id();
+  BOOST_REQUIRE_MESSAGE(pub.reply.has_published(), pub.reply.DebugString());
+  BOOST_TEST(answer_port(pub.reply.published().sdp()) == worker_a().port());
+  auto track = pub.track;
   // Everyone's participant runs here: all of it on node-a, one session
   // per watcher.
   auto o = subscribe(s, track, "us");
@@ -597,12 +683,13 @@ BOOST_AUTO_TEST_CASE(a_track_actor_programs_its_media_and_forgets_who_left) {
   BOOST_TEST(again.version() == 1u);
   BOOST_TEST(peers(worker_a()) == 3u);
 
-  // Unpublishing ends the publisher's leg; the watchers' sessions stay.
+  // Unpublishing takes the track out of the watchers' sessions; they stay,
+  // and so does the publisher's session (its section is unforwarded).
   sig::ClientMessage unpub;
   unpub.mutable_unpublish()->set_track_id(track);
   BOOST_TEST((code_of(request(t, unpub)) == errc::none));
   run();
-  BOOST_TEST(peers(worker_a()) == 2u);
+  BOOST_TEST(peers(worker_a()) == 3u);
   BOOST_TEST(tracks_in(last_offer(back)).empty());
 }
 
@@ -621,16 +708,16 @@ BOOST_AUTO_TEST_CASE(a_lamp_that_accepts_before_the_camera_is_up_watches_it_when
   // The teacher's camera comes up after the accept: the lamp watches it
   // without asking, and the teacher the lamp's as it comes.
   auto cam = publish(t, 8801, "ut");
-  BOOST_REQUIRE_MESSAGE(cam.has_published(), cam.DebugString());
+  BOOST_REQUIRE_MESSAGE(cam.reply.has_published(), cam.reply.DebugString());
   run();
   BOOST_REQUIRE(offers_to(s).size() == 1u);
-  BOOST_TEST(tracks_in(last_offer(s)).count(cam.published().track_id()) == 1u);
+  BOOST_TEST(tracks_in(last_offer(s)).count(cam.track) == 1u);
   BOOST_TEST(answer(s, "us").has_ack());
   auto desk = publish(s, 8802, "us-pub");
-  BOOST_REQUIRE_MESSAGE(desk.has_published(), desk.DebugString());
+  BOOST_REQUIRE_MESSAGE(desk.reply.has_published(), desk.reply.DebugString());
   run();
   BOOST_REQUIRE(offers_to(t).size() == 1u);
-  BOOST_TEST(tracks_in(last_offer(t)).count(desk.published().track_id()) == 1u);
+  BOOST_TEST(tracks_in(last_offer(t)).count(desk.track) == 1u);
   BOOST_TEST(answer(t, "ut-sub").has_ack());
   // The call ends: each stops watching the other.
   BOOST_REQUIRE(request(s, hangup_call(call)).has_ack());
@@ -647,8 +734,8 @@ BOOST_AUTO_TEST_CASE(students_of_a_large_class_watch_the_teacher_and_their_choic
   auto& t = join(teacher);
   auto& early = join(claims("s1", sig::ROLE_STUDENT));
   auto cam = publish(t, 8901, "ut");
-  BOOST_REQUIRE_MESSAGE(cam.has_published(), cam.DebugString());
-  auto track = cam.published().track_id();
+  BOOST_REQUIRE_MESSAGE(cam.reply.has_published(), cam.reply.DebugString());
+  auto track = cam.track;
   run();
   // Joined before the camera: it comes when published; joined after: at
   // the join.
@@ -658,7 +745,7 @@ BOOST_AUTO_TEST_CASE(students_of_a_large_class_watch_the_teacher_and_their_choic
   BOOST_TEST(tracks_in(last_offer(late)).count(track) == 1u);
   // Students do not watch each other by themselves.
   auto theirs = publish(late, 8902, "us2-pub");
-  BOOST_REQUIRE(theirs.has_published());
+  BOOST_REQUIRE(theirs.reply.has_published());
   run();
   BOOST_TEST(offers_to(early).size() == 1u);
   // A student that says no to the teacher's camera is not made to watch
@@ -672,23 +759,21 @@ BOOST_AUTO_TEST_CASE(students_of_a_large_class_watch_the_teacher_and_their_choic
   BOOST_TEST(answer(early, "us1").has_ack());
   auto second = publish(t, 8903, "ut2", sig::TRACK_SOURCE_DESK_CAMERA);
   run();
-  BOOST_TEST((tracks_in(last_offer(early)) == std::set<std::string>{second.published().track_id()}));
-  BOOST_TEST(tracks_in(last_offer(late)).count(second.published().track_id()) == 0u);  // in flight
+  BOOST_TEST((tracks_in(last_offer(early)) == std::set<std::string>{second.track}));
+  BOOST_TEST(tracks_in(last_offer(late)).count(second.track) == 0u);  // in flight
 }
 
 BOOST_AUTO_TEST_CASE(a_refused_offer_publishes_nothing) {
   auto teacher = claims("t", sig::ROLE_TEACHER);
   teacher.mode = sig::MODE_ONE_ON_ONE;
   auto& t = join(teacher);
-  sig::ClientMessage m;
-  m.mutable_publish()->set_kind(sig::TRACK_KIND_VIDEO);
-  m.mutable_publish()->set_source(sig::TRACK_SOURCE_FACE_CAMERA);
+  auto m = lamplight::test::publish({{"0", sig::TRACK_SOURCE_FACE_CAMERA}});
   m.mutable_publish()->set_sdp("v=0\r\nnot an offer\r\n");
   BOOST_TEST((code_of(request(t, m)) == errc::bad_request));
   BOOST_TEST(snapshot("room-1").tracks_size() == 0);
   BOOST_TEST(peers(worker_a()) == 0u);
   // The source is still free.
-  BOOST_TEST(publish(t, 6666, "ut").has_published());
+  BOOST_TEST(publish(t, 6666, "ut").reply.has_published());
   BOOST_TEST(snapshot("room-1").tracks_size() == 1);
 }
 

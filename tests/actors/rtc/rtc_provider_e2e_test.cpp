@@ -126,10 +126,10 @@ void one_on_one(const std::string& provider) {
   wait_for_media({teacher.get(), student.get()}, 60, 100, 30s);
   check_received(*teacher, "teacher", source_of, 3, 60, 100);
   check_received(*student, "student", source_of, 3, 60, 100);
-  // Three tracks watched on one subscribe session; one connection per
-  // published track (publish sessions are not wired yet).
-  BOOST_TEST(teacher->media_connections() == 3u + 1u);
-  BOOST_TEST(student->media_connections() == 3u + 1u);
+  // Three tracks sent on one publish session, three watched on one
+  // subscribe session: two connections each, whatever the provider.
+  BOOST_TEST(teacher->media_connections() == 2u);
+  BOOST_TEST(student->media_connections() == 2u);
 }
 
 /// One teacher and six students: everyone publishes microphone and face
@@ -163,8 +163,10 @@ void small_group(const std::string& provider) {
   check_received(*teacher, "teacher", source_of, 2 * students, 45, 75);
   for (int i = 0; i < students; ++i)
     check_received(*kids[i], "student-" + std::to_string(i), source_of, 2, 45, 75);
-  // The teacher watches twelve tracks on one connection.
-  BOOST_TEST(teacher->media_connections() == 2u + 1u);
+  // The teacher sends two tracks on one connection and watches twelve on
+  // another; so does every student, with two.
+  for (auto* lamp : all)
+    BOOST_TEST(lamp->media_connections() == 2u);
   // Who is speaking, from the audio levels the lamps write on their
   // microphones' packets: judged by the provider, told to everyone.
   kids[2]->set_mic_level(30);
@@ -172,6 +174,30 @@ void small_group(const std::string& provider) {
   BOOST_TEST(speakers_told(*kids[4], "student-2"));
   kids[2]->set_mic_level(127);
   BOOST_TEST(speakers_told(*teacher, ""));
+
+  // A lamp switches its face camera for its desk camera: a renegotiation
+  // of its publish session (the same section, a new track); the teacher
+  // watches the desk on its own session.
+  auto desk = require(kids[3]->replace(sig::TRACK_SOURCE_FACE_CAMERA, sig::TRACK_SOURCE_DESK_CAMERA),
+                      "replace the face camera");
+  sig::TrackInfo info;
+  info.set_track_id(desk);
+  info.set_owner("student-3");
+  info.set_kind(sig::TRACK_KIND_VIDEO);
+  info.set_source(sig::TRACK_SOURCE_DESK_CAMERA);
+  require(teacher->subscribe(info), "the teacher watches the desk");
+  auto decoded = [&] {
+    uint64_t n = 0;
+    for (auto& leg : teacher->report())
+      if (!leg.publishing && leg.track_id == desk)
+        n = leg.received.frames_decoded;
+    return n;
+  };
+  for (auto end = std::chrono::steady_clock::now() + 20s;
+       decoded() < 30 && std::chrono::steady_clock::now() < end;)
+    std::this_thread::sleep_for(50ms);  // a bounded poll of the teacher's decoder
+  BOOST_TEST(decoded() >= 30u, "the desk camera decodes: " << decoded() << " frames");
+  BOOST_TEST(kids[3]->media_connections() == 2u);
 }
 
 } // namespace
