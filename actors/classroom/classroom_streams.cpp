@@ -145,15 +145,6 @@ void apply_publish(self_ptr self, const std::string& who, const publish_plan& pl
     mids[t.mid()] = t.track_id();
 }
 
-signal::Published published_of(const publish_plan& plan) {
-  signal::Published out;
-  for (const auto& t : plan.to_room.tracks()) {
-    auto* st = out.add_tracks();
-    st->set_mid(t.mid());
-    st->set_track_id(t.track_id());
-  }
-  return out;
-}
 
 } // namespace
 
@@ -171,7 +162,7 @@ caf::result<signal::Published> on_publish(self_ptr self, const std::string& who,
     return std::move(plan.error());
   if (x.sdp().empty()) {
     apply_publish(self, who, *plan, false);
-    return published_of(*plan);
+    return published_answer(plan->to_room, {});
   }
   // Negotiate first: a refused offer changes nothing.
   s.publishing.insert(who);

@@ -112,11 +112,6 @@ using janus_shard_actor
 
 using janus_self = janus_shard_actor::stateful_pointer<janus_shard_state>;
 
-double number_field(const pb::Struct& s, const std::string& key) {
-  auto i = s.fields().find(key);
-  return i == s.fields().end() ? 0 : i->second.number_value();
-}
-
 janus_connection::~janus_connection() {
   if (!client || !client->connected() || control == 0)
     return;
@@ -228,7 +223,8 @@ caf::expected<transport::janus_reply> open_publisher(janus_self self, const std:
   // its checks (peer-reflexive), and must not wait for trickled ones.
   st.client->trickle_completed(*handle, janus_timeout);
   p.handle = *handle;
-  p.feed = static_cast<uint64_t>(number_field(joined->data, "id"));
+  const auto* id = field(joined->data, "id");
+  p.feed = id ? static_cast<uint64_t>(id->number_value()) : 0;
   return std::move(*answer);
 }
 

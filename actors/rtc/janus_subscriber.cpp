@@ -42,6 +42,11 @@ pb::Struct request(const std::string& name) {
   return s;
 }
 
+const pb::Value* field(const pb::Struct& s, const std::string& key) {
+  auto i = s.fields().find(key);
+  return i == s.fields().end() ? nullptr : &i->second;
+}
+
 } // namespace janus_json
 
 // -- janus_registry -----------------------------------------------------------
@@ -77,15 +82,6 @@ void janus_registry::on_speech(speech_handler f) {
   std::lock_guard<std::mutex> guard(mtx_);
   on_speech_ = std::move(f);
 }
-
-namespace {
-
-const pb::Value* field(const pb::Struct& s, const std::string& key) {
-  auto i = s.fields().find(key);
-  return i == s.fields().end() ? nullptr : &i->second;
-}
-
-} // namespace
 
 /// {"janus": "event", "plugindata": {"data": {"videoroom": "talking", "id":
 /// feed, "mid": mid, "audio-level-dBov-avg": level}}} (Janus 1.x, with

@@ -48,6 +48,8 @@ google::protobuf::Value str(const std::string& v);
 google::protobuf::Value boolean(bool v);
 /// {"request": name}
 google::protobuf::Struct request(const std::string& name);
+/// The member `key` of a reply's object, or nullptr.
+const google::protobuf::Value* field(const google::protobuf::Struct& s, const std::string& key);
 } // namespace janus_json
 
 /// A published track's Janus publisher.
