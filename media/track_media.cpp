@@ -87,12 +87,11 @@ track_media::track_params_of(const offered_stream& stream, media_worker::peer_id
   return tp;
 }
 
-protocol::error track_media::serve(const std::string& track_id, const std::string& owner,
-                                   const offered_stream& stream, media_worker::peer_id peer) {
-  auto tp = track_params_of(stream, peer, track_id);
-  if (!tp)
-    return tp.err();
-  auto layers = static_cast<int>(tp->layers.size());
+void track_media::serve(const std::string& track_id, const std::string& owner,
+                        media_worker::track_params tp) {
+  auto layers = static_cast<int>(tp.layers.size());
+  auto clock_rate = tp.clock_rate;
+  auto vp8 = tp.vp8;
   // Its streams changed (the same section, or another connection): the old
   // worker track goes first (it may share SSRCs with the new one), and its
   // watchers are routed to the new one with the SSRCs their sessions know.
@@ -104,7 +103,7 @@ protocol::error track_media::serve(const std::string& track_id, const std::strin
     pipes = std::move(old->second.pipes_out);
     replaced = true;
   }
-  auto track = worker_->add_track(std::move(*tp));
+  auto track = worker_->add_track(std::move(tp));
   if (replaced)
     for (auto& [who, w] : watchers_)
       if (auto x = w.tracks.find(track_id); x != w.tracks.end() && x->second.routed)
@@ -117,12 +116,10 @@ protocol::error track_media::serve(const std::string& track_id, const std::strin
   auto& t = tracks_[track_id] = published{};
   t.pipes_out = std::move(pipes);
   t.owner = owner;
-  t.peer = peer;
   t.track = track;
   t.layers = layers;
-  t.clock_rate = stream.clock_rate;
-  t.vp8 = stream.codec == "VP8";
-  return {};
+  t.clock_rate = clock_rate;
+  t.vp8 = vp8;
 }
 
 protocol::result<track_media::publish_outcome>
@@ -144,12 +141,15 @@ track_media::publish_offer(const std::string& owner, const std::string& offer_sd
   auto n = model.offer(offer_sdp);
   if (!n)
     return n.err();
+  std::map<std::string, media_worker::track_params> params;  // by mid
   for (const auto& [mid, id] : track_of_mid) {
     auto t = model.tracks().find(mid);
     if (t == model.tracks().end())
       return protocol::error{errc::bad_request, "section " + mid + " of the offer sends nothing"};
-    if (auto tp = track_params_of(t->second.stream, 0, id); !tp)
+    auto tp = track_params_of(t->second.stream, 0, id);
+    if (!tp)
       return tp.err();
+    params.emplace(mid, std::move(*tp));
   }
   auto peer = anew ? worker_->add_peer(peer_params_for(model.ours(), n->client, n->data_channels, owner))
                    : std::optional<media_worker::peer_id>(p->second.peer);
@@ -173,7 +173,9 @@ track_media::publish_offer(const std::string& owner, const std::string& offer_sd
     auto was = before.find(mid);
     if (!anew && was != before.end() && was->second == id && !restreamed.count(mid))
       continue;  // the same streams as before: nothing to program
-    (void) serve(id, owner, model.tracks().at(mid).stream, *peer);  // checked above
+    auto& tp = params.at(mid);
+    tp.publisher = *peer;
+    serve(id, owner, std::move(tp));
     out.added.push_back(id);
   }
   publishers_.insert_or_assign(owner, publisher{std::move(model), *peer, track_of_mid});

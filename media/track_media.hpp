@@ -147,7 +147,6 @@ public:
 private:
   struct published {
     std::string owner;
-    media_worker::peer_id peer = 0;
     media_worker::track_id track = 0;
     int layers = 1;
     uint32_t clock_rate = 90000;
@@ -190,10 +189,9 @@ private:
   protocol::result<media_worker::track_params> track_params_of(const offered_stream& stream,
                                                                media_worker::peer_id peer,
                                                                const std::string& track_id) const;
-  /// Serves `track_id` from `stream` of `owner`'s `peer` (replacing what
-  /// it was: watchers routed to it stay routed).
-  protocol::error serve(const std::string& track_id, const std::string& owner,
-                        const offered_stream& stream, media_worker::peer_id peer);
+  /// Serves `track_id` of `owner` as `tp` (track_params_of's) describes
+  /// it (replacing what it was: watchers routed to it stay routed).
+  void serve(const std::string& track_id, const std::string& owner, media_worker::track_params tp);
   media_worker::peer_params peer_params_for(const session_endpoint& ours,
                                             const session_remote& client, bool data_channels,
                                             const std::string& data_owner) const;
